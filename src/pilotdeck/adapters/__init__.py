@@ -1,0 +1,1 @@
+"""Adapters to real backends, each chosen by URI/config behind a small interface."""

@@ -1,0 +1,218 @@
+"""MLflow as the model registry: pilotdeck registers, aliases and loads through it.
+
+MLflow is imported lazily (it costs seconds) and always through an explicit
+``MlflowClient`` bound to our URIs, never through MLflow's process-global
+tracking URI. Embedded default: a SQLite tracking/registry store and local
+artifacts under ``$PILOTDECK_HOME/mlflow``; production: any MLflow URI.
+"""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pilotdeck.domain.errors import FieldError, NotFound, ValidationFailed
+
+ALIASES = ("champion", "challenger")
+
+
+@dataclass(frozen=True)
+class RegisteredVersion:
+    name: str
+    version: int
+    run_id: str | None
+    source: str
+    signature: dict[str, Any] | None
+    metrics: dict[str, float] = field(default_factory=dict)
+
+
+def _bad(field_name: str, problem: str) -> ValidationFailed:
+    return ValidationFailed("cannot register model", [FieldError(field_name, problem)])
+
+
+class MlflowRegistry:
+    def __init__(self, tracking_uri: str, artifact_root: Path, cache_dir: Path) -> None:
+        self.tracking_uri = tracking_uri
+        self.artifact_root = artifact_root
+        self.cache_dir = cache_dir
+        self._client: Any = None
+        self._lock = threading.Lock()
+
+    @property
+    def client(self) -> Any:
+        if self._client is None:
+            with self._lock:
+                if self._client is None:
+                    from mlflow import MlflowClient
+
+                    self._client = MlflowClient(tracking_uri=self.tracking_uri,
+                                                registry_uri=self.tracking_uri)
+        return self._client
+
+    def _experiment(self, pilot: str) -> str:
+        name = f"pilotdeck/{pilot}"
+        exp = self.client.get_experiment_by_name(name)
+        if exp is not None:
+            return str(exp.experiment_id)
+        location = None
+        if "://" not in self.tracking_uri or self.tracking_uri.startswith("sqlite:"):
+            location = (self.artifact_root / pilot).resolve().as_uri()
+        return str(self.client.create_experiment(name, artifact_location=location))
+
+    def register(self, pilot: str, *, path: Path | None = None, uri: str | None = None,
+                 metrics: dict[str, float] | None = None, params: dict[str, str] | None = None,
+                 datasets: list[str] | None = None, description: str = "") -> RegisteredVersion:
+        """Register a new version of ``pilot``'s model from a model dir or an MLflow URI."""
+        from mlflow.exceptions import MlflowException
+
+        metrics = dict(metrics or {})
+        if (path is None) == (uri is None):
+            raise _bad("source", "give exactly one of --path or --uri")
+        if path is not None and not (path / "MLmodel").is_file():
+            raise _bad("path", f"{path} is not an MLflow model directory (no MLmodel file)")
+        if uri is not None and not uri.startswith(("runs:/", "models:/")):
+            raise _bad("uri", "must start with runs:/ or models:/")
+        client = self.client
+        try:
+            if uri is not None and uri.startswith("models:/"):
+                return self._copy(pilot, uri, metrics, description)
+            source_run = sub = ""
+            if uri is not None:  # resolve it before creating anything
+                source_run, _, sub = uri.removeprefix("runs:/").partition("/")
+                source_artifacts = client.get_run(source_run).info.artifact_uri
+            exp = self._experiment(pilot)
+            run = client.create_run(exp, tags={"pilotdeck.pilot": pilot},
+                                    run_name=f"register-{pilot}")
+            run_id = run.info.run_id
+            for k, v in metrics.items():
+                client.log_metric(run_id, k, float(v))
+            for k, v in (params or {}).items():
+                client.log_param(run_id, k, v)
+            if datasets:
+                client.set_tag(run_id, "pilotdeck.datasets", ",".join(datasets))
+            if path is not None:
+                client.log_artifacts(run_id, str(path), artifact_path="model")
+                source = f"{run.info.artifact_uri}/model"
+            else:
+                source = f"{source_artifacts}/{sub or 'model'}"
+                client.set_tag(run_id, "pilotdeck.source_run", source_run)
+            client.set_terminated(run_id)
+            try:
+                client.get_registered_model(pilot)
+            except MlflowException:
+                client.create_registered_model(pilot, tags={"pilotdeck.pilot": pilot})
+            mv = client.create_model_version(pilot, source, run_id=run_id,
+                                             description=description or None)
+        except MlflowException as exc:
+            raise _bad("source", f"MLflow refused it: {exc.message[:300]}") from None
+        version = int(mv.version)
+        return RegisteredVersion(pilot, version, run_id, source,
+                                 self._signature(pilot, version), metrics)
+
+    def _copy(self, pilot: str, uri: str, metrics: dict[str, float],
+              description: str) -> RegisteredVersion:
+        from mlflow.exceptions import MlflowException
+
+        client = self.client
+        try:
+            client.get_registered_model(pilot)
+        except MlflowException:
+            client.create_registered_model(pilot, tags={"pilotdeck.pilot": pilot})
+        mv = client.copy_model_version(uri, pilot)
+        version = int(mv.version)
+        return RegisteredVersion(pilot, version, mv.run_id, mv.source,
+                                 self._signature(pilot, version), metrics)
+
+    def local_path(self, pilot: str, version: int) -> Path:
+        """The model's files on local disk, downloaded once per version."""
+        target = self.cache_dir / pilot / str(version)
+        if (target / "MLmodel").is_file():
+            return target
+        from mlflow.artifacts import download_artifacts
+        from mlflow.exceptions import MlflowException
+
+        try:
+            uri = self.client.get_model_version_download_uri(pilot, str(version))
+        except MlflowException:
+            raise NotFound("model version", f"{pilot}/{version}") from None
+        tmp = target.with_name(f".{version}.tmp")
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir(parents=True)
+        download_artifacts(artifact_uri=uri, dst_path=str(tmp), tracking_uri=self.tracking_uri)
+        found = next(tmp.rglob("MLmodel")).parent
+        found.replace(target) if found != tmp else tmp.replace(target)
+        shutil.rmtree(tmp, ignore_errors=True)
+        return target
+
+    def _signature(self, pilot: str, version: int) -> dict[str, Any] | None:
+        from mlflow.models import Model
+
+        sig = Model.load(str(self.local_path(pilot, version))).signature
+        return sig.to_dict() if sig is not None else None
+
+    def load(self, pilot: str, version: int) -> Any:
+        """A loaded ``mlflow.pyfunc`` model (skops trusted types come from its MLmodel)."""
+        import mlflow.pyfunc
+
+        return mlflow.pyfunc.load_model(str(self.local_path(pilot, version)))
+
+    def set_alias(self, pilot: str, alias: str, version: int) -> None:
+        self.client.set_registered_model_alias(pilot, alias, str(version))
+
+    def delete_alias(self, pilot: str, alias: str) -> None:
+        from mlflow.exceptions import MlflowException
+
+        try:
+            self.client.delete_registered_model_alias(pilot, alias)
+        except MlflowException:
+            return
+
+    def aliases(self, pilot: str) -> dict[str, int]:
+        from mlflow.exceptions import MlflowException
+
+        try:
+            rm = self.client.get_registered_model(pilot)
+        except MlflowException:
+            return {}
+        return {a: int(v) for a, v in (rm.aliases or {}).items()}
+
+
+def save_sklearn(model: Any, path: Path, input_example: Any, *,
+                 pyfunc_predict_fn: str = "predict") -> Path:
+    """Save a scikit-learn model as an MLflow model with skops, trusting only sklearn types.
+
+    MLflow 3 saves scikit-learn models with skops, which refuses to load types
+    it does not trust (e.g. HistGradientBoosting's internals) unless they are
+    listed in ``skops_trusted_types``. We list exactly the untrusted types that
+    skops reports, and only if they come from scikit-learn, NumPy or SciPy.
+    """
+    import mlflow.sklearn
+    import skops.io
+    from mlflow.models import infer_signature
+
+    untrusted = skops.io.get_untrusted_types(data=skops.io.dumps(model))
+    foreign = [t for t in untrusted if not t.startswith(("sklearn.", "numpy.", "scipy."))]
+    if foreign:
+        raise _bad("model", f"refusing to trust non-scikit-learn types: {', '.join(foreign)}")
+    signature = infer_signature(input_example, getattr(model, pyfunc_predict_fn)(input_example))
+    mlflow.sklearn.save_model(model, str(path), signature=signature,
+                              input_example=input_example.head(2),
+                              serialization_format="skops", skops_trusted_types=untrusted,
+                              pyfunc_predict_fn=pyfunc_predict_fn,
+                              pip_requirements=_sklearn_requirements())
+    return path
+
+
+def _sklearn_requirements() -> list[str]:
+    """Pinned requirements of a scikit-learn model, stated rather than inferred.
+
+    MLflow infers them by importing the model in a subprocess, which costs ~4 s
+    per model; for scikit-learn the answer is known.
+    """
+    from importlib.metadata import version
+
+    return [f"{name}=={version(name)}" for name in
+            ("mlflow", "scikit-learn", "skops", "numpy", "scipy", "pandas")]

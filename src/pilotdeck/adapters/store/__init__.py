@@ -1,0 +1,1 @@
+"""SQLAlchemy metadata store (SQLite by default, PostgreSQL in production)."""

@@ -1,0 +1,181 @@
+"""Audit repository: append events with their Merkle nodes, read them back.
+
+Appends happen inside the caller's transaction, after the unit of work has
+locked ``audit_state``: an event is committed exactly when the change it
+describes is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, func, or_, select, tuple_, update
+from sqlalchemy.orm import Session
+
+from pilotdeck.adapters.store.models import (
+    AuditCheckpointRow,
+    AuditEventRow,
+    AuditNodeRow,
+    AuditStateRow,
+)
+from pilotdeck.audit.merkle import Frontier, Hash
+from pilotdeck.domain.errors import NotFound
+
+
+def _split(blob: bytes) -> list[Hash]:
+    return [blob[i : i + 32] for i in range(0, len(blob), 32)]
+
+
+class AuditRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    # -- writing -----------------------------------------------------------
+    def lock_frontier(self) -> Frontier:
+        """Lock the state row (FOR UPDATE on PostgreSQL) and return the frontier."""
+        row = self.session.execute(
+            select(AuditStateRow.size, AuditStateRow.frontier)
+            .where(AuditStateRow.id == 1)
+            .with_for_update()
+        ).one()
+        return Frontier(row.size, _split(row.frontier))
+
+    def write(
+        self,
+        events: Sequence[dict[str, Any]],
+        nodes: Sequence[dict[str, Any]],
+        frontier: Frontier,
+    ) -> None:
+        """Insert event rows and node rows (executemany), then save the frontier."""
+        # The audit append is a hot path: hand the driver plain tuples through
+        # one executemany instead of SQLAlchemy's per-row parameter compilation
+        # (3x fewer CPU cycles per event; see benchmarks/audit).
+        conn = self.session.connection()
+        mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+        at = AuditEventRow.__table__.c.at.type.bind_processor(conn.dialect) or (lambda v: v)
+        if events:
+            conn.exec_driver_sql(
+                f"INSERT INTO audit_events (seq, at, actor, action, entity_type, entity_id, "
+                f"body, leaf_hash) VALUES ({', '.join([mark] * 8)})",
+                [(e["seq"], at(e["at"]), e["actor"], e["action"], e["entity_type"],
+                  e["entity_id"], e["body"], e["leaf_hash"]) for e in events],
+            )
+        if nodes:
+            conn.exec_driver_sql(
+                f"INSERT INTO audit_nodes (level, idx, hash) VALUES ({mark}, {mark}, {mark})",
+                [(n["level"], n["idx"], n["hash"]) for n in nodes],
+            )
+        self.session.execute(
+            update(AuditStateRow)
+            .where(AuditStateRow.id == 1)
+            .values(size=frontier.size, frontier=b"".join(frontier.hashes))
+        )
+
+    def add_checkpoint(self, size: int, root: bytes, at: datetime, key_id: str, note: str) -> None:
+        self.session.add(
+            AuditCheckpointRow(size=size, root=root, at=at, key_id=key_id, signed_note=note)
+        )
+
+    # -- reading -----------------------------------------------------------
+    def state(self) -> Frontier:
+        row = self.session.execute(
+            select(AuditStateRow.size, AuditStateRow.frontier).where(AuditStateRow.id == 1)
+        ).one()
+        return Frontier(row.size, _split(row.frontier))
+
+    def count(self) -> int:
+        return int(self.session.execute(select(func.count()).select_from(AuditEventRow)).scalar())
+
+    def event(self, seq: int) -> AuditEventRow:
+        row = self.session.get(AuditEventRow, seq)
+        if row is None:
+            raise NotFound("audit event", seq)
+        return row
+
+    def events(
+        self,
+        *,
+        since: datetime | None = None,
+        actor: str | None = None,
+        entity_type: str | None = None,
+        entity_id: str | None = None,
+        action: str | None = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> list[AuditEventRow]:
+        q = select(AuditEventRow)
+        if since is not None:
+            q = q.where(AuditEventRow.at >= since)
+        if actor:
+            q = q.where(AuditEventRow.actor == actor)
+        if entity_type:
+            q = q.where(AuditEventRow.entity_type == entity_type)
+        if entity_id:
+            q = q.where(AuditEventRow.entity_id == entity_id)
+        if action:
+            q = q.where(AuditEventRow.action.startswith(action))
+        q = q.order_by(AuditEventRow.seq).limit(limit).offset(offset)
+        return list(self.session.execute(q).scalars())
+
+    def stream(self, batch: int = 20_000) -> Iterator[tuple[Any, ...]]:
+        """All events in order as plain tuples; keyset pagination keeps memory flat.
+
+        Driver-level SQL skips SQLAlchemy's result processing, which would
+        otherwise cost more than hashing the events (see benchmarks/audit).
+        """
+        conn = self.session.connection()
+        mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+        sql = ("SELECT seq, body, leaf_hash, actor, action, entity_type, entity_id "
+               f"FROM audit_events WHERE seq > {mark} ORDER BY seq LIMIT {int(batch)}")
+        last = 0
+        while True:
+            rows = conn.exec_driver_sql(sql, (last,)).fetchall()
+            if not rows:
+                return
+            yield from rows
+            last = rows[-1][0]
+
+    def nodes(self, wanted: Sequence[tuple[int, int]]) -> dict[tuple[int, int], Hash]:
+        """Fetch the stored hashes of perfect subtrees, leaves included (level 0)."""
+        out: dict[tuple[int, int], Hash] = {}
+        leaves = [idx for level, idx in wanted if level == 0]
+        inner = [(level, idx) for level, idx in wanted if level > 0]
+        if leaves:
+            for seq, h in self.session.execute(
+                select(AuditEventRow.seq, AuditEventRow.leaf_hash).where(
+                    AuditEventRow.seq.in_([i + 1 for i in leaves])
+                )
+            ):
+                out[(0, seq - 1)] = h
+        if inner:
+            cond = (
+                tuple_(AuditNodeRow.level, AuditNodeRow.idx).in_(inner)
+                if self.session.bind is not None and self.session.bind.dialect.name != "sqlite"
+                else or_(*(and_(AuditNodeRow.level == lv, AuditNodeRow.idx == ix)
+                           for lv, ix in inner))
+            )
+            for level, idx, h in self.session.execute(
+                select(AuditNodeRow.level, AuditNodeRow.idx, AuditNodeRow.hash).where(cond)
+            ):
+                out[(level, idx)] = h
+        return out
+
+    def checkpoints(self) -> list[AuditCheckpointRow]:
+        return list(
+            self.session.execute(
+                select(AuditCheckpointRow).order_by(AuditCheckpointRow.size)
+            ).scalars()
+        )
+
+    def checkpoint(self, size: int) -> AuditCheckpointRow:
+        row = self.session.get(AuditCheckpointRow, size)
+        if row is None:
+            raise NotFound("checkpoint", size)
+        return row
+
+    def latest_checkpoint(self) -> AuditCheckpointRow | None:
+        return self.session.execute(
+            select(AuditCheckpointRow).order_by(AuditCheckpointRow.size.desc()).limit(1)
+        ).scalar_one_or_none()

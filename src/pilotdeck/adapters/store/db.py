@@ -1,0 +1,153 @@
+"""Engine factory, migrations and the unit of work.
+
+Every mutating unit of work first locks the single ``audit_state`` row: that
+serialises writers across processes on both SQLite and PostgreSQL, so the audit
+log stays gap-free and concurrent importers cannot interleave half-changes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from pilotdeck.domain.errors import PilotdeckError
+
+VERSION_TABLE = "pilotdeck_alembic_version"
+MIGRATIONS = Path(__file__).with_name("migrations")
+_PG_MIGRATION_LOCK = 7_014_221_337  # arbitrary, constant advisory-lock key
+
+
+def make_engine(url: str, **kwargs: Any) -> Engine:
+    """Create an engine for ``sqlite:///…`` or ``postgresql+psycopg://…``."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(
+            url, connect_args={"timeout": 60, "check_same_thread": False}, **kwargs
+        )
+        _sqlite_pragmas(engine)
+        return engine
+    if parsed.get_backend_name() == "postgresql":
+        return create_engine(url, pool_pre_ping=True, **kwargs)
+    raise PilotdeckError(
+        f"unsupported database URL scheme {parsed.drivername!r}; "
+        "use sqlite:///PATH or postgresql+psycopg://USER@HOST/DB",
+        title="Configuration error",
+    )
+
+
+def _sqlite_pragmas(engine: Engine) -> None:
+    # pysqlite's own transaction handling defers BEGIN and then fails fast with
+    # "database is locked" when two writers race; we issue BEGIN IMMEDIATE so a
+    # writer waits (busy timeout) for the lock instead. SQLAlchemy documents
+    # this recipe for SQLite.
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn: Any) -> None:
+        # Readers take no write lock, so WAL lets them run beside the one writer.
+        readonly = conn.get_execution_options().get("pilotdeck_readonly", False)
+        conn.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")
+
+
+def _alembic_config(connection: Any) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.attributes["connection"] = connection
+    return cfg
+
+
+def _head() -> str | None:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    return ScriptDirectory.from_config(cfg).get_current_head()
+
+
+def _current(engine: Engine) -> str | None:
+    with engine.connect() as conn:
+        ctx = MigrationContext.configure(conn, opts={"version_table": VERSION_TABLE})
+        return ctx.get_current_revision()
+
+
+@contextlib.contextmanager
+def _migration_lock(engine: Engine) -> Iterator[None]:
+    """Let exactly one process migrate at a time."""
+    url = engine.url
+    if url.get_backend_name() == "sqlite":
+        if not url.database or url.database == ":memory:":
+            yield
+            return
+        lock_path = Path(url.database + ".migrate.lock")
+        with open(lock_path, "a+") as fh:
+            fcntl.flock(fh, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
+        return
+    with engine.connect() as conn:
+        conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": _PG_MIGRATION_LOCK})
+        conn.commit()
+        try:
+            yield
+        finally:
+            conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": _PG_MIGRATION_LOCK})
+            conn.commit()
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the schema to the newest revision (a no-op when it is there)."""
+    head = _head()
+    if _current(engine) == head:
+        return
+    with _migration_lock(engine):
+        if _current(engine) == head:  # another process did it while we waited
+            return
+        with engine.begin() as conn:
+            command.upgrade(_alembic_config(conn), "head")
+
+
+class Database:
+    """Owns the engine and hands out sessions; built once by the app factory."""
+
+    def __init__(self, url: str, *, auto_migrate: bool = True) -> None:
+        self.url = url
+        self.engine = make_engine(url)
+        if auto_migrate:
+            migrate(self.engine)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._read_sessions = sessionmaker(
+            self.engine.execution_options(pilotdeck_readonly=True), expire_on_commit=False
+        )
+
+    def session(self) -> Session:
+        return self._sessions()
+
+    def read_session(self) -> Session:
+        return self._read_sessions()
+
+    @property
+    def backend(self) -> str:
+        return self.engine.url.get_backend_name()
+
+    def dispose(self) -> None:
+        self.engine.dispose()

@@ -1,0 +1,60 @@
+"""Model version and deployment repository."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from pilotdeck.adapters.store.models import DeploymentRow, ModelVersionRow, PilotRow
+
+
+class ModelRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add_version(self, **values: Any) -> ModelVersionRow:
+        row = ModelVersionRow(**values)
+        self.session.add(row)
+        self.session.flush()
+        return row
+
+    def versions(self, pilot_id: int) -> list[ModelVersionRow]:
+        return list(self.session.execute(
+            select(ModelVersionRow).where(ModelVersionRow.pilot_id == pilot_id)
+            .order_by(ModelVersionRow.version)).scalars())
+
+    def version(self, pilot_id: int, version: int) -> ModelVersionRow | None:
+        return self.session.execute(
+            select(ModelVersionRow).where(ModelVersionRow.pilot_id == pilot_id,
+                                          ModelVersionRow.version == version)
+        ).scalar_one_or_none()
+
+    def deployment(self, pilot_id: int) -> DeploymentRow | None:
+        return self.session.get(DeploymentRow, pilot_id)
+
+    def save_deployment(self, pilot_id: int, spec: dict[str, Any], now: datetime,
+                        who: str) -> DeploymentRow:
+        row = self.session.get(DeploymentRow, pilot_id)
+        if row is None:
+            row = DeploymentRow(pilot_id=pilot_id, spec=spec, revision=1, updated_at=now,
+                                updated_by=who)
+            self.session.add(row)
+        else:
+            row.spec, row.revision, row.updated_at, row.updated_by = (
+                spec, row.revision + 1, now, who)
+        self.session.flush()
+        return row
+
+    def deployments(self) -> list[tuple[str, int, dict[str, Any]]]:
+        """(pilot name, revision, spec) for every deployment: the gateway's one query."""
+        return [(name, rev, spec) for name, rev, spec in self.session.execute(
+            select(PilotRow.name, DeploymentRow.revision, DeploymentRow.spec)
+            .join(PilotRow, PilotRow.id == DeploymentRow.pilot_id))]
+
+    def revisions(self) -> dict[str, int]:
+        return {name: rev for name, rev in self.session.execute(
+            select(PilotRow.name, DeploymentRow.revision)
+            .join(PilotRow, PilotRow.id == DeploymentRow.pilot_id))}

@@ -1,0 +1,79 @@
+"""Pilot repository."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from pilotdeck.adapters.store.models import PilotRow
+from pilotdeck.domain.errors import NotFound
+
+
+@dataclass(frozen=True)
+class PilotFilter:
+    business_unit: str | None = None
+    status: str | None = None
+    owner: str | None = None
+    names: frozenset[str] | None = None
+
+
+class PilotRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def find(self, name: str) -> PilotRow | None:
+        return self.session.execute(
+            select(PilotRow).where(PilotRow.name == name)
+        ).scalar_one_or_none()
+
+    def get(self, name: str) -> PilotRow:
+        row = self.find(name)
+        if row is None:
+            raise NotFound("pilot", name)
+        return row
+
+    def by_names(self, names: list[str]) -> dict[str, PilotRow]:
+        if not names:
+            return {}
+        rows = self.session.execute(select(PilotRow).where(PilotRow.name.in_(names))).scalars()
+        return {r.name: r for r in rows}
+
+    def _filtered(self, f: PilotFilter) -> Any:
+        q = select(PilotRow)
+        if f.business_unit:
+            q = q.where(func.lower(PilotRow.business_unit) == f.business_unit.lower())
+        if f.status:
+            q = q.where(PilotRow.status == f.status)
+        if f.owner:
+            q = q.where(PilotRow.owner == f.owner)
+        if f.names is not None:
+            q = q.where(PilotRow.name.in_(sorted(f.names)))
+        return q
+
+    def list(self, f: PilotFilter, limit: int | None = None, offset: int = 0) -> list[PilotRow]:
+        q = self._filtered(f).order_by(PilotRow.name).offset(offset)
+        if limit is not None:
+            q = q.limit(limit)
+        return list(self.session.execute(q).scalars())
+
+    def count(self, f: PilotFilter) -> int:
+        sub = self._filtered(f).subquery()
+        return int(self.session.execute(select(func.count()).select_from(sub)).scalar())
+
+    def add(self, *, name: str, business_unit: str, owner: str, status: str,
+            manifest: dict[str, Any], digest: str, now: datetime) -> PilotRow:
+        row = PilotRow(
+            name=name, business_unit=business_unit, owner=owner, status=status,
+            manifest=manifest, digest=digest, revision=1, created_at=now, updated_at=now,
+        )
+        self.session.add(row)
+        self.session.flush()
+        return row
+
+    def delete(self, row: PilotRow) -> None:
+        self.session.delete(row)
+        self.session.flush()

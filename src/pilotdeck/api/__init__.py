@@ -1,0 +1,1 @@
+"""REST API (FastAPI): one router per aggregate, problem+json errors."""

@@ -1,0 +1,68 @@
+"""Maturity assessment routes."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from fastapi import APIRouter, Depends, Query, Response, status
+from pydantic import BaseModel, ConfigDict, Field
+
+from pilotdeck.api.deps import get_platform, require
+from pilotdeck.auth.roles import Permission, Principal
+from pilotdeck.domain.maturity import AssessmentInput
+from pilotdeck.platform import Platform
+
+router = APIRouter(prefix="/v1", tags=["assessments"])
+
+
+class AssessmentRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    pilot: str | None = Field(None, description="Pilot to assess; omit for the organisation.")
+    answers: dict[str, bool] = Field(default_factory=dict,
+                                     description="Questionnaire: practice id -> yes/no.")
+    scores: dict[str, int] = Field(default_factory=dict,
+                                   description="Direct level per dimension (1..5).")
+    targets: dict[str, int] = Field(default_factory=dict,
+                                    description="Target level per dimension.")
+    target: int | None = Field(None, ge=1, le=5, description="Target level for all dimensions.")
+    save: bool = True
+
+
+@router.get("/maturity-model", summary="The maturity model: dimensions, levels, practices")
+def maturity_model(who: Principal = require(Permission.ASSESSMENTS_READ),
+                   platform: Platform = Depends(get_platform)) -> dict[str, Any]:
+    return platform.maturity_model.model_dump(mode="json", by_alias=True)
+
+
+@router.post("/assessments", status_code=status.HTTP_201_CREATED,
+             summary="Assess a pilot or the organisation (answers + platform evidence)")
+def create_assessment(body: AssessmentRequest,
+                      who: Principal = require(Permission.ASSESSMENTS_WRITE),
+                      platform: Platform = Depends(get_platform)) -> dict[str, Any]:
+    inp = AssessmentInput(body.answers, body.scores, body.targets, body.target)
+    return platform.assessments.assess(body.pilot, inp, who, save=body.save)
+
+
+@router.get("/assessments/latest", summary="Latest assessment of a pilot or the organisation")
+def latest(pilot: str | None = None, who: Principal = require(Permission.ASSESSMENTS_READ),
+           platform: Platform = Depends(get_platform)) -> dict[str, Any]:
+    return platform.assessments.latest(pilot)
+
+
+@router.get("/assessments/history", summary="Assessments over time")
+def history(pilot: str | None = None, limit: int = Query(100, ge=1, le=1000),
+            who: Principal = require(Permission.ASSESSMENTS_READ),
+            platform: Platform = Depends(get_platform)) -> dict[str, Any]:
+    return {"scope": pilot or "organisation",
+            "items": platform.assessments.history(pilot, limit)}
+
+
+@router.get("/assessments/chart", summary="Radar chart of the latest assessment",
+            responses={200: {"content": {"image/png": {}, "image/svg+xml": {}}}})
+def chart(pilot: str | None = None, format: Literal["png", "svg"] = "png",
+          who: Principal = require(Permission.ASSESSMENTS_READ),
+          platform: Platform = Depends(get_platform)) -> Response:
+    from pilotdeck.adapters.charts import maturity_bytes
+
+    data = maturity_bytes(platform.assessments.latest(pilot), format)
+    return Response(data, media_type="image/png" if format == "png" else "image/svg+xml")

@@ -1,0 +1,101 @@
+"""Model registry and deployment routes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Body, Depends, status
+from pydantic import BaseModel, ConfigDict, Field
+
+from pilotdeck.api.deps import get_platform, require
+from pilotdeck.auth.roles import Permission, Principal
+from pilotdeck.domain.errors import Forbidden
+from pilotdeck.domain.serving import DeploymentSpec
+from pilotdeck.platform import Platform
+
+router = APIRouter(prefix="/v1/pilots/{pilot}", tags=["models"])
+
+
+class RegisterRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    uri: str = Field(description="runs:/RUN_ID/PATH or models:/NAME/VERSION")
+    metrics: dict[str, float] = Field(default_factory=dict)
+    datasets: list[str] = Field(default_factory=list)
+    description: str = ""
+
+
+class AliasRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    version: int = Field(ge=1)
+
+
+class WeightsRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    weights: dict[str, float]
+    reason: str = ""
+
+
+class RollbackRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    variant: str = "challenger"
+    reason: str = Field(min_length=1)
+
+
+def _scoped(who: Principal, pilot: str) -> None:
+    if not who.can(Permission.MODELS_WRITE, pilot):
+        raise Forbidden(f"{who.user} may not change models of pilot {pilot!r}")
+
+
+@router.get("/models", summary="Registered versions with aliases and deployment status")
+def versions(pilot: str, who: Principal = require(Permission.MODELS_READ),
+             platform: Platform = Depends(get_platform)) -> dict[str, Any]:
+    return {"items": platform.models.versions(pilot)}
+
+
+@router.post("/models", status_code=status.HTTP_201_CREATED,
+             summary="Register a version from an MLflow run or model URI")
+def register(pilot: str, body: RegisterRequest,
+             who: Principal = require(Permission.MODELS_WRITE),
+             platform: Platform = Depends(get_platform)) -> dict[str, Any]:
+    _scoped(who, pilot)
+    return platform.models.register(pilot, who, uri=body.uri, metrics=body.metrics,
+                                    datasets=body.datasets, description=body.description)
+
+
+@router.put("/models/aliases/{alias}", summary="Point champion/challenger at a version")
+def set_alias(pilot: str, alias: str, body: AliasRequest,
+              who: Principal = require(Permission.MODELS_WRITE),
+              platform: Platform = Depends(get_platform)) -> dict[str, Any]:
+    _scoped(who, pilot)
+    platform.models.set_alias(pilot, alias, body.version, who)
+    return platform.models.version(pilot, body.version)
+
+
+@router.get("/deployment", summary="The serving configuration")
+def get_deployment(pilot: str, who: Principal = require(Permission.MODELS_READ),
+                   platform: Platform = Depends(get_platform)) -> dict[str, Any]:
+    return platform.models.deployment(pilot)
+
+
+@router.put("/deployment", summary="Create or replace the serving configuration")
+def put_deployment(pilot: str, spec: dict[str, Any] = Body(..., examples=[{
+        "variants": [{"name": "champion", "version": 1, "weight": 90},
+                     {"name": "challenger", "version": 2, "weight": 10}],
+        "shadow": [], "fallback": {"to": "champion"}}]),
+        who: Principal = require(Permission.DEPLOYMENTS_WRITE),
+        platform: Platform = Depends(get_platform)) -> dict[str, Any]:
+    return platform.models.deploy(pilot, DeploymentSpec.parse(spec), who)
+
+
+@router.post("/deployment/weights", summary="Change traffic weights (audited)")
+def set_weights(pilot: str, body: WeightsRequest,
+                who: Principal = require(Permission.DEPLOYMENTS_WRITE),
+                platform: Platform = Depends(get_platform)) -> dict[str, Any]:
+    return platform.models.set_weights(pilot, body.weights, who, body.reason)
+
+
+@router.post("/deployment/rollback", summary="Send a variant's traffic to zero now (audited)")
+def rollback(pilot: str, body: RollbackRequest,
+             who: Principal = require(Permission.DEPLOYMENTS_WRITE),
+             platform: Platform = Depends(get_platform)) -> dict[str, Any]:
+    return platform.models.rollback(pilot, body.variant, who, body.reason)

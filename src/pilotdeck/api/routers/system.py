@@ -1,0 +1,39 @@
+"""Health, version and a landing page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends
+from fastapi.responses import HTMLResponse
+from sqlalchemy import text
+
+from pilotdeck import __version__
+from pilotdeck.api.deps import get_platform, public
+from pilotdeck.platform import Platform
+
+router = APIRouter(tags=["system"])
+
+
+@router.get("/healthz", summary="Liveness and database reachability")
+def health(_: None = public(), platform: Platform = Depends(get_platform)) -> dict[str, Any]:
+    with platform.db.engine.connect() as conn:
+        conn.execute(text("SELECT 1"))
+    return {"status": "ok", "database": platform.db.backend}
+
+
+@router.get("/v1/version", summary="Server version")
+def version(_: None = public()) -> dict[str, str]:
+    return {"version": __version__}
+
+
+@router.get("/", response_class=HTMLResponse, include_in_schema=False)
+def index(_: None = public()) -> str:
+    return (
+        "<!doctype html><title>pilotdeck</title><h1>pilotdeck</h1>"
+        f"<p>version {__version__}</p><ul>"
+        "<li><a href='/docs'>API documentation (OpenAPI UI)</a></li>"
+        "<li><a href='/openapi.json'>OpenAPI document</a></li>"
+        "<li><a href='/healthz'>health</a></li></ul>"
+        "<p>Most routes need <code>Authorization: Bearer &lt;token&gt;</code>.</p>"
+    )

@@ -1,0 +1,43 @@
+"""API tokens and role grants (admin only)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Response, status
+from pydantic import BaseModel, ConfigDict, Field
+
+from pilotdeck.api.deps import get_platform, require
+from pilotdeck.auth.roles import Permission, Principal
+from pilotdeck.platform import Platform
+
+router = APIRouter(prefix="/v1/tokens", tags=["access"])
+
+
+class TokenRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    user: str = Field(min_length=1, max_length=320)
+    role: str
+    pilots: list[str] = Field(default_factory=list)
+
+
+@router.get("", summary="Active tokens (never their secrets)")
+def list_tokens(include_revoked: bool = False, who: Principal = require(Permission.TOKENS_MANAGE),
+                platform: Platform = Depends(get_platform)) -> dict[str, Any]:
+    return {"items": platform.access.list(include_revoked)}
+
+
+@router.post("", status_code=status.HTTP_201_CREATED,
+             summary="Grant a role: returns the token once")
+def create_token(body: TokenRequest, who: Principal = require(Permission.TOKENS_MANAGE),
+                 platform: Platform = Depends(get_platform)) -> dict[str, Any]:
+    t = platform.access.create(body.user, body.role, body.pilots, who)
+    return {"id": t.id, "user": t.user, "role": t.role.value, "pilots": t.pilots,
+            "token": t.token}
+
+
+@router.delete("/{token_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Revoke a token")
+def revoke_token(token_id: int, who: Principal = require(Permission.TOKENS_MANAGE),
+                 platform: Platform = Depends(get_platform)) -> Response:
+    platform.access.revoke(token_id, who)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,1 @@
+"""The ``pilotdeck`` command line."""

@@ -1,0 +1,37 @@
+"""``pilotdeck batch``: score lakehouse tables with a registered model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+from pilotdeck.cli.context import console, me, platform
+from pilotdeck.services.batch import BatchService
+
+app = typer.Typer(help="Batch scoring.", no_args_is_help=True)
+
+
+@app.command()
+def score(pilot: str,
+          input: Path = typer.Option(..., "--input", help="Parquet file or directory."),
+          output: Path = typer.Option(..., "--output", help="Parquet file (local) or "
+                                      "directory (spark)."),
+          engine: str = typer.Option("local", "--engine", help="local | spark | spark://… | "
+                                     "local[N]"),
+          version: int | None = typer.Option(None, "--version"),
+          alias: str | None = typer.Option(None, "--alias", help="champion (default) or "
+                                           "challenger"),
+          chunk_rows: int = typer.Option(50_000, "--chunk-rows", min=1)) -> None:
+    """Score every row with the pilot's model; writes predictions and the model version."""
+    with Progress(*Progress.get_default_columns()[:1], BarColumn(), MofNCompleteColumn(),
+                  TimeRemainingColumn(), console=console, transient=True) as bar:
+        task = bar.add_task(f"scoring {pilot}", total=None)
+        out = BatchService(platform()).score(
+            pilot, input, output, me(), engine=engine, version=version, alias=alias,
+            chunk_rows=chunk_rows,
+            progress=lambda done, total: bar.update(task, completed=done, total=total))
+    console.print(f"scored {out['rows']:,} rows with {pilot} v{out['version']} on "
+                  f"{out['engine']} in {out['seconds']:.1f}s "
+                  f"({out['rowsPerSecond'] or 0:,.0f} rows/s) -> {out['output']}")

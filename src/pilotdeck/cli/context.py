@@ -1,0 +1,85 @@
+"""Shared CLI plumbing: the platform, the local principal, output helpers."""
+
+from __future__ import annotations
+
+import csv
+import getpass
+import io
+import json
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from pilotdeck.auth.roles import Principal, local_admin
+from pilotdeck.config import load_settings
+from pilotdeck.platform import Platform
+
+# Piped output (CI logs, files) gets a wide fixed width instead of Rich's 80.
+console = Console(width=None if sys.stdout.isatty() else 160)
+err_console = Console(stderr=True, width=None if sys.stderr.isatty() else 200)
+
+_platform: list[Platform] = []
+
+
+def platform() -> Platform:
+    """The process's Platform, built on first use from the environment/config."""
+    if not _platform:
+        _platform.append(Platform(load_settings()))
+    return _platform[0]
+
+
+def me() -> Principal:
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):
+        user = "unknown"
+    return local_admin(user)
+
+
+def print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
+
+
+def print_table(title: str | None, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    table = Table(title=title, show_lines=False, header_style="bold")
+    for c in columns:
+        table.add_column(c)
+    for r in rows:
+        table.add_row(*("" if v is None else str(v) for v in r))
+    console.print(table)
+
+
+def print_csv(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    w.writerow(columns)
+    w.writerows(rows)
+    sys.stdout.write(buf.getvalue())
+
+
+def parse_pairs(values: Sequence[str], option: str, cast: Callable[[str], Any]) -> dict[str, Any]:
+    """``KEY=VALUE`` options into a dict; a malformed one is a field error."""
+    from pilotdeck.domain.errors import FieldError, ValidationFailed
+
+    out: dict[str, Any] = {}
+    for v in values:
+        key, sep, raw = v.partition("=")
+        try:
+            if not sep or not key.strip():
+                raise ValueError
+            out[key.strip()] = cast(raw.strip())
+        except ValueError:
+            raise ValidationFailed("invalid option", [
+                FieldError(option, f"expects NAME=VALUE, got {v!r}")]) from None
+    return out
+
+
+def fail_format(value: str, allowed: Sequence[str]) -> None:
+    from pilotdeck.domain.errors import FieldError, ValidationFailed
+
+    if value not in allowed:
+        raise ValidationFailed("invalid option", [
+            FieldError("--format", f"must be one of {', '.join(allowed)}, got {value!r}")])

@@ -1,0 +1,132 @@
+"""``pilotdeck models``: register, alias, list, deploy, weights, rollback."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import typer
+import yaml
+
+from pilotdeck.cli.context import (
+    console,
+    fail_format,
+    me,
+    parse_pairs,
+    platform,
+    print_json,
+    print_table,
+)
+from pilotdeck.domain.errors import FieldError, ValidationFailed
+from pilotdeck.domain.serving import DeploymentSpec
+
+app = typer.Typer(help="Model registry (MLflow) and deployments.", no_args_is_help=True)
+
+
+@app.command()
+def register(pilot: str,
+             path: Path | None = typer.Option(None, "--path", help="MLflow model directory."),
+             uri: str | None = typer.Option(None, "--uri", help="runs:/RUN/PATH or models:/…"),
+             metric: list[str] = typer.Option([], "--metric", help="NAME=VALUE, repeatable."),
+             dataset: list[str] = typer.Option([], "--dataset", help="Training data (lineage)."),
+             description: str = typer.Option("", "--description")) -> None:
+    """Register a model version for a pilot (in MLflow) with metrics and lineage."""
+    v = platform().models.register(pilot, me(), path=path, uri=uri,
+                                   metrics=parse_pairs(metric, "--metric", float), datasets=dataset,
+                                   description=description)
+    console.print(f"registered {pilot} version {v['version']} (run {v['runId']})")
+
+
+@app.command("list")
+def list_(pilot: str, format: str = typer.Option("table", "--format", help="table | json")
+          ) -> None:
+    """Versions of a pilot's model with metrics, aliases and deployment status."""
+    fail_format(format, ["table", "json"])
+    items = platform().models.versions(pilot)
+    if format == "json":
+        print_json(items)
+        return
+    print_table(f"{pilot}: {len(items)} version(s)",
+                ["version", "aliases", "deployment", "metrics", "datasets", "registered"],
+                [[v["version"], ", ".join(v["aliases"]), v["deployment"],
+                  ", ".join(f"{k}={x:.4g}" for k, x in v["metrics"].items()),
+                  ", ".join(v["datasets"]), v["registeredAt"]] for v in items])
+
+
+@app.command()
+def alias(pilot: str, version: int, name: str = typer.Argument(..., help="champion|challenger")
+          ) -> None:
+    """Point an MLflow alias (champion/challenger) at a version (audited)."""
+    platform().models.set_alias(pilot, name, version, me())
+    console.print(f"{pilot}@{name} -> version {version}")
+
+
+@app.command()
+def deploy(pilot: str,
+           file: Path | None = typer.Option(None, "--file", help="YAML/JSON deployment spec."),
+           champion: int | None = typer.Option(None, "--champion", help="Version (default: "
+                                               "the champion alias)."),
+           challenger: int | None = typer.Option(None, "--challenger"),
+           weight: float = typer.Option(10.0, "--challenger-weight", help="Percent of traffic."),
+           shadow: list[int] = typer.Option([], "--shadow", help="Version getting copies."),
+           fallback: str = typer.Option("champion", "--fallback",
+                                        help="champion | default | none"),
+           default: str | None = typer.Option(None, "--default", help="JSON safe default."),
+           ) -> None:
+    """Create or replace the pilot's serving configuration."""
+    svc = platform().models
+    if file is not None:
+        try:
+            data: Any = yaml.safe_load(file.read_text())
+        except (OSError, yaml.YAMLError) as exc:
+            raise ValidationFailed("cannot read deployment", [
+                FieldError("--file", exc.__class__.__name__, str(file))]) from None
+    else:
+        aliases = platform().registry.aliases(pilot)
+        champ = champion or aliases.get("champion")
+        if champ is None:
+            raise ValidationFailed("no champion", [FieldError(
+                "--champion", "give a version or set the champion alias first")])
+        variants = [{"name": "champion", "version": champ,
+                     "weight": 100 - (weight if challenger else 0)}]
+        if challenger:
+            variants.append({"name": "challenger", "version": challenger, "weight": weight})
+        try:
+            default_value = json.loads(default) if default is not None else None
+        except json.JSONDecodeError:
+            raise ValidationFailed("invalid option", [
+                FieldError("--default", "must be JSON, e.g. 0 or \"unknown\"")]) from None
+        data = {"variants": variants, "shadow": shadow,
+                "fallback": {"to": fallback, "default": default_value}}
+    out = svc.deploy(pilot, DeploymentSpec.parse(data), me())
+    console.print(f"deployed {pilot} (revision {out['revision']})")
+
+
+@app.command()
+def weights(pilot: str, weight: list[str] = typer.Argument(..., help="VARIANT=PERCENT ...")
+            ) -> None:
+    """Change traffic weights, e.g. ``champion=75 challenger=25`` (audited)."""
+    out = platform().models.set_weights(pilot, parse_pairs(weight, "weights", float), me())
+    console.print(f"{pilot} revision {out['revision']}: " + ", ".join(
+        f"{v['name']}={v['weight']:g}" for v in out["spec"]["variants"]))
+
+
+@app.command()
+def rollback(pilot: str, variant: str = typer.Argument("challenger"),
+             reason: str = typer.Option(..., "--reason")) -> None:
+    """Send a variant's traffic to zero at once (audited with the reason)."""
+    platform().models.rollback(pilot, variant, me(), reason)
+    console.print(f"rolled back {pilot}/{variant}")
+
+
+@app.command()
+def deployment(pilot: str, format: str = typer.Option("yaml", "--format", help="yaml | json")
+               ) -> None:
+    """Show the pilot's serving configuration."""
+    fail_format(format, ["yaml", "json"])
+    d = platform().models.deployment(pilot)
+    if format == "json":
+        print_json(d)
+    else:
+        typer.echo(yaml.safe_dump(d, sort_keys=False), nl=False)

@@ -1,0 +1,86 @@
+"""``pilotdeck pilots``: import, export, list, show, delete."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+import yaml
+
+from pilotdeck.adapters.store.pilots import PilotFilter
+from pilotdeck.cli.context import (
+    console,
+    fail_format,
+    me,
+    platform,
+    print_csv,
+    print_json,
+    print_table,
+)
+
+app = typer.Typer(help="Pilot inventory.", no_args_is_help=True)
+
+
+@app.command("import")
+def import_(path: Path = typer.Argument(..., help="A manifest file or a directory (recursive).")
+            ) -> None:
+    """Import manifests, all or nothing; unchanged ones are no-ops."""
+    result = platform().portfolio.import_path(path, me())
+    console.print(f"created {len(result.created)}, updated {len(result.updated)}, "
+                  f"unchanged {len(result.unchanged)}")
+    for verb, names in (("created", result.created), ("updated", result.updated)):
+        for n in names:
+            console.print(f"  {verb} {n}")
+
+
+@app.command()
+def export(directory: Path = typer.Argument(..., help="Where to write NAME.yaml files."),
+           business_unit: str | None = typer.Option(None, "--business-unit"),
+           status: str | None = typer.Option(None, "--status")) -> None:
+    """Write one manifest per pilot (re-importing them changes nothing)."""
+    paths = platform().portfolio.export(directory, PilotFilter(business_unit=business_unit,
+                                                               status=status))
+    console.print(f"wrote {len(paths)} manifest(s) to {directory}")
+
+
+COLUMNS = ["name", "business unit", "status", "owner", "production cost/yr", "expected value/yr"]
+
+
+@app.command("list")
+def list_(format: str = typer.Option("table", "--format", help="table | json | csv"),
+          business_unit: str | None = typer.Option(None, "--business-unit"),
+          status: str | None = typer.Option(None, "--status"),
+          owner: str | None = typer.Option(None, "--owner")) -> None:
+    """List pilots."""
+    fail_format(format, ["table", "json", "csv"])
+    items, _ = platform().portfolio.list(PilotFilter(business_unit, status, owner))
+    if format == "json":
+        print_json(items)
+        return
+    rows = [[p["metadata"]["name"], p["metadata"]["businessUnit"], p["spec"]["status"],
+             p["metadata"]["owner"], f"{p['spec']['economics']['productionCostPerYear']:,.0f}",
+             f"{p['spec']['economics']['expectedValuePerYear']:,.0f}"] for p in items]
+    if format == "csv":
+        print_csv(COLUMNS, rows)
+    else:
+        print_table(f"{len(items)} pilot(s)", COLUMNS, rows)
+
+
+@app.command()
+def show(name: str, format: str = typer.Option("yaml", "--format", help="yaml | json")) -> None:
+    """Show one pilot."""
+    fail_format(format, ["yaml", "json"])
+    doc = platform().portfolio.get(name)
+    if format == "json":
+        print_json(doc)
+    else:
+        typer.echo(yaml.safe_dump(doc, sort_keys=False, allow_unicode=True), nl=False)
+
+
+@app.command()
+def delete(name: str, yes: bool = typer.Option(False, "--yes", help="Do not ask.")) -> None:
+    """Delete a pilot (audited)."""
+    if not yes:
+        typer.confirm(f"delete pilot {name!r}?", abort=True)
+    platform().portfolio.delete(name, me())
+    console.print(f"deleted {name}")

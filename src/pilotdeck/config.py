@@ -1,0 +1,99 @@
+"""One Settings object for the whole process.
+
+Values come, highest priority first, from: explicit keyword arguments,
+``PILOTDECK_*`` environment variables, an optional ``pilotdeck.toml`` (in the
+working directory, or the file named by ``PILOTDECK_CONFIG``), then the
+embedded defaults under ``PILOTDECK_HOME`` (``./.pilotdeck``).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, model_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+
+def _toml_path() -> Path:
+    return Path(os.environ.get("PILOTDECK_CONFIG", "pilotdeck.toml"))
+
+
+class Settings(BaseSettings):
+    """Process-wide configuration; build one in the app factory and pass it in."""
+
+    model_config = SettingsConfigDict(env_prefix="PILOTDECK_", extra="forbid")
+
+    home: Path = Field(default=Path(".pilotdeck"), description="Data directory.")
+    db_url: str = Field(default="", description="SQLAlchemy URL of the metadata store.")
+    api_host: str = "127.0.0.1"
+    api_port: int = 8000
+    audit_key_path: Path | None = Field(
+        default=None, description="Ed25519 private key (PEM) that signs audit checkpoints."
+    )
+    audit_origin: str = Field(default="pilotdeck", description="Name written into checkpoints.")
+    maturity_model_path: Path | None = Field(
+        default=None, description="YAML maturity model replacing the shipped default."
+    )
+    rubric_path: Path | None = Field(
+        default=None, description="YAML prioritisation rubric replacing the shipped default."
+    )
+    page_size_max: int = 500
+    mlflow_uri: str = Field(default="", description="MLflow tracking/registry URI.")
+    lakehouse_dir: Path | None = Field(default=None, description="Tables and logs (Parquet).")
+    gateway_host: str = "127.0.0.1"
+    gateway_port: int = 8100
+    gateway_refresh_s: float = Field(default=2.0, gt=0, description="Routing poll interval.")
+    cache_url: str = Field(default="memory://", description="memory:// or redis://host:port/db")
+    cache_max_entries: int = 100_000
+    cache_namespace: str = Field(default="pd", pattern=r"^[A-Za-z0-9_.-]{1,40}$",
+                                 description="Key prefix, so installations sharing a Redis "
+                                             "never read each other's predictions.")
+    predlog_flush_s: float = Field(default=1.0, gt=0, description="Prediction-log flush period.")
+    predlog_max_rows: int = Field(default=5000, ge=1, description="Flush when this many wait.")
+    cost_per_cpu_second: float = Field(default=0.00005, ge=0,
+                                       description="Inference cost per CPU-second (currency).")
+    max_body_bytes: int = 5 * 1024 * 1024
+    max_rows: int = 10_000
+
+    @model_validator(mode="after")
+    def _fill_defaults(self) -> Settings:
+        if not self.db_url:
+            self.db_url = f"sqlite:///{(self.home / 'pilotdeck.db').resolve()}"
+        if self.audit_key_path is None:
+            self.audit_key_path = self.home / "keys" / "audit-ed25519.pem"
+        if not self.mlflow_uri:
+            self.mlflow_uri = f"sqlite:///{(self.home / 'mlflow' / 'mlflow.db').resolve()}"
+        if self.lakehouse_dir is None:
+            self.lakehouse_dir = self.home / "lakehouse"
+        return self
+
+    @property
+    def reports_dir(self) -> Path:
+        return self.home / "reports"
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        path = _toml_path()
+        if path.is_file():
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=path))
+        return tuple(sources)
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Build settings from the environment, the TOML file and ``overrides``."""
+    return Settings(**overrides)

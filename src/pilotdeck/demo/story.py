@@ -1,0 +1,72 @@
+"""The demo: load the sample portfolio, assess it, prioritise it, draw the charts."""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+from rich.console import Console
+from rich.progress import Progress
+
+from pilotdeck.adapters.charts import maturity_chart
+from pilotdeck.adapters.store.pilots import PilotFilter
+from pilotdeck.auth.roles import Principal
+from pilotdeck.domain.maturity import AssessmentInput
+from pilotdeck.platform import Platform
+from pilotdeck.services.prioritization import Prioritization
+
+
+def pilots_dir() -> Path:
+    return Path(str(resources.files("pilotdeck.demo").joinpath("pilots")))
+
+
+def _answers() -> dict[str, Any]:
+    text = resources.files("pilotdeck.demo").joinpath("assessments.yaml").read_text("utf-8")
+    data: dict[str, Any] = yaml.safe_load(text)
+    return data
+
+
+def _input(d: dict[str, Any]) -> AssessmentInput:
+    return AssessmentInput(dict(d.get("answers", {})), dict(d.get("scores", {})),
+                           dict(d.get("targets", {})), d.get("target"))
+
+
+def run(platform: Platform, who: Principal, console: Console) -> dict[str, Any]:
+    """Do every step of the demo; return what was produced, for printing and tests."""
+    reports = platform.settings.reports_dir
+    reports.mkdir(parents=True, exist_ok=True)
+    imported = platform.portfolio.import_path(pilots_dir(), who)
+    console.print(f"portfolio: {len(imported.created)} created, {len(imported.updated)} "
+                  f"updated, {len(imported.unchanged)} unchanged")
+
+    answers = _answers()
+    org = platform.assessments.assess(None, _input(answers["organisation"]), who)
+    maturity_chart(org, reports / "maturity-organisation.png")
+    live = [p["metadata"]["name"] for p in platform.portfolio.list(PilotFilter())[0]
+            if p["spec"]["status"] != "sunset"]
+    per_pilot: dict[str, dict[str, Any]] = {}
+    with Progress(console=console, transient=True) as progress:
+        task = progress.add_task("assessing pilots", total=len(live))
+        for name in live:
+            per_pilot[name] = platform.assessments.assess(
+                name, _input(answers["pilots"].get(name, {})), who)
+            progress.advance(task)
+
+    from pilotdeck.demo.models import PROBLEMS, train_and_register
+
+    with Progress(console=console, transient=True) as progress:
+        task = progress.add_task("training demo models", total=None)
+        trained = train_and_register(
+            platform, who, lambda what: progress.update(task, description=f"training {what}"))
+    console.print(f"models: trained and registered for {len(trained)} pilot(s) "
+                  f"({', '.join(trained) or 'already there'}); "
+                  f"deployed {len(PROBLEMS)} to the gateway")
+
+    result: Prioritization = platform.prioritization.run()
+    platform.prioritization.chart(result, reports / "prioritization-matrix.png")
+    platform.prioritization.chart(result, reports / "prioritization-matrix.svg")
+    cp = platform.audit.checkpoint(who)
+    return {"imported": imported, "organisation": org, "pilots": per_pilot,
+            "prioritization": result, "checkpoint": cp, "reports": reports}

@@ -1,0 +1,1 @@
+"""Entities and pure rules. Nothing in this package performs I/O."""

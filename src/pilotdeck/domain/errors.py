@@ -1,0 +1,75 @@
+"""Typed domain errors, mapped once to HTTP problems and one-line CLI messages.
+
+Errors name the field and the problem but never echo the whole input back:
+inputs may hold personal data that must not leak into logs or responses.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class FieldError:
+    """One problem with one field; ``source`` names a file when there is one."""
+
+    field: str
+    problem: str
+    source: str | None = None
+
+    def __str__(self) -> str:
+        where = f"{self.source}: " if self.source else ""
+        return f"{where}{self.field}: {self.problem}" if self.field else f"{where}{self.problem}"
+
+    def as_dict(self) -> dict[str, str]:
+        out = {"field": self.field, "problem": self.problem}
+        if self.source:
+            out["source"] = self.source
+        return out
+
+
+@dataclass
+class PilotdeckError(Exception):
+    """Base of every error the user is meant to see."""
+
+    message: str
+    status: int = 400
+    title: str = "Bad request"
+    errors: list[FieldError] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        super().__init__(self.message)
+
+    def __str__(self) -> str:
+        if not self.errors:
+            return self.message
+        first = str(self.errors[0])
+        more = f" (and {len(self.errors) - 1} more)" if len(self.errors) > 1 else ""
+        return f"{self.message}: {first}{more}"
+
+
+class ValidationFailed(PilotdeckError):
+    """Input broke a rule; ``errors`` says which field and why."""
+
+    def __init__(self, message: str, errors: list[FieldError] | None = None) -> None:
+        super().__init__(message, 422, "Invalid input", list(errors or []))
+
+
+class NotFound(PilotdeckError):
+    def __init__(self, kind: str, name: str | int) -> None:
+        super().__init__(f"{kind} {name!r} not found", 404, "Not found")
+
+
+class Conflict(PilotdeckError):
+    def __init__(self, message: str) -> None:
+        super().__init__(message, 409, "Conflict")
+
+
+class Unauthenticated(PilotdeckError):
+    def __init__(self, message: str = "missing or invalid bearer token") -> None:
+        super().__init__(message, 401, "Unauthorized")
+
+
+class Forbidden(PilotdeckError):
+    def __init__(self, message: str) -> None:
+        super().__init__(message, 403, "Forbidden")

@@ -1,0 +1,136 @@
+"""How a pilot's models are served: variants and weights, shadows, fallback, breaker.
+
+Pure rules. Sticky assignment hashes a caller key into 10,000 buckets and maps
+buckets to variants by cumulative weight, so a caller keeps its variant while
+weights stay the same, and moving weight only moves the callers at the edge.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from pilotdeck.domain.errors import ValidationFailed
+from pilotdeck.domain.pilot import field_errors
+
+BUCKETS = 10_000
+
+
+class _M(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class Variant(_M):
+    name: str = Field(pattern=r"^[a-z][a-z0-9-]{0,39}$")
+    version: int = Field(ge=1)
+    weight: float = Field(ge=0, le=100)
+
+
+class BreakerPolicy(_M):
+    """When a variant's breaker opens (Resilience4j-style count and latency rules)."""
+
+    error_rate: float = Field(0.5, gt=0, le=1, alias="errorRate")
+    min_requests: int = Field(20, ge=1, alias="minRequests")
+    window_s: float = Field(30.0, gt=0, alias="windowSeconds")
+    consecutive_failures: int = Field(5, ge=1, alias="consecutiveFailures")
+    slow_call_ms: float = Field(1000.0, gt=0, alias="slowCallMs")
+    timeout_ms: float = Field(2000.0, gt=0, alias="timeoutMs")
+    open_s: float = Field(10.0, gt=0, alias="openSeconds")
+    half_open_probes: int = Field(3, ge=1, alias="halfOpenProbes")
+
+
+class Fallback(_M):
+    """Where traffic goes when a variant's breaker is open."""
+
+    to: str = Field("champion", pattern="^(champion|default|none)$")
+    default: Any = None  # the safe default prediction, when ``to`` is "default"
+
+
+class Batching(_M):
+    enabled: bool = True
+    max_batch: int = Field(64, ge=1, le=10_000, alias="maxBatch")
+
+
+class DeploymentSpec(_M):
+    """A pilot's serving configuration, stored with a revision and audited."""
+
+    variants: list[Variant] = Field(min_length=1)
+    shadow: list[int] = Field(default_factory=list, description="Versions that get copies.")
+    fallback: Fallback = Field(default_factory=lambda: Fallback.model_validate({}))
+    breaker: BreakerPolicy = Field(default_factory=lambda: BreakerPolicy.model_validate({}))
+    batching: Batching = Field(default_factory=lambda: Batching.model_validate({}))
+    cache_ttl_s: float = Field(300.0, ge=0, alias="cacheTtlSeconds")
+    allow_missing: list[str] = Field(default_factory=list, alias="allowMissing")
+
+    @model_validator(mode="after")
+    def _rules(self) -> DeploymentSpec:
+        names = [v.name for v in self.variants]
+        if len(set(names)) != len(names):
+            raise ValueError("variant names must be unique")
+        if "champion" not in names:
+            raise ValueError("one variant must be named 'champion'")
+        if sum(v.weight for v in self.variants) <= 0:
+            raise ValueError("at least one variant needs a weight above 0")
+        routed = {v.version for v in self.variants}
+        if routed & set(self.shadow):
+            raise ValueError("a shadow version cannot also take live traffic")
+        return self
+
+    @classmethod
+    def parse(cls, data: Any) -> DeploymentSpec:
+        try:
+            return cls.model_validate(data)
+        except ValidationError as exc:
+            raise ValidationFailed("invalid deployment", field_errors(exc)) from None
+
+    def variant(self, name: str) -> Variant | None:
+        return next((v for v in self.variants if v.name == name), None)
+
+    def with_weights(self, weights: dict[str, float]) -> DeploymentSpec:
+        unknown = set(weights) - {v.name for v in self.variants}
+        if unknown:
+            from pilotdeck.domain.errors import FieldError
+
+            raise ValidationFailed("invalid weights", [
+                FieldError(f"weights.{n}", "is not a variant of this deployment")
+                for n in sorted(unknown)])
+        data = self.model_dump(by_alias=True)
+        for v in data["variants"]:
+            v["weight"] = weights.get(v["name"], v["weight"])
+        return DeploymentSpec.parse(data)
+
+    def document(self) -> dict[str, Any]:
+        return self.model_dump(mode="json", by_alias=True)
+
+
+def bucket(key: str) -> int:
+    """Stable bucket 0..9999 for a caller key (same key, same bucket, every process)."""
+    digest = hashlib.blake2b(key.encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big") % BUCKETS
+
+
+class Router:
+    """Precomputed cumulative bucket boundaries for one deployment's weights."""
+
+    __slots__ = ("names", "bounds")
+
+    def __init__(self, variants: list[Variant]) -> None:
+        live = [v for v in variants if v.weight > 0]
+        total = sum(v.weight for v in live)
+        self.names = [v.name for v in live]
+        acc, bounds = 0.0, []
+        for v in live:
+            acc += v.weight
+            bounds.append(round(acc / total * BUCKETS))
+        bounds[-1] = BUCKETS
+        self.bounds = bounds
+
+    def pick(self, key: str | None) -> str:
+        b = bucket(key) if key else random.randrange(BUCKETS)
+        for name, bound in zip(self.names, self.bounds, strict=True):
+            if b < bound:
+                return name
+        return self.names[-1]

@@ -1,0 +1,1 @@
+"""The inference gateway: the hot path. No database round trip per request."""

@@ -1,0 +1,1 @@
+"""Use cases: each opens a unit of work, applies domain rules and records audit events."""

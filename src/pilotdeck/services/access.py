@@ -1,0 +1,106 @@
+"""Users' API tokens and roles: create (shown once), revoke, authenticate."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from pilotdeck.adapters.store.db import Database
+from pilotdeck.adapters.store.uow import read, write
+from pilotdeck.audit.log import iso, utcnow
+from pilotdeck.auth.roles import Permission, Principal, Role
+from pilotdeck.auth.tokens import display_prefix, new_token, token_hash
+from pilotdeck.domain.errors import (
+    FieldError,
+    Forbidden,
+    NotFound,
+    Unauthenticated,
+    ValidationFailed,
+)
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    id: int
+    user: str
+    role: Role
+    pilots: list[str]
+    token: str  # the secret: shown once, never stored
+
+
+def parse_role(value: str) -> Role:
+    try:
+        return Role(value)
+    except ValueError:
+        known = ", ".join(r.value for r in Role)
+        raise ValidationFailed("invalid role",
+                               [FieldError("role", f"must be one of {known}, got {value!r}")]
+                               ) from None
+
+
+class AccessService:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def create(self, user: str, role: str, pilots: list[str], who: Principal) -> IssuedToken:
+        if not who.can(Permission.TOKENS_MANAGE):
+            raise Forbidden(f"{who.user} may not manage tokens")
+        r = parse_role(role)
+        user = user.strip()
+        errors = []
+        if not user:
+            errors.append(FieldError("user", "must not be empty"))
+        if r is Role.PILOT_TEAM and not pilots:
+            errors.append(FieldError("pilots", "a pilot-team token needs at least one pilot"))
+        if r is not Role.PILOT_TEAM and pilots:
+            errors.append(FieldError("pilots", f"only pilot-team tokens are scoped, not {r}"))
+        if errors:
+            raise ValidationFailed("invalid token request", errors)
+        secret = new_token()
+        with write(self.db) as uow:
+            missing = sorted(set(pilots) - set(uow.pilots.by_names(pilots)))
+            if missing:
+                raise ValidationFailed("invalid token request", [
+                    FieldError("pilots", f"unknown pilot(s): {', '.join(missing)}")])
+            row = uow.tokens.add(user=user, role=r.value, pilots=sorted(pilots),
+                                 token_hash=token_hash(secret), prefix=display_prefix(secret),
+                                 now=utcnow(), created_by=who.user)
+            uow.audit.record(who.user, "role.granted", "token", str(row.id),
+                             {"user": user, "role": r.value, "pilots": sorted(pilots),
+                              "prefix": row.prefix})
+        return IssuedToken(row.id, user, r, sorted(pilots), secret)
+
+    def ensure_admin(self, who: Principal) -> IssuedToken | None:
+        """On first start create an admin token (returned once), else None."""
+        with read(self.db) as uow:
+            if uow.tokens.any_admin():
+                return None
+        return self.create("admin", Role.ADMIN.value, [], who)
+
+    def revoke(self, token_id: int, who: Principal) -> None:
+        if not who.can(Permission.TOKENS_MANAGE):
+            raise Forbidden(f"{who.user} may not manage tokens")
+        with write(self.db) as uow:
+            row = uow.tokens.get(token_id)
+            if row is None:
+                raise NotFound("token", token_id)
+            if row.revoked_at is not None:
+                return
+            row.revoked_at = utcnow()
+            uow.audit.record(who.user, "role.revoked", "token", str(row.id),
+                             {"user": row.user, "role": row.role, "prefix": row.prefix})
+
+    def list(self, include_revoked: bool = False) -> list[dict[str, Any]]:
+        with read(self.db) as uow:
+            return [{"id": t.id, "user": t.user, "role": t.role, "pilots": t.pilots,
+                     "prefix": t.prefix, "createdAt": iso(t.created_at),
+                     "createdBy": t.created_by,
+                     "revokedAt": iso(t.revoked_at) if t.revoked_at else None}
+                    for t in uow.tokens.list(include_revoked)]
+
+    def authenticate(self, token: str) -> Principal:
+        with read(self.db) as uow:
+            row = uow.tokens.by_hash(token_hash(token))
+            if row is None or row.revoked_at is not None:
+                raise Unauthenticated("invalid or revoked token")
+            return Principal(row.user, Role(row.role), frozenset(row.pilots), row.id)

@@ -1,0 +1,144 @@
+"""The audit trail as a service: log queries, verify, proofs, signed checkpoints."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from pilotdeck.adapters.store.db import Database
+from pilotdeck.adapters.store.uow import read, write
+from pilotdeck.audit import merkle
+from pilotdeck.audit.checkpoint import (
+    Checkpoint,
+    load_or_create_key,
+    parse_note,
+    public_pem,
+    sign,
+)
+from pilotdeck.audit.log import iso, utcnow
+from pilotdeck.audit.verify import VerifyReport, verify_log
+from pilotdeck.auth.roles import Principal
+from pilotdeck.domain.canonical import loads
+from pilotdeck.domain.errors import FieldError, ValidationFailed
+
+
+def event_view(row: Any) -> dict[str, Any]:
+    body = loads(row.body)
+    return {"seq": row.seq, "at": body["at"], "actor": row.actor, "action": row.action,
+            "entity": body["entity"], "data": body["data"], "leafHash": bytes(row.leaf_hash).hex()}
+
+
+class AuditService:
+    def __init__(self, db: Database, key_path: Path, origin: str = "pilotdeck") -> None:
+        self.db = db
+        self.key_path = key_path
+        self.origin = origin
+
+    def _key(self) -> Any:
+        return load_or_create_key(self.key_path)
+
+    def public_key(self) -> str:
+        return public_pem(self._key())
+
+    def log(self, *, since: datetime | None = None, actor: str | None = None,
+            entity_type: str | None = None, entity_id: str | None = None,
+            action: str | None = None, limit: int = 100, offset: int = 0) -> list[dict[str, Any]]:
+        with read(self.db) as uow:
+            rows = uow.audit_events.events(since=since, actor=actor, entity_type=entity_type,
+                                           entity_id=entity_id, action=action,
+                                           limit=limit, offset=offset)
+            return [event_view(r) for r in rows]
+
+    def head(self) -> dict[str, Any]:
+        with read(self.db) as uow:
+            f = uow.audit_events.state()
+            cp = uow.audit_events.latest_checkpoint()
+            return {"size": f.size, "root": f.root().hex(),
+                    "latestCheckpoint": cp.size if cp else None}
+
+    def checkpoint(self, who: Principal) -> Checkpoint:
+        """Sign the current tree head (no-op if the newest checkpoint already covers it)."""
+        key = self._key()
+        with write(self.db) as uow:
+            f = uow.audit_events.state()
+            latest = uow.audit_events.latest_checkpoint()
+            if latest is not None and (latest.size == f.size or (
+                    latest.size + 1 == f.size
+                    and uow.audit_events.event(f.size).action == "audit.checkpoint")):
+                # Nothing happened since but the checkpoint's own record.
+                return parse_note(latest.signed_note)
+            now = utcnow()
+            cp = sign(key, self.origin, f.size, f.root(), now)
+            uow.audit_events.add_checkpoint(f.size, cp.root, now, cp.key_id, cp.note())
+            # The checkpoint is itself an event *after* the size it signs, so the
+            # next checkpoint commits to it.
+            uow.audit.record(who.user, "audit.checkpoint", "audit", str(f.size),
+                             {"size": f.size, "root": cp.root.hex(), "key": cp.key_id}, now)
+            return cp
+
+    def checkpoints(self) -> list[dict[str, Any]]:
+        with read(self.db) as uow:
+            return [{"size": c.size, "root": bytes(c.root).hex(), "at": iso(c.at),
+                     "keyId": c.key_id, "note": c.signed_note}
+                    for c in uow.audit_events.checkpoints()]
+
+    def verify(self) -> VerifyReport:
+        public = self._key().public_key()
+        with read(self.db) as uow:
+            state = uow.audit_events.state()
+            cps = [(c.size, bytes(c.root), c.signed_note) for c in uow.audit_events.checkpoints()]
+            return verify_log(uow.audit_events.stream(), cps, state.size, state.root(), public)
+
+    def _prefetched(self, uow: Any, build: Callable[[merkle.NodeLookup], Any]) -> Any:
+        """Run a proof builder with every node it needs fetched in one query.
+
+        A dry run with placeholder hashes records which perfect subtrees the
+        builder reads (the set does not depend on their values); one query then
+        loads them all, and the real run uses the result.
+        """
+        wanted: set[tuple[int, int]] = set()
+
+        def record(level: int, idx: int) -> bytes:
+            wanted.add((level, idx))
+            return b"\0" * 32
+
+        build(record)
+        found = uow.audit_events.nodes(sorted(wanted))
+        missing = wanted - set(found)
+        if missing:
+            level, idx = min(missing)
+            raise ValidationFailed("audit tree incomplete", [FieldError(
+                "node", f"stored node ({level}, {idx}) is missing; run audit verify")])
+        return build(lambda level, idx: found[(level, idx)])
+
+    def proof(self, seq: int, size: int | None = None) -> dict[str, Any]:
+        """Inclusion proof that event ``seq`` (1-based) is in the tree of ``size``."""
+        with read(self.db) as uow:
+            state = uow.audit_events.state()
+            size = size or state.size
+            if not 1 <= seq <= size <= state.size:
+                raise ValidationFailed("no such proof", [FieldError(
+                    "seq", f"must be 1..{size} within a tree of size 1..{state.size}")])
+            path, root = self._prefetched(uow, lambda node: (
+                merkle.inclusion_proof(seq - 1, size, node),
+                state.root() if size == state.size else merkle.subtree_hash(0, size, node)))
+            row = uow.audit_events.event(seq)
+            return {"seq": seq, "leafIndex": seq - 1, "treeSize": size,
+                    "leafHash": bytes(row.leaf_hash).hex(), "root": root.hex(),
+                    "path": [h.hex() for h in path], "event": event_view(row)}
+
+    def consistency(self, old: int, new: int | None = None) -> dict[str, Any]:
+        """Proof that the tree of size ``new`` extends the one of size ``old``."""
+        with read(self.db) as uow:
+            state = uow.audit_events.state()
+            new = new or state.size
+            if not 1 <= old <= new <= state.size:
+                raise ValidationFailed("no such proof", [FieldError(
+                    "old", f"need 1 <= old <= new <= {state.size}, got {old}, {new}")])
+            path, old_root, new_root = self._prefetched(uow, lambda node: (
+                merkle.consistency_proof(old, new, node), merkle.subtree_hash(0, old, node),
+                state.root() if new == state.size else merkle.subtree_hash(0, new, node)))
+            return {"oldSize": old, "newSize": new, "oldRoot": old_root.hex(),
+                    "newRoot": new_root.hex(), "path": [h.hex() for h in path]}

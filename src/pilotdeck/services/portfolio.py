@@ -1,0 +1,160 @@
+"""Pilot inventory: import/export manifests, create, update, delete, list."""
+
+from __future__ import annotations
+
+import builtins
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pilotdeck.adapters.manifests import RawManifest, read_manifests, write_manifest
+from pilotdeck.adapters.store.db import Database
+from pilotdeck.adapters.store.models import PilotRow
+from pilotdeck.adapters.store.pilots import PilotFilter
+from pilotdeck.adapters.store.uow import UnitOfWork, read, write
+from pilotdeck.audit.log import iso, utcnow
+from pilotdeck.auth.roles import Permission, Principal
+from pilotdeck.domain.errors import Conflict, FieldError, Forbidden, ValidationFailed
+from pilotdeck.domain.pilot import PilotManifest, PilotStatus, parse_manifest
+from pilotdeck.domain.prioritization import Rubric
+
+
+@dataclass
+class ImportResult:
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, list[str]]:
+        return {"created": self.created, "updated": self.updated, "unchanged": self.unchanged}
+
+
+def pilot_view(row: PilotRow) -> dict[str, Any]:
+    """The API/CLI shape of a pilot: its manifest plus the record's bookkeeping."""
+    doc = dict(row.manifest)
+    doc["record"] = {
+        "revision": row.revision,
+        "digest": row.digest,
+        "createdAt": iso(row.created_at),
+        "updatedAt": iso(row.updated_at),
+    }
+    return doc
+
+
+def manifest_of(row: PilotRow) -> PilotManifest:
+    return PilotManifest.model_validate(row.manifest)
+
+
+class PortfolioService:
+    def __init__(self, db: Database, rubric: Rubric) -> None:
+        self.db = db
+        self.rubric = rubric
+
+    # -- validation ----------------------------------------------------------
+    def validate(self, raws: list[RawManifest]) -> list[PilotManifest]:
+        """Parse every manifest and report *all* problems at once, or return them all."""
+        manifests: list[PilotManifest] = []
+        errors: list[FieldError] = []
+        seen: dict[str, str] = {}
+        for raw in raws:
+            try:
+                m = parse_manifest(raw.data, raw.source)
+            except ValidationFailed as exc:
+                errors.extend(exc.errors)
+                continue
+            errors.extend(
+                FieldError(e.field, e.problem, raw.source) for e in self.rubric.check_scores(m)
+            )
+            if m.name in seen:
+                errors.append(
+                    FieldError("metadata.name", f"duplicate pilot {m.name!r} (also in "
+                               f"{seen[m.name]})", raw.source)
+                )
+            seen[m.name] = raw.source or "request"
+            manifests.append(m)
+        if errors:
+            raise ValidationFailed("invalid pilot manifest", errors)
+        return manifests
+
+    def validate_one(self, data: Any, source: str | None = None) -> PilotManifest:
+        return self.validate([RawManifest(source or "body", data)])[0]
+
+    # -- writing -------------------------------------------------------------
+    def import_path(self, path: Path, who: Principal) -> ImportResult:
+        """Import a file or a directory tree of manifests, all or nothing."""
+        return self.apply(self.validate(read_manifests(path)), who)
+
+    def apply(self, manifests: list[PilotManifest], who: Principal,
+              *, must_exist: bool | None = None) -> ImportResult:
+        """Create or update pilots in one transaction; unchanged ones are no-ops."""
+        for m in manifests:
+            if not who.can(Permission.PILOTS_WRITE, m.name):
+                raise Forbidden(f"{who.user} may not change pilot {m.name!r}")
+        result = ImportResult()
+        with write(self.db) as uow:
+            for m in manifests:
+                self._upsert(uow, m, who, result, must_exist)
+        return result
+
+    def _upsert(self, uow: UnitOfWork, m: PilotManifest, who: Principal,
+                result: ImportResult, must_exist: bool | None) -> None:
+        now = utcnow()
+        doc, digest = m.document(), m.digest()
+        row = uow.pilots.find(m.name)
+        if row is None:
+            if must_exist:
+                raise ValidationFailed(
+                    "pilot does not exist", [FieldError("metadata.name", f"no pilot {m.name!r}")]
+                )
+            uow.pilots.add(name=m.name, business_unit=m.metadata.business_unit,
+                           owner=m.metadata.owner, status=m.spec.status.value,
+                           manifest=doc, digest=digest, now=now)
+            uow.audit.record(who.user, "pilot.created", "pilot", m.name,
+                             {"after": doc, "digest": digest}, now)
+            result.created.append(m.name)
+            return
+        if must_exist is False:
+            raise Conflict(f"pilot {m.name!r} already exists; update it with PUT")
+        if row.digest == digest:
+            result.unchanged.append(m.name)
+            return
+        before = row.manifest
+        row.manifest, row.digest = doc, digest
+        row.business_unit, row.owner = m.metadata.business_unit, m.metadata.owner
+        row.status = m.spec.status.value
+        row.revision += 1
+        row.updated_at = now
+        uow.audit.record(who.user, "pilot.updated", "pilot", m.name,
+                         {"before": before, "after": doc, "digest": digest,
+                          "revision": row.revision}, now)
+        result.updated.append(m.name)
+
+    def delete(self, name: str, who: Principal) -> None:
+        with write(self.db) as uow:
+            row = uow.pilots.get(name)
+            uow.audit.record(who.user, "pilot.deleted", "pilot", name,
+                             {"before": row.manifest, "digest": row.digest})
+            uow.pilots.delete(row)
+
+    # -- reading -------------------------------------------------------------
+    def get(self, name: str) -> dict[str, Any]:
+        with read(self.db) as uow:
+            return pilot_view(uow.pilots.get(name))
+
+    def list(self, f: PilotFilter, limit: int | None = None,
+             offset: int = 0) -> tuple[builtins.list[dict[str, Any]], int]:
+        if f.status and f.status not in {s.value for s in PilotStatus}:
+            raise ValidationFailed("invalid filter", [FieldError(
+                "status", f"must be one of {', '.join(s.value for s in PilotStatus)}")])
+        with read(self.db) as uow:
+            rows = uow.pilots.list(f, limit, offset)
+            total = uow.pilots.count(f) if limit is not None else len(rows)
+            return [pilot_view(r) for r in rows], total
+
+    def manifests(self, f: PilotFilter | None = None) -> builtins.list[PilotManifest]:
+        with read(self.db) as uow:
+            return [manifest_of(r) for r in uow.pilots.list(f or PilotFilter())]
+
+    def export(self, directory: Path, f: PilotFilter | None = None) -> builtins.list[Path]:
+        """Write one manifest file per pilot; re-importing them is a no-op."""
+        return [write_manifest(directory, m.name, m.document()) for m in self.manifests(f)]

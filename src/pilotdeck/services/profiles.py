@@ -1,0 +1,113 @@
+"""Build, store and load reference profiles under ``$LAKEHOUSE/profiles/NAME/``.
+
+``profile.json`` holds the column statistics and category counts;
+``sample.parquet`` the numeric row sample (the whole numeric table when small).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from pilotdeck.adapters.compute.local import open_dataset
+from pilotdeck.domain.errors import FieldError, NotFound, ValidationFailed
+from pilotdeck.domain.profile import ColumnProfile, merge_samples, profile_column
+from pilotdeck.services.monitoring import kind_of, values
+
+NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
+
+
+class StoredProfile:
+    def __init__(self, name: str, rows: int, columns: dict[str, ColumnProfile],
+                 sample: dict[str, np.ndarray], meta: dict[str, Any]) -> None:
+        self.name, self.rows, self.columns, self.sample, self.meta = (
+            name, rows, columns, sample, meta)
+
+    def reference_values(self, column: str) -> np.ndarray:
+        """The reference values a test compares against (exact counts for categories)."""
+        p = self.columns[column]
+        if p.kind == "cat":
+            keys = np.array(list(p.categories), dtype=object).astype(str)
+            return np.repeat(keys, list(p.categories.values()))
+        col = self.sample[column]
+        return col[np.isfinite(col)]
+
+    @property
+    def exact(self) -> bool:
+        return bool(self.meta.get("exact"))
+
+
+def _dir(root: Path, name: str) -> Path:
+    if not NAME.match(name):
+        raise ValidationFailed("invalid profile name", [FieldError(
+            "name", "letters, digits, '.', '_' and '-', at most 100 characters")])
+    return root / name
+
+
+def build(source: Path, name: str, root: Path, *, exact_limit: int = 100_000,
+          chunk_rows: int = 200_000, progress: Callable[[int, int], None] | None = None,
+          seed: int = 0) -> dict[str, Any]:
+    """Profile a Parquet file or directory in chunks and store it."""
+    target = _dir(root, name)
+    ds = open_dataset(source)
+    kinds: dict[str, str] = {}
+    for f in ds.schema:
+        kind = kind_of(f.type)
+        if kind is not None:
+            kinds[f.name] = kind
+    numeric = [k for k, v in kinds.items() if v == "num"]
+    total = ds.count_rows()
+    rng = np.random.default_rng(seed)
+    cols: dict[str, ColumnProfile] = {}
+    sample: np.ndarray = np.empty((0, len(numeric)))
+    rows = 0
+    for batch in ds.to_batches(columns=list(kinds), batch_size=chunk_rows):
+        if batch.num_rows == 0:
+            continue
+        table = pa.Table.from_batches([batch])
+        for c, kind in kinds.items():
+            col = table[c]
+            vals = values(col, kind)
+            part = profile_column(c, kind, vals, batch.num_rows - len(vals))
+            cols[c] = cols[c].merge(part) if c in cols else part
+        chunk = (np.column_stack([table[c].to_numpy(zero_copy_only=False).astype(np.float64)
+                                  for c in numeric]) if numeric
+                 else np.empty((batch.num_rows, 0)))
+        sample = merge_samples(sample, rows, chunk, batch.num_rows, exact_limit, rng)
+        rows += batch.num_rows
+        if progress:
+            progress(rows, total)
+    tmp = target.with_name(f".{name}.tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    meta = {"name": name, "source": str(source), "rows": rows, "exact": rows <= exact_limit,
+            "sample_rows": int(len(sample)), "created": datetime.now(UTC).isoformat(),
+            "schema": {f.name: str(f.type) for f in ds.schema},
+            "columns": [p.as_dict() for p in cols.values()]}
+    (tmp / "profile.json").write_text(json.dumps(meta, indent=1))
+    pq.write_table(pa.table({c: sample[:, i] for i, c in enumerate(numeric)}
+                            if numeric else {"_": pa.array([], pa.int8())}),
+                   tmp / "sample.parquet")
+    shutil.rmtree(target, ignore_errors=True)
+    tmp.replace(target)  # a profile appears whole or not at all
+    return {k: v for k, v in meta.items() if k != "columns"}
+
+
+def load(name: str, root: Path) -> StoredProfile:
+    target = _dir(root, name)
+    if not (target / "profile.json").is_file():
+        raise NotFound("profile", name)
+    meta = json.loads((target / "profile.json").read_text())
+    cols = {d["name"]: ColumnProfile.from_dict(d) for d in meta["columns"]}
+    table = pq.read_table(target / "sample.parquet")
+    sample = {c: table[c].to_numpy() for c in table.column_names if c in cols}
+    return StoredProfile(name, meta["rows"], cols, sample, meta)

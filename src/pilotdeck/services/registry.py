@@ -1,0 +1,136 @@
+"""Model registry and deployments: MLflow holds the models, pilotdeck the links,
+the serving configuration and the audit trail."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pilotdeck.adapters.registry import ALIASES, MlflowRegistry
+from pilotdeck.adapters.store.db import Database
+from pilotdeck.adapters.store.uow import read, write
+from pilotdeck.audit.log import iso, utcnow
+from pilotdeck.auth.roles import Permission, Principal
+from pilotdeck.domain.errors import FieldError, Forbidden, NotFound, ValidationFailed
+from pilotdeck.domain.serving import DeploymentSpec
+
+
+class RegistryService:
+    def __init__(self, db: Database, registry: MlflowRegistry) -> None:
+        self.db = db
+        self.registry = registry
+
+    def _check(self, who: Principal, pilot: str, perm: Permission = Permission.MODELS_WRITE
+               ) -> None:
+        if not who.can(perm, pilot):
+            raise Forbidden(f"{who.user} may not change models of pilot {pilot!r}")
+
+    def register(self, pilot: str, who: Principal, *, path: Path | None = None,
+                 uri: str | None = None, metrics: dict[str, float] | None = None,
+                 datasets: list[str] | None = None, description: str = "") -> dict[str, Any]:
+        """Register a version in MLflow, link it to the pilot, audit it."""
+        self._check(who, pilot)
+        with read(self.db) as uow:
+            uow.pilots.get(pilot)  # fail before touching MLflow
+        rv = self.registry.register(pilot, path=path, uri=uri, metrics=metrics,
+                                    datasets=datasets, description=description)
+        with write(self.db) as uow:
+            row = uow.pilots.get(pilot)
+            now = utcnow()
+            uow.models.add_version(pilot_id=row.id, version=rv.version, run_id=rv.run_id,
+                                   source=rv.source, signature=rv.signature,
+                                   metrics=rv.metrics, datasets=list(datasets or []),
+                                   registered_at=now, registered_by=who.user)
+            uow.audit.record(who.user, "model.registered", "model", f"{pilot}/{rv.version}", {
+                "pilot": pilot, "version": rv.version, "runId": rv.run_id, "source": rv.source,
+                "metrics": rv.metrics, "datasets": list(datasets or []),
+                "signature": rv.signature}, now)
+        return self.version(pilot, rv.version)
+
+    def set_alias(self, pilot: str, alias: str, version: int, who: Principal) -> None:
+        self._check(who, pilot)
+        if alias not in ALIASES:
+            raise ValidationFailed("invalid alias", [FieldError(
+                "alias", f"must be one of {', '.join(ALIASES)}, got {alias!r}")])
+        with write(self.db) as uow:
+            row = uow.pilots.get(pilot)
+            if uow.models.version(row.id, version) is None:
+                raise NotFound("model version", f"{pilot}/{version}")
+            before = self.registry.aliases(pilot).get(alias)
+            self.registry.set_alias(pilot, alias, version)
+            uow.audit.record(who.user, "model.aliased", "model", f"{pilot}/{version}",
+                             {"pilot": pilot, "alias": alias, "version": version,
+                              "previous": before})
+
+    def _view(self, pilot: str, r: Any, aliases: dict[str, int],
+              deployed: dict[int, str]) -> dict[str, Any]:
+        return {"pilot": pilot, "version": r.version, "runId": r.run_id, "source": r.source,
+                "metrics": r.metrics, "datasets": r.datasets, "signature": r.signature,
+                "aliases": sorted(a for a, v in aliases.items() if v == r.version),
+                "deployment": deployed.get(r.version, "not deployed"),
+                "registeredAt": iso(r.registered_at), "registeredBy": r.registered_by}
+
+    def versions(self, pilot: str) -> list[dict[str, Any]]:
+        aliases = self.registry.aliases(pilot)
+        with read(self.db) as uow:
+            row = uow.pilots.get(pilot)
+            dep = uow.models.deployment(row.id)
+            deployed = _deployed(dep.spec) if dep else {}
+            return [self._view(pilot, r, aliases, deployed) for r in uow.models.versions(row.id)]
+
+    def version(self, pilot: str, version: int) -> dict[str, Any]:
+        for v in self.versions(pilot):
+            if v["version"] == version:
+                return v
+        raise NotFound("model version", f"{pilot}/{version}")
+
+    # -- deployments ---------------------------------------------------------
+    def deployment(self, pilot: str) -> dict[str, Any]:
+        with read(self.db) as uow:
+            row = uow.pilots.get(pilot)
+            dep = uow.models.deployment(row.id)
+            if dep is None:
+                raise NotFound("deployment of pilot", pilot)
+            return {"pilot": pilot, "revision": dep.revision, "spec": dep.spec,
+                    "updatedAt": iso(dep.updated_at), "updatedBy": dep.updated_by}
+
+    def deploy(self, pilot: str, spec: DeploymentSpec, who: Principal, *,
+               action: str = "deployment.updated", reason: str = "") -> dict[str, Any]:
+        """Store a new serving configuration (the gateway picks it up in seconds)."""
+        self._check(who, pilot, Permission.DEPLOYMENTS_WRITE)
+        with write(self.db) as uow:
+            row = uow.pilots.get(pilot)
+            known = {r.version for r in uow.models.versions(row.id)}
+            missing = sorted(({v.version for v in spec.variants} | set(spec.shadow)) - known)
+            if missing:
+                raise ValidationFailed("invalid deployment", [FieldError(
+                    "variants", f"version(s) {missing} are not registered for {pilot}")])
+            before = uow.models.deployment(row.id)
+            before_spec = dict(before.spec) if before else None
+            dep = uow.models.save_deployment(row.id, spec.document(), utcnow(), who.user)
+            uow.audit.record(who.user, action, "deployment", pilot, {
+                "before": before_spec, "after": spec.document(), "revision": dep.revision,
+                **({"reason": reason} if reason else {})})
+        return self.deployment(pilot)
+
+    def set_weights(self, pilot: str, weights: dict[str, float], who: Principal,
+                    reason: str = "") -> dict[str, Any]:
+        current = DeploymentSpec.parse(self.deployment(pilot)["spec"])
+        return self.deploy(pilot, current.with_weights(weights), who, reason=reason)
+
+    def rollback(self, pilot: str, variant: str, who: Principal, reason: str) -> dict[str, Any]:
+        """Send a variant's traffic to zero at once; audited with the reason."""
+        current = DeploymentSpec.parse(self.deployment(pilot)["spec"])
+        if variant == "champion":
+            raise ValidationFailed("cannot roll back", [FieldError(
+                "variant", "the champion is the fallback; promote another version instead")])
+        if current.variant(variant) is None:
+            raise NotFound("variant", variant)
+        return self.deploy(pilot, current.with_weights({variant: 0}), who,
+                           action="deployment.rolled-back", reason=reason)
+
+
+def _deployed(spec: dict[str, Any]) -> dict[int, str]:
+    out = {v["version"]: f"{v['name']} ({v['weight']:g}%)" for v in spec.get("variants", [])}
+    out.update({v: "shadow" for v in spec.get("shadow", [])})
+    return out

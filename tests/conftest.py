@@ -1,0 +1,93 @@
+"""Shared fixtures: real SQLite files and a real PostgreSQL (fresh schema per test)."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+PG_URL = os.environ.get(
+    "PILOTDECK_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+REPO = Path(__file__).resolve().parents[1]
+DEMO_PILOTS = REPO / "src" / "pilotdeck" / "demo" / "pilots"
+
+
+def _pg_conninfo(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    u = make_url(url)
+    return (f"host={u.host or '127.0.0.1'} port={u.port or 5432} "
+            f"user={u.username or 'postgres'} dbname={u.database or 'test'}")
+
+
+def _pg_available() -> bool:
+    try:
+        import psycopg
+
+        with psycopg.connect(_pg_conninfo(PG_URL), connect_timeout=3):
+            return True
+    except Exception:  # noqa: BLE001 - any failure means "not reachable"
+        return False
+
+
+@pytest.fixture(scope="session")
+def pg_ok() -> bool:
+    ok = _pg_available()
+    if not ok and os.environ.get("CI"):
+        pytest.fail(f"PostgreSQL is not reachable at {PG_URL} (CI must have it)")
+    return ok
+
+
+@pytest.fixture
+def pg_schema_url(pg_ok: bool) -> Iterator[str]:
+    """A URL whose search_path is a brand-new schema, dropped afterwards."""
+    if not pg_ok:
+        pytest.skip("PostgreSQL not reachable")
+    import psycopg
+
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(_pg_conninfo(PG_URL), autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA "{schema}"')
+    sep = "&" if "?" in PG_URL else "?"
+    yield f"{PG_URL}{sep}options=-csearch_path%3D{schema}"
+    with psycopg.connect(_pg_conninfo(PG_URL), autocommit=True) as conn:
+        conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'pilotdeck.db'}"
+    return str(request.getfixturevalue("pg_schema_url"))
+
+
+@pytest.fixture
+def settings(tmp_path: Path, db_url: str):  # type: ignore[no-untyped-def]
+    from pilotdeck.config import Settings
+
+    return Settings(home=tmp_path / "home", db_url=db_url)
+
+
+@pytest.fixture
+def platform(settings):  # type: ignore[no-untyped-def]
+    from pilotdeck.platform import Platform
+
+    p = Platform(settings)
+    yield p
+    p.close()
+
+
+@pytest.fixture
+def admin():  # type: ignore[no-untyped-def]
+    from pilotdeck.auth.roles import local_admin
+
+    return local_admin("tester")
+
+
+@pytest.fixture
+def demo_pilots() -> Path:
+    return DEMO_PILOTS

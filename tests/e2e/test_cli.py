@@ -1,0 +1,188 @@
+"""The CLI as a user runs it: real processes, exit codes, one-line errors."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+
+def env_for(home: Path, db_url: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PILOTDECK_")}
+    env.update(PILOTDECK_HOME=str(home), PILOTDECK_DB_URL=db_url, COLUMNS="200")
+    return env
+
+
+def pd(env: dict[str, str], *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    r = subprocess.run([sys.executable, "-m", "pilotdeck", *args], env=env, text=True,
+                       capture_output=True, timeout=120)
+    if check:
+        assert r.returncode == 0, (args, r.stdout, r.stderr)
+    return r
+
+
+@pytest.fixture
+def env(tmp_path: Path, db_url: str) -> dict[str, str]:
+    return env_for(tmp_path / "home", db_url)
+
+
+def test_bad_manifest_exits_nonzero_with_file_field_problem(env, demo_pilots, tmp_path) -> None:
+    d = tmp_path / "pilots"
+    shutil.copytree(demo_pilots, d)
+    doc = yaml.safe_load((d / "churn-prediction.yaml").read_text())
+    doc["spec"]["scores"]["impact"]["value"] = 7
+    (d / "churn-prediction.yaml").write_text(yaml.safe_dump(doc))
+    r = pd(env, "pilots", "import", str(d), check=False)
+    assert r.returncode == 1
+    assert "Traceback" not in r.stderr
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert "churn-prediction.yaml" in lines[0]
+    assert "spec.scores.impact.value: must be 1..5, got 7" in lines[0]
+    listed = json.loads(pd(env, "pilots", "list", "--format", "json").stdout)
+    assert listed == []
+
+
+def test_import_list_show_export_and_formats(env, demo_pilots, tmp_path) -> None:
+    out = pd(env, "pilots", "import", str(demo_pilots)).stdout
+    assert "created 16" in out
+    assert "unchanged 16" in pd(env, "pilots", "import", str(demo_pilots)).stdout
+    csv_out = pd(env, "pilots", "list", "--format", "csv", "--business-unit", "HR").stdout
+    assert csv_out.splitlines()[0].startswith("name,business unit")
+    assert len(csv_out.strip().splitlines()) == 3
+    shown = yaml.safe_load(pd(env, "pilots", "show", "churn-prediction").stdout)
+    assert shown["metadata"]["owner"] == "ana.silva@northwind.example"
+    pd(env, "pilots", "export", str(tmp_path / "exported"))
+    assert len(list((tmp_path / "exported").glob("*.yaml"))) == 16
+    r = pd(env, "pilots", "list", "--format", "xml", check=False)
+    assert r.returncode == 1 and "--format: must be one of table, json, csv" in r.stderr
+    r = pd(env, "pilots", "show", "nope", check=False)
+    assert r.returncode == 1 and r.stderr.strip() == "error: pilot 'nope' not found"
+
+
+def test_prioritize_assess_audit_and_tokens(env, demo_pilots, tmp_path) -> None:
+    pd(env, "pilots", "import", str(demo_pilots))
+    chart = tmp_path / "matrix.svg"
+    data = json.loads(pd(env, "prioritize", "--format", "json", "--chart", str(chart)).stdout)
+    assert chart.read_text().lstrip().startswith("<?xml") and "<svg" in chart.read_text()
+    assert {p["quadrant"] for p in data["pilots"]} == {
+        "scale-now", "build-reference-architecture", "consolidate-or-sunset", "sunset"}
+    table = pd(env, "prioritize").stdout
+    assert "Portfolio plan" in table and "Sensitivity" in table
+    r = pd(env, "prioritize", "--chart", str(tmp_path / "m.gif"), check=False)
+    assert r.returncode == 1 and "must end in .png or .svg" in r.stderr
+
+    res = json.loads(pd(env, "assess", "run", "--pilot", "churn-prediction", "--score",
+                        "deployment=3", "--format", "json", "--chart",
+                        str(tmp_path / "radar.png")).stdout)
+    assert (tmp_path / "radar.png").read_bytes()[:4] == b"\x89PNG"
+    dims = {d["id"]: d for d in res["dimensions"]}
+    assert dims["deployment"]["level"] == 3 and dims["deployment"]["source"] == "direct"
+    assert dims["data-governance"]["level"] >= 3  # evidence from its manifest
+    r = pd(env, "assess", "run", "--score", "vibes=3", check=False)
+    assert r.returncode == 1 and "scores.vibes: is not a dimension" in r.stderr
+    pd(env, "assess", "run", "--all-pilots")
+    hist = json.loads(pd(env, "assess", "history", "--pilot", "churn-prediction",
+                         "--format", "json").stdout)
+    assert len(hist) == 2
+
+    assert "ok: " in pd(env, "audit", "verify").stdout
+    note = tmp_path / "cp.txt"
+    pd(env, "audit", "checkpoint", "--out", str(note))
+    pub = tmp_path / "key.pem"
+    pd(env, "audit", "public-key", "--out", str(pub))
+    proof = tmp_path / "proof.json"
+    size = int(next(line.split(": ")[1] for line in note.read_text().splitlines()
+                    if line.startswith("size: ")))
+    proof.write_text(pd(env, "audit", "proof", "3", "--size", str(size)).stdout)
+    ok = pd(env, "audit", "verify-checkpoint", str(note), "--public-key", str(pub),
+            "--inclusion", str(proof)).stdout
+    assert "signature ok" in ok and "inclusion of event 3: ok" in ok
+    tampered = tmp_path / "bad.txt"
+    tampered.write_text(note.read_text().replace(f"size: {size}", f"size: {size + 1}"))
+    r = pd(env, "audit", "verify-checkpoint", str(tampered), "--public-key", str(pub),
+           check=False)
+    assert r.returncode == 1 and "bad signature" in r.stderr
+
+    token_out = pd(env, "tokens", "create", "--user", "ana", "--role", "pilot-team",
+                   "--pilot", "churn-prediction").stdout
+    assert token_out.strip().splitlines()[-1].startswith("pd_")
+    r = pd(env, "tokens", "create", "--user", "x", "--role", "pilot-team", check=False)
+    assert r.returncode == 1 and "needs at least one pilot" in r.stderr
+    pd(env, "tokens", "revoke", "1")
+    log = json.loads(pd(env, "audit", "log", "--entity", "token", "--format", "json").stdout)
+    assert [e["action"] for e in log] == ["role.granted", "role.revoked"]
+
+
+def test_verify_exits_nonzero_and_names_the_event_after_tampering(env, demo_pilots) -> None:
+    pd(env, "pilots", "import", str(demo_pilots))
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(env["PILOTDECK_DB_URL"])
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE audit_events SET body = REPLACE(body, :a, :b) WHERE seq = 6")
+                     if engine.dialect.name == "sqlite" else
+                     text("UPDATE audit_events SET body = convert_to(replace(convert_from(body, "
+                          "'UTF8'), :a, :b), 'UTF8') WHERE seq = 6"),
+                     {"a": "apiVersion", "b": "apiVersioN"} if engine.dialect.name != "sqlite"
+                     else {"a": b"apiVersion", "b": b"apiVersioN"})
+    engine.dispose()
+    r = pd(env, "audit", "verify", check=False)
+    assert r.returncode == 1 and "first bad event: 6" in r.stderr
+
+
+def test_two_processes_importing_at_once_corrupt_nothing(env, demo_pilots, tmp_path) -> None:
+    files = sorted(demo_pilots.glob("*.yaml"))
+    halves = [tmp_path / "a", tmp_path / "b"]
+    for half, chunk in zip(halves, (files[:8], files[8:]), strict=True):
+        half.mkdir()
+        for f in chunk:
+            shutil.copy(f, half / f.name)
+    # Both start on a fresh database: they race the migration as well as the import.
+    procs = [subprocess.Popen([sys.executable, "-m", "pilotdeck", "pilots", "import", str(h)],
+                              env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for h in halves]
+    outs = [p.communicate(timeout=120) for p in procs]
+    assert all(p.returncode == 0 for p in procs), outs
+    procs = [subprocess.Popen([sys.executable, "-m", "pilotdeck", "pilots", "import",
+                               str(demo_pilots)], env=env, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    outs = [p.communicate(timeout=120) for p in procs]
+    assert all(p.returncode == 0 for p in procs), outs
+    assert all("unchanged 16" in o for o, _ in outs)
+    listed = json.loads(pd(env, "pilots", "list", "--format", "json").stdout)
+    assert len(listed) == 16
+    verify = json.loads(pd(env, "audit", "verify", "--format", "json").stdout)
+    assert verify["ok"] and verify["size"] == 16
+
+
+def test_demo_runs_end_to_end_without_serving(tmp_path) -> None:
+    env = env_for(tmp_path / "home", f"sqlite:///{tmp_path / 'home' / 'pilotdeck.db'}")
+    env.pop("PILOTDECK_DB_URL")
+    r = pd(env, "demo", "--no-serve")
+    assert "admin token" in r.stdout and "Portfolio plan" in r.stdout
+    reports = tmp_path / "home" / "reports"
+    assert (reports / "prioritization-matrix.png").stat().st_size > 10_000
+    assert (reports / "maturity-organisation.png").exists()
+    versions = json.loads(pd(env, "models", "list", "churn-prediction", "--format",
+                             "json").stdout)
+    assert [v["aliases"] for v in versions] == [["champion"], ["challenger"], []]
+    assert versions[0]["metrics"]["roc_auc"] > 0.6 and versions[0]["datasets"]
+    assert (tmp_path / "home" / "lakehouse" / "tables" / "churn_prediction_training"
+            / "v1.parquet").exists()
+    again = pd(env, "demo", "--no-serve")
+    assert "16 unchanged" in again.stdout and "already exists" in again.stdout
+    assert "already there" in again.stdout
+
+
+def test_bad_database_url_is_one_line(tmp_path) -> None:
+    env = env_for(tmp_path, "mysql://nobody@nowhere/db")
+    r = pd(env, "pilots", "list", check=False)
+    assert r.returncode == 1 and "Traceback" not in r.stderr
+    assert "unsupported database URL scheme" in r.stderr

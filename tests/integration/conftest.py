@@ -1,0 +1,134 @@
+"""Shared model fixtures: real scikit-learn models registered once per session."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import numpy as np
+import pandas as pd
+import pytest
+import uvicorn
+from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.linear_model import LogisticRegression
+
+from pilotdeck.adapters.registry import save_sklearn
+from pilotdeck.auth.roles import local_admin
+from pilotdeck.config import Settings
+from pilotdeck.domain.serving import DeploymentSpec
+from pilotdeck.gateway.app import create_gateway
+from pilotdeck.platform import Platform
+from tests.faulty_model import FaultyModel
+
+COLS = ["tenure", "spend", "calls", "age"]
+ADMIN = local_admin("tester")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def trained(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """Two real scikit-learn models and a controllable faulty one, saved once."""
+    d = tmp_path_factory.mktemp("models")
+    rng = np.random.default_rng(1)
+    X = pd.DataFrame(rng.normal(size=(600, 4)), columns=COLS)
+    y = ((X.tenure - X.spend + rng.normal(scale=0.5, size=600)) > 0).astype(int)
+    lr = LogisticRegression().fit(X, y)
+    hgb = HistGradientBoostingClassifier(max_iter=30).fit(X, y)
+    save_sklearn(lr, d / "lr", X)
+    save_sklearn(hgb, d / "hgb", X)
+    rev = COLS[::-1]  # same features, signature in the opposite order
+    lr_rev = LogisticRegression().fit(X[rev], y)
+    save_sklearn(lr_rev, d / "lr_rev", X[rev])
+    control = d / "control.txt"
+    control.write_text("ok")
+    import mlflow.pyfunc
+    from mlflow.models import infer_signature
+
+    mlflow.pyfunc.save_model(str(d / "faulty"), python_model=FaultyModel(str(control)),
+                             signature=infer_signature(X.head(3), np.array([7, 7, 7])),
+                             code_paths=[str(Path(__file__).parents[1] / "faulty_model.py")])
+    return {"dir": d, "X": X, "lr": lr, "hgb": hgb, "lr_rev": lr_rev, "control": control}
+
+
+class Env:
+    def __init__(self, platform: Platform, base: str, token: str, trained: dict[str, Any]):
+        self.platform, self.base, self.trained = platform, base, trained
+        self.http = httpx.Client(base_url=base, timeout=30,
+                                 headers={"Authorization": f"Bearer {token}"})
+
+    def deploy(self, **spec: Any) -> None:
+        self.platform.models.deploy("churn-prediction", DeploymentSpec.parse(spec), ADMIN)
+        self.wait_revision()
+
+    def wait_revision(self) -> None:
+        want = self.platform.models.deployment("churn-prediction")["revision"]
+        for _ in range(200):
+            st = self.http.get("/v1/gateway/status").json()
+            if st["routes"].get("churn-prediction", {}).get("revision") == want:
+                return
+            time.sleep(0.05)
+        raise AssertionError("gateway did not pick up the deployment")
+
+    def predict(self, body: Any, key: str | None = None, **kw: Any) -> httpx.Response:
+        headers = {"X-Pilotdeck-Key": key} if key else {}
+        return self.http.post("/v1/pilots/churn-prediction/predict", json=body,
+                              headers=headers, **kw)
+
+
+def start_gateway(platform: Platform) -> tuple[uvicorn.Server, str]:
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(create_gateway(platform), host="127.0.0.1",
+                                           port=port, log_level="warning"))
+    threading.Thread(target=server.run, daemon=True).start()
+    for _ in range(300):
+        if server.started:
+            break
+        time.sleep(0.05)
+    return server, f"http://127.0.0.1:{port}"
+
+
+@pytest.fixture(scope="session")
+def env(trained: dict[str, Any], tmp_path_factory: pytest.TempPathFactory,
+        demo_pilots: Path) -> Iterator[Env]:
+    home = tmp_path_factory.mktemp("gw")
+    platform = Platform(Settings(home=home, gateway_refresh_s=0.1, predlog_flush_s=0.2))
+    platform.portfolio.import_path(demo_pilots / "churn-prediction.yaml", ADMIN)
+    d = trained["dir"]
+    for name in ("lr", "hgb", "faulty"):
+        platform.models.register("churn-prediction", ADMIN, path=d / name,
+                                 metrics={"auc": 0.8}, datasets=["crm_events@v1"])
+    platform.models.set_alias("churn-prediction", "champion", 1, ADMIN)
+    platform.models.set_alias("churn-prediction", "challenger", 2, ADMIN)
+    platform.models.deploy("churn-prediction", DeploymentSpec.parse({"variants": [
+        {"name": "champion", "version": 1, "weight": 90},
+        {"name": "challenger", "version": 2, "weight": 10}]}), ADMIN)
+    token = platform.access.create("app", "client", [], ADMIN).token
+    ops = platform.access.create("ops", "admin", [], ADMIN).token
+    server, base = start_gateway(platform)  # tokens made later arrive within one refresh
+    e = Env(platform, base, ops, trained)
+    e.client_token = token  # type: ignore[attr-defined]
+    yield e
+    server.should_exit = True
+    time.sleep(0.3)
+    platform.close()
+
+
+@pytest.fixture(scope="session")
+def demo_pilots() -> Path:
+    return Path(__file__).resolve().parents[2] / "src/pilotdeck/demo/pilots"
+
+
+def split(X: pd.DataFrame) -> dict[str, Any]:
+    return {"dataframe_split": {"columns": list(X.columns), "data": X.values.tolist()}}
+
+

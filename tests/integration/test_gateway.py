@@ -1,0 +1,342 @@
+"""The gateway through real HTTP: formats, validation, routing, breaker, cache, log."""
+
+from __future__ import annotations
+
+import concurrent.futures
+import json
+import os
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import httpx
+import pytest
+import uvicorn
+
+from pilotdeck.domain.serving import DeploymentSpec
+from pilotdeck.platform import Platform
+from tests.integration.conftest import ADMIN, COLS, Env, free_port, split, start_gateway
+
+BASE = {"variants": [{"name": "champion", "version": 1, "weight": 90},
+                     {"name": "challenger", "version": 2, "weight": 10}]}
+
+
+def test_all_mlflow_formats_give_the_models_own_predictions(env: Env) -> None:
+    env.deploy(**BASE)
+    X = env.trained["X"].head(5)
+    want = env.trained["lr"].predict(X).tolist()
+    bodies = [split(X), {"dataframe_records": X.to_dict(orient="records")},
+              {"instances": X.to_dict(orient="records")}, {"instances": X.values.tolist()},
+              {"inputs": {c: X[c].tolist() for c in COLS}}]
+    for body in bodies:
+        r = env.predict(body, key="user-champion-1")
+        assert r.status_code == 200, r.text
+        out = r.json()
+        if out["variant"] == "champion":
+            assert out["predictions"] == want and out["model_version"] == 1
+        assert len(out["request_id"]) == 32
+
+
+def test_bad_input_is_a_4xx_naming_the_column(env: Env) -> None:
+    X = env.trained["X"].head(2)
+    cases = [
+        ({"dataframe_split": {"columns": COLS[:3], "data": X.values[:, :3].tolist()}},
+         422, "columns.age", "is required"),
+        ({"dataframe_split": {"columns": [*COLS, "zip"], "data": [[1, 2, 3, 4, 5]]}},
+         422, "columns.zip", "not in the model signature"),
+        ({"dataframe_records": [{"tenure": "long", "spend": 1, "calls": 1, "age": 1}]},
+         422, "[0].tenure", "expected double, got string"),
+        ({"dataframe_records": [{"tenure": None, "spend": 1, "calls": 1, "age": 1}]},
+         422, "[0].tenure", "missing"),
+        ({"instances": [[1, 2, 3]]}, 422, "[0]", "has 3 values, expected 4"),
+        ({"nothing": []}, 422, "body", "exactly one of"),
+    ]
+    for body, code, field, problem in cases:
+        r = env.predict(body)
+        assert r.status_code == code, (body, r.text)
+        assert r.headers["content-type"] == "application/problem+json"
+        errs = r.json()["errors"]
+        assert any(e["field"] == field and problem in e["problem"] for e in errs), errs
+        assert "long" not in r.text or "expected double" in r.text
+    r = env.predict({"instances": [[0.0] * 4] * 10_001})
+    assert r.status_code == 413
+    r = env.http.post("/v1/pilots/churn-prediction/predict", content=b"{nope")
+    assert r.status_code == 422
+    assert env.http.post("/v1/pilots/nope/predict", json=split(X)).status_code == 404
+    anon = httpx.post(f"{env.base}/v1/pilots/churn-prediction/predict", json=split(X))
+    assert anon.status_code == 401
+
+
+def test_client_role_can_predict_and_send_feedback_but_nothing_else(env: Env) -> None:
+    h = {"Authorization": f"Bearer {env.client_token}"}  # type: ignore[attr-defined]
+    X = env.trained["X"].head(1)
+    r = httpx.post(f"{env.base}/v1/pilots/churn-prediction/predict", json=split(X), headers=h)
+    assert r.status_code == 200
+    fb = httpx.post(f"{env.base}/v1/feedback", headers=h, json={
+        "request_id": r.json()["request_id"], "pilot": "churn-prediction", "label": 1,
+        "revenue": 12.5})
+    assert fb.status_code == 202
+    assert httpx.get(f"{env.base}/v1/gateway/status", headers=h).status_code == 403
+    bad = httpx.post(f"{env.base}/v1/feedback", headers=h, json={"request_id": "x"})
+    assert bad.status_code == 422
+
+
+def test_sticky_assignment_and_split(env: Env) -> None:
+    env.deploy(**BASE)
+    X = env.trained["X"].head(1)
+    seen = {env.predict(split(X), key="alice").json()["variant"] for _ in range(15)}
+    assert len(seen) == 1
+    counts = Counter(env.predict(split(X), key=f"user-{i}").json()["variant"]
+                     for i in range(300))
+    assert 10 <= counts["challenger"] <= 60, counts
+    env.platform.models.set_weights("churn-prediction", {"champion": 0, "challenger": 100},
+                                    ADMIN)
+    env.wait_revision()
+    assert env.predict(split(X), key="alice").json()["variant"] == "challenger"
+
+
+def key_for(variant_share: float, want_high: bool) -> str:
+    """A routing key whose bucket lands in the top (challenger) or bottom part."""
+    from pilotdeck.domain.serving import BUCKETS, bucket
+
+    for i in range(100_000):
+        k = f"k{i}"
+        if (bucket(k) >= BUCKETS * (1 - variant_share)) == want_high:
+            return k
+    raise AssertionError
+
+
+def test_failing_challenger_falls_back_and_is_rolled_back_with_an_audit_event(
+        env: Env) -> None:
+    control = env.trained["control"]
+    control.write_text("raise")
+    env.deploy(variants=[{"name": "champion", "version": 1, "weight": 50},
+                         {"name": "challenger", "version": 3, "weight": 50}],
+               breaker={"consecutiveFailures": 3, "minRequests": 100})
+    X = env.trained["X"].head(1)
+    key = key_for(0.5, True)
+    variants = [env.predict(split(X), key=key).json()["variant"] for _ in range(6)]
+    assert variants == ["champion"] * 6  # every failure served by the fallback
+    dep = env.platform.models.deployment("churn-prediction")
+    for _ in range(100):
+        dep = env.platform.models.deployment("churn-prediction")
+        if dep["spec"]["variants"][1]["weight"] == 0:
+            break
+        time.sleep(0.05)
+    assert dep["spec"]["variants"][1]["weight"] == 0
+    [event] = env.platform.audit.log(action="deployment.rolled-back")[-1:]
+    assert "3 consecutive failures" in event["data"]["reason"]
+    assert event["actor"] == "system:gateway"
+    control.write_text("ok")
+
+
+def test_hanging_and_slow_models_trip_the_breaker(env: Env) -> None:
+    control = env.trained["control"]
+    control.write_text("hang")
+    env.deploy(variants=[{"name": "champion", "version": 3, "weight": 100}],
+               breaker={"consecutiveFailures": 2, "timeoutMs": 200, "openSeconds": 60},
+               fallback={"to": "default", "default": -1})
+    X = env.trained["X"].head(1)
+    start = time.perf_counter()
+    first = env.predict(split(X)).json()
+    assert first["variant"] == "fallback-default" and first["predictions"] == [-1]
+    assert time.perf_counter() - start < 5
+    env.predict(split(X))
+    status = env.http.get("/v1/gateway/status").json()
+    assert status["routes"]["churn-prediction"]["variants"][0]["breaker"] == "open"
+    t0 = time.perf_counter()
+    assert env.predict(split(X)).json()["predictions"] == [-1]
+    assert time.perf_counter() - t0 < 0.15  # open breaker: no waiting on the model
+    env.deploy(variants=[{"name": "champion", "version": 3, "weight": 100}],
+               fallback={"to": "none"}, breaker={"openSeconds": 60})
+    r = env.predict(split(X))
+    assert r.status_code == 503 and r.headers["content-type"] == "application/problem+json"
+    control.write_text("ok")
+
+
+def test_cache_hits_and_metrics(env: Env) -> None:
+    env.deploy(**BASE)
+    X = env.trained["X"].iloc[[7]]
+    a = env.predict(split(X), key="cache-user").json()
+    b = env.predict(split(X), key="cache-user").json()
+    assert not a["cached"] and b["cached"] and a["predictions"] == b["predictions"]
+    status = env.http.get("/v1/gateway/status").json()
+    assert status["cache"]["hits"] >= 1 and 0 < status["cache"]["hitRate"] <= 1
+    text = httpx.get(f"{env.base}/metrics").text
+    for name in ("pilotdeck_request_latency_seconds_bucket", "pilotdeck_requests_total",
+                 "pilotdeck_breaker_state", 'pilotdeck_cache_requests_total{pilot="churn-'
+                 'prediction",result="hit"}', "pilotdeck_batch_size_rows",
+                 "pilotdeck_inference_cost_total"):
+        assert name in text, name
+
+
+def test_concurrent_requests_are_batched_and_champion_swap_drops_nothing(env: Env) -> None:
+    env.deploy(**BASE, cacheTtlSeconds=0)
+    X = env.trained["X"]
+    errors: list[str] = []
+
+    def call(i: int) -> str:
+        r = httpx.post(f"{env.base}/v1/pilots/churn-prediction/predict",
+                       json=split(X.iloc[[i % 500]]), timeout=30,
+                       headers={"Authorization": env.http.headers["Authorization"]})
+        if r.status_code != 200:
+            errors.append(r.text)
+        return str(r.json().get("model_version"))
+
+    with concurrent.futures.ThreadPoolExecutor(16) as pool:
+        futures = [pool.submit(call, i) for i in range(300)]
+        time.sleep(0.2)
+        env.platform.models.deploy("churn-prediction", DeploymentSpec.parse({"variants": [
+            {"name": "champion", "version": 2, "weight": 100}], "cacheTtlSeconds": 0}), ADMIN)
+        versions = Counter(f.result() for f in futures)
+    assert not errors, errors[:3]
+    assert sum(versions.values()) == 300
+    text = httpx.get(f"{env.base}/metrics").text
+    count = sum(float(line.split()[-1]) for line in text.splitlines()
+                if line.startswith("pilotdeck_batch_size_rows_count"))
+    total = sum(float(line.split()[-1]) for line in text.splitlines()
+                if line.startswith("pilotdeck_batch_size_rows_sum"))
+    assert total / count > 1.0  # some calls carried several requests
+
+
+def test_shadow_and_prediction_log_in_parquet_with_feedback(env: Env) -> None:
+    env.deploy(variants=[{"name": "champion", "version": 1, "weight": 100}], shadow=[2],
+               cacheTtlSeconds=0)
+    X = env.trained["X"].head(3)
+    ids = [env.predict(split(X)).json()["request_id"] for _ in range(5)]
+    httpx.post(f"{env.base}/v1/feedback", json={
+        "request_id": ids[0], "pilot": "churn-prediction", "label": [1, 0, 1],
+        "revenue": 30.0}, headers={"Authorization": env.http.headers["Authorization"]})
+    root = env.platform.settings.lakehouse_dir
+    assert root is not None
+    preds = f"read_parquet('{root}/predictions/**/*.parquet', hive_partitioning=true)"
+    feedback = f"read_parquet('{root}/feedback/**/*.parquet', hive_partitioning=true)"
+    wanted = ",".join(repr(i) for i in ids)
+    for _ in range(100):  # the logs flush every 0.2 s here
+        if (list((root / "predictions").rglob("*.parquet"))
+                and list((root / "feedback").rglob("*.parquet"))):
+            con = duckdb.connect()
+            shadows = con.execute(f"SELECT count(*) FROM {preds} WHERE variant='shadow' "
+                                  f"AND request_id IN ({wanted})").fetchone()[0]
+            labelled = con.execute(f"SELECT count(*) FROM {feedback} "
+                                   f"WHERE request_id = '{ids[0]}'").fetchone()[0]
+            if shadows == 5 and labelled == 1:
+                break
+        time.sleep(0.1)
+    con = duckdb.connect()
+    rows = con.execute(
+        f"SELECT p.variant, p.model_version, p.rows, f.revenue FROM read_parquet("
+        f"'{root}/predictions/**/*.parquet', hive_partitioning=true) p LEFT JOIN read_parquet("
+        f"'{root}/feedback/**/*.parquet', hive_partitioning=true) f USING (request_id) "
+        f"WHERE request_id = '{ids[0]}' ORDER BY variant").fetchall()
+    assert rows == [("champion", 1, 3, 30.0), ("shadow", 2, 3, 30.0)]
+
+
+def second_gateway(env: Env, **settings: Any) -> tuple[uvicorn.Server, str]:
+    """Another gateway process-alike on the same store, with other settings."""
+    s = env.platform.settings.model_copy(update=settings)
+    return start_gateway(Platform(s))
+
+
+def test_redis_cache_is_shared_between_replicas(env: Env, pg_ok: bool) -> None:
+    import uuid
+
+    import redis
+
+    try:
+        redis.Redis(host="127.0.0.1", port=6379, socket_timeout=2).ping()
+    except redis.RedisError:
+        if os.environ.get("CI"):
+            raise
+        pytest.skip("Redis not reachable")
+    env.deploy(**BASE)
+    ns = f"t{uuid.uuid4().hex[:10]}"
+    one, url1 = second_gateway(env, cache_url="redis://127.0.0.1:6379/0", cache_namespace=ns)
+    two, url2 = second_gateway(env, cache_url="redis://127.0.0.1:6379/0", cache_namespace=ns)
+    try:
+        h = {"Authorization": env.http.headers["Authorization"], "X-Pilotdeck-Key": "r"}
+        body = split(env.trained["X"].iloc[[11]])
+        a = httpx.post(f"{url1}/v1/pilots/churn-prediction/predict", json=body, headers=h)
+        b = httpx.post(f"{url2}/v1/pilots/churn-prediction/predict", json=body, headers=h)
+        assert a.status_code == b.status_code == 200
+        assert not a.json()["cached"] and b.json()["cached"]  # replica two read replica one's
+        assert a.json()["predictions"] == b.json()["predictions"]
+        keys = redis.Redis(host="127.0.0.1", port=6379).keys(f"{ns}:*")
+        assert len(keys) == 1
+    finally:
+        one.should_exit = two.should_exit = True
+
+
+def test_redis_outage_degrades_to_no_cache_not_errors(env: Env) -> None:
+    env.deploy(**BASE)
+    dead, url = second_gateway(env, cache_url=f"redis://127.0.0.1:{free_port()}/0")
+    try:
+        h = {"Authorization": env.http.headers["Authorization"]}
+        body = split(env.trained["X"].iloc[[12]])
+        for _ in range(3):
+            r = httpx.post(f"{url}/v1/pilots/churn-prediction/predict", json=body, headers=h)
+            assert r.status_code == 200 and r.json()["cached"] is False
+        status = httpx.get(f"{url}/v1/gateway/status", headers=h).json()
+        assert status["cache"]["backend"] == "redis"
+    finally:
+        dead.should_exit = True
+
+
+def test_fallback_and_shadow_see_the_request_in_their_own_signature(env: Env) -> None:
+    X, lr_rev = env.trained["X"].head(40), env.trained["lr_rev"]
+    want = lr_rev.predict(X[COLS[::-1]]).tolist()
+    assert lr_rev.predict(X[COLS].to_numpy()).tolist() != want  # misordering would show
+    rev = env.platform.models.register("churn-prediction", ADMIN,
+                                       path=env.trained["dir"] / "lr_rev")["version"]
+    env.trained["control"].write_text("raise")
+    env.deploy(variants=[{"name": "champion", "version": rev, "weight": 0},
+                         {"name": "challenger", "version": 3, "weight": 100}],
+               breaker={"consecutiveFailures": 50, "minRequests": 100}, cacheTtlSeconds=0)
+    resp = env.predict(split(X))  # validated for v3, answered by the champion
+    assert resp.status_code == 200, resp.text
+    out = resp.json()
+    assert out["variant"] == "champion" and out["predictions"] == want
+    env.trained["control"].write_text("ok")
+    env.deploy(variants=[{"name": "champion", "version": 1, "weight": 100}], shadow=[rev],
+               cacheTtlSeconds=0)
+    rid = env.predict(split(X)).json()["request_id"]
+    root = env.platform.settings.lakehouse_dir
+    rows: list[Any] = []
+    for _ in range(100):
+        if list((root / "predictions").rglob("*.parquet")):
+            rows = duckdb.connect().execute(
+                f"SELECT outputs FROM read_parquet('{root}/predictions/**/*.parquet', "
+                f"hive_partitioning=true) WHERE request_id = '{rid}' AND variant = 'shadow'"
+            ).fetchall()
+            if rows:
+                break
+        time.sleep(0.1)
+    assert rows and json.loads(rows[0][0]) == want
+
+
+def test_a_model_that_cannot_load_does_not_stop_other_pilots(env: Env, demo_pilots: Path
+                                                             ) -> None:
+    """Runs last in this module: it leaves a broken deployment until it deletes it."""
+    import shutil
+
+    p = env.platform
+    p.portfolio.import_path(demo_pilots / "next-best-offer.yaml", ADMIN)
+    v = p.models.register("next-best-offer", ADMIN, path=env.trained["dir"] / "lr")
+    # Break the artifacts behind the registered version (store and local cache).
+    shutil.rmtree(p.settings.home / "models" / "next-best-offer", ignore_errors=True)
+    artifact = Path(v["source"].removeprefix("file://"))
+    shutil.rmtree(artifact)
+    p.models.deploy("next-best-offer", DeploymentSpec.parse(
+        {"variants": [{"name": "champion", "version": v["version"], "weight": 100}]}), ADMIN)
+    env.deploy(**BASE)  # a change to a healthy pilot still goes through
+    for _ in range(100):
+        status = env.http.get("/v1/gateway/status").json()
+        if "next-best-offer" in status["loadErrors"]:
+            break
+        time.sleep(0.05)
+    assert "next-best-offer" in status["loadErrors"]
+    assert "next-best-offer" not in status["routes"]
+    assert env.predict(split(env.trained["X"].head(1))).status_code == 200
+    p.portfolio.delete("next-best-offer", ADMIN)

@@ -1,0 +1,90 @@
+"""``pilotdeck monitor drift`` on Parquet tables: JSON contract, schema changes, errors."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from pilotdeck.domain.errors import ValidationFailed
+from pilotdeck.services.monitoring import drift
+
+
+def tables(tmp: Path, n: int) -> tuple[Path, Path]:
+    rng = np.random.default_rng(5)
+    ref = pd.DataFrame({"age": rng.normal(40, 10, n), "income": rng.lognormal(10, 1, n),
+                        "plan": rng.choice(["a", "b", "c"], n), "flag": rng.random(n) < 0.5})
+    cur = ref.copy()
+    cur["age"] = rng.normal(48, 10, n)  # shifted
+    cur["plan"] = rng.choice(["a", "b", "c"], n, p=[0.7, 0.2, 0.1])  # shifted
+    cur.loc[: n // 10, "income"] = np.nan
+    cur = cur.drop(columns=["flag"]).assign(region="north")
+    ref.to_parquet(tmp / "ref.parquet")
+    cur.to_parquet(tmp / "cur.parquet")
+    return tmp / "ref.parquet", tmp / "cur.parquet"
+
+
+@pytest.mark.parametrize("n", [800, 4000])
+def test_drift_report_names_drifted_columns_and_schema_changes(tmp_path: Path, n: int) -> None:
+    ref, cur = tables(tmp_path, n)
+    out = drift(ref, cur)
+    by = {c["column"]: c for c in out["columns"]}
+    assert by["age"]["drifted"] and by["plan"]["drifted"] and not by["income"]["drifted"]
+    assert by["age"]["method"] == ("ks" if n <= 1000 else "wasserstein")
+    assert by["plan"]["method"] == ("chisquare" if n <= 1000 else "jensenshannon")
+    assert out["dataset_drift"] is True and out["drifted_columns"] == 2
+    assert out["schema"]["missing_columns"] == ["flag"]
+    assert out["schema"]["new_columns"] == ["region"]
+    assert {m["column"] for m in out["missing_values"]} == {"income"}
+    assert set(by["age"]) >= {"column", "method", "value", "threshold", "drifted"}
+
+
+def test_bad_options_are_field_errors(tmp_path: Path) -> None:
+    ref, cur = tables(tmp_path, 200)
+    with pytest.raises(ValidationFailed) as exc:
+        drift(ref, cur, methods={"age": "vibes", "nope": "ks"})
+    assert {e.field for e in exc.value.errors} == {"method.age", "method.nope"}
+    with pytest.raises(ValidationFailed):
+        drift(tmp_path / "missing.parquet", cur)
+
+
+def test_cli_json_and_fail_on_drift(tmp_path: Path) -> None:
+    ref, cur = tables(tmp_path, 500)
+    base = [sys.executable, "-m", "pilotdeck", "monitor", "drift", "--reference", str(ref),
+            "--current", str(cur)]
+    r = subprocess.run([*base, "--format", "json", "--method", "income=psi"],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert {c["column"]: c["method"] for c in out["columns"]}["income"] == "psi"
+    r = subprocess.run([*base, "--fail-on-drift"], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 3 and "DRIFT" in r.stdout
+    r = subprocess.run([*base, "--threshold", "age"], capture_output=True, text=True,
+                       timeout=120)
+    assert r.returncode == 1 and "--threshold: expects NAME=VALUE" in r.stderr
+
+
+def test_quality_checks_find_range_categories_constants_and_missing(tmp_path: Path) -> None:
+    rng = np.random.default_rng(8)
+    n = 1000
+    ref = pd.DataFrame({"x": rng.uniform(0, 10, n), "plan": rng.choice(["a", "b"], n),
+                        "const": 1.0, "m": rng.normal(size=n)})
+    cur = ref.copy()
+    cur.loc[:49, "x"] = 50.0  # 5 % out of range
+    cur.loc[:19, "plan"] = "z"  # a new category on 2 % of rows
+    cur["m"] = np.where(rng.random(n) < 0.3, np.nan, cur["m"])  # 30 % missing
+    ref.to_parquet(tmp_path / "r.parquet")
+    cur.to_parquet(tmp_path / "c.parquet")
+    out = drift(tmp_path / "r.parquet", tmp_path / "c.parquet")
+    q = {c["column"]: c for c in out["quality"]}
+    assert q["x"]["out_of_range"] == pytest.approx(0.05)
+    assert q["plan"]["unseen_categories"] == ["z"] and q["plan"]["unseen_share"] == 0.02
+    assert "constant in the current data" in q["const"]["problems"]
+    assert q["m"]["missing_change"] == pytest.approx(out["quality"][3]["missing_current"])
+    assert any("missing values rose" in p for p in q["m"]["problems"])
+    assert out["quality_problems"] == 4

@@ -1,0 +1,89 @@
+"""Reference profiles: chunked and merged equals whole, and drift against a profile."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from pilotdeck.domain.errors import NotFound, ValidationFailed
+from pilotdeck.services import profiles
+from pilotdeck.services.monitoring import drift
+
+
+def make(tmp: Path, n: int, shift: float = 0.0, name: str = "t") -> Path:
+    rng = np.random.default_rng(int(shift * 10) + n)
+    df = pd.DataFrame({"x": rng.normal(shift, 1, n), "y": rng.gamma(2, 2, n),
+                       "k": rng.integers(0, 4, n), "c": rng.choice(["a", "b", "c"], n)})
+    df.loc[::17, "y"] = np.nan
+    path = tmp / f"{name}.parquet"
+    df.to_parquet(path)
+    return path
+
+
+def test_chunked_profile_statistics_equal_the_whole_table(tmp_path: Path) -> None:
+    src = make(tmp_path, 5000)
+    meta = profiles.build(src, "ref", tmp_path / "p", chunk_rows=700, exact_limit=100_000)
+    assert meta["exact"] and meta["rows"] == 5000
+    p = profiles.load("ref", tmp_path / "p")
+    df = pd.read_parquet(src)
+    y = df["y"].dropna()
+    assert p.columns["y"].count == len(y) and p.columns["y"].missing == df["y"].isna().sum()
+    assert p.columns["y"].mean == pytest.approx(y.mean())
+    assert p.columns["y"].std == pytest.approx(y.std(ddof=0))
+    assert (p.columns["x"].min, p.columns["x"].max) == (df["x"].min(), df["x"].max())
+    assert p.columns["c"].categories == df["c"].value_counts().to_dict()
+    assert sorted(p.reference_values("x")) == sorted(df["x"])  # exact: every row kept
+
+
+@pytest.mark.parametrize("n", [900, 4000])
+def test_drift_against_an_exact_profile_equals_drift_against_the_table(
+        tmp_path: Path, n: int) -> None:
+    ref, cur = make(tmp_path, n, name="ref"), make(tmp_path, n, 0.4, "cur")
+    profiles.build(ref, "ref", tmp_path / "p", chunk_rows=333)
+    a = drift(ref, cur)
+    b = drift(None, cur, profile=profiles.load("ref", tmp_path / "p"))
+    strip = lambda r: [(c["column"], c["method"], round(c["value"], 9), c["drifted"])  # noqa: E731
+                       for c in r["columns"]]
+    assert strip(a) == strip(b)
+    assert a["dataset_drift"] == b["dataset_drift"]
+    assert [q["problems"] for q in a["quality"]] == [q["problems"] for q in b["quality"]]
+
+
+def test_sampled_profile_keeps_the_method_of_the_full_size_and_clear_verdicts(
+        tmp_path: Path) -> None:
+    ref, cur = make(tmp_path, 30_000, name="ref"), make(tmp_path, 30_000, 0.5, "cur")
+    meta = profiles.build(ref, "big", tmp_path / "p", exact_limit=2000, chunk_rows=4096)
+    assert not meta["exact"] and meta["sample_rows"] == 2000
+    out = drift(None, cur, profile=profiles.load("big", tmp_path / "p"))
+    by = {c["column"]: c for c in out["columns"]}
+    assert by["x"]["method"] == "wasserstein" and by["x"]["drifted"]  # true size > 1000
+    assert not by["y"]["drifted"] and not by["c"]["drifted"]
+
+
+def test_profile_errors(tmp_path: Path) -> None:
+    with pytest.raises(NotFound):
+        profiles.load("nope", tmp_path)
+    with pytest.raises(ValidationFailed):
+        profiles.build(make(tmp_path, 10), "../escape", tmp_path)
+
+
+def test_cli_profile_then_drift(tmp_path: Path) -> None:
+    ref, cur = make(tmp_path, 1500, name="ref"), make(tmp_path, 1500, 0.6, "cur")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PILOTDECK_")}
+    env["PILOTDECK_HOME"] = str(tmp_path / "home")
+    run = lambda *a: subprocess.run([sys.executable, "-m", "pilotdeck", "monitor", *a],  # noqa: E731
+                                    env=env, capture_output=True, text=True, timeout=120)
+    r = run("profile", "--input", str(ref), "--name", "train-v1")
+    assert r.returncode == 0 and "1,500 rows, every row" in r.stdout, r.stderr
+    r = run("drift", "--profile", "train-v1", "--current", str(cur), "--format", "json")
+    assert r.returncode == 0, r.stderr
+    assert {c["column"]: c["drifted"] for c in json.loads(r.stdout)["columns"]}["x"] is True
+    r = run("drift", "--current", str(cur))
+    assert r.returncode == 1 and "exactly one of --reference or --profile" in r.stderr

@@ -1,0 +1,77 @@
+"""Drift methods against independent SciPy computations, and Evidently's method choice."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy import stats
+from scipy.spatial import distance
+
+from pilotdeck.domain.drift import column_drift, dataset_drift, default_method, statistic
+
+RNG = np.random.default_rng(11)
+
+
+@pytest.mark.parametrize(("kind", "ref_size", "n_values", "method"), [
+    ("num", 1000, 6, "ks"), ("num", 1000, 5, "chisquare"), ("num", 1000, 2, "z"),
+    ("cat", 500, 7, "chisquare"), ("cat", 500, 2, "z"),
+    ("num", 1001, 6, "wasserstein"), ("num", 1001, 5, "jensenshannon"),
+    ("cat", 5000, 2, "jensenshannon"),
+])
+def test_default_method_follows_evidently(kind: str, ref_size: int, n_values: int,
+                                          method: str) -> None:
+    assert default_method(kind, ref_size, n_values) == method
+
+
+def test_each_method_matches_an_independent_computation() -> None:
+    ref, cur = RNG.normal(0, 1, 800), RNG.normal(0.3, 1.2, 700)
+    assert statistic("ks", ref, cur, "num") == pytest.approx(stats.ks_2samp(ref, cur).pvalue)
+    assert statistic("wasserstein", ref, cur, "num") == pytest.approx(
+        stats.wasserstein_distance(ref, cur) / np.std(ref))
+    edges = np.histogram_bin_edges(np.concatenate([ref, cur]), bins="sturges")
+    r = np.histogram(ref, edges)[0] / len(ref)
+    c = np.histogram(cur, edges)[0] / len(cur)
+    assert statistic("jensenshannon", ref, cur, "num") == pytest.approx(
+        distance.jensenshannon(r, c))
+    assert statistic("hellinger", ref, cur, "num") == pytest.approx(
+        np.sqrt(1 - np.sum(np.sqrt(r * c))))
+    cats_r = RNG.choice(np.array(["a", "b", "c"]), 600, p=[0.5, 0.3, 0.2])
+    cats_c = RNG.choice(np.array(["a", "b", "c", "d"]), 400, p=[0.3, 0.3, 0.3, 0.1])
+    counts_r = np.array([np.sum(cats_r == k) for k in "abcd"])
+    counts_c = np.array([np.sum(cats_c == k) for k in "abcd"])
+    assert statistic("chisquare", cats_r, cats_c, "cat") == pytest.approx(
+        stats.chisquare(counts_c, counts_r * len(cats_c) / len(cats_r)).pvalue)
+    rr, cc = counts_r / len(cats_r), counts_c / len(cats_c)
+    assert statistic("jensenshannon", cats_r, cats_c, "cat") == pytest.approx(
+        distance.jensenshannon(rr, cc))
+    # Two-proportion Z-test, by hand.
+    b_r, b_c = RNG.random(900) < 0.3, RNG.random(800) < 0.4
+    p1, p2 = b_r.mean(), b_c.mean()
+    pooled = (b_r.sum() + b_c.sum()) / (len(b_r) + len(b_c))
+    z = (p1 - p2) / np.sqrt(pooled * (1 - pooled) * (1 / len(b_r) + 1 / len(b_c)))
+    assert statistic("z", b_r.astype(str), b_c.astype(str), "cat") == pytest.approx(
+        2 * (1 - stats.norm.cdf(abs(z))))
+
+
+def test_psi_on_identical_and_shifted_samples() -> None:
+    x = RNG.normal(size=5000)
+    assert statistic("psi", x, x, "num") == pytest.approx(0.0, abs=1e-12)
+    assert statistic("psi", x, x + 1.0, "num") > 0.5
+
+
+@pytest.mark.parametrize("n", [300, 5000])
+def test_known_shift_is_detected_and_no_shift_is_not(n: int) -> None:
+    ref = RNG.normal(0, 1, n)
+    same = column_drift("x", ref, RNG.normal(0, 1, n), "num")
+    moved = column_drift("x", ref, RNG.normal(0.8, 1, n), "num")
+    assert same.method == moved.method == ("ks" if n <= 1000 else "wasserstein")
+    assert not same.drifted and moved.drifted
+    assert dataset_drift([same, moved], share=0.5)["dataset_drift"]
+    assert not dataset_drift([same, moved], share=0.75)["dataset_drift"]
+
+
+def test_empty_samples_do_not_drift_and_overrides_apply() -> None:
+    r = column_drift("x", np.array([]), RNG.normal(size=10), "num")
+    assert not r.drifted and np.isnan(r.value)
+    forced = column_drift("x", RNG.normal(size=50), RNG.normal(size=50), "num", "psi", 0.0)
+    assert forced.method == "psi" and forced.drifted
