@@ -57,3 +57,13 @@ def test_zero_weight_variant_gets_nothing() -> None:
     r = Router(spec().with_weights({"challenger": 0}).variants)
     assert {r.pick(f"u{i}") for i in range(2000)} == {"champion"}
 
+
+def test_rollback_moves_the_share_to_the_champion_even_after_a_full_cut_over() -> None:
+    assert [v.weight for v in spec().rolled_back("challenger").variants] == [100, 0]
+    cut_over = spec().with_weights({"champion": 0, "challenger": 100})
+    back = cut_over.rolled_back("challenger")  # zeroing alone would leave no traffic
+    assert [(v.name, v.weight) for v in back.variants] == [("champion", 100), ("challenger", 0)]
+    three = DeploymentSpec.parse({"variants": [
+        {"name": "champion", "version": 1, "weight": 50},
+        {"name": "b", "version": 2, "weight": 30}, {"name": "c", "version": 3, "weight": 20}]})
+    assert [v.weight for v in three.rolled_back("c").variants] == [70, 30, 0]

@@ -102,6 +102,18 @@ class DeploymentSpec(_M):
             v["weight"] = weights.get(v["name"], v["weight"])
         return DeploymentSpec.parse(data)
 
+    def rolled_back(self, variant: str) -> DeploymentSpec:
+        """``variant`` at weight 0 with its share moved to the champion.
+
+        Moving the share (rather than only zeroing it) keeps the spec valid when the
+        champion itself had weight 0, as in a full cut-over to a challenger: a rollback
+        must always leave somewhere for the traffic to go."""
+        current = self.variant(variant)
+        champion = self.variant("champion")
+        if current is None or champion is None or variant == "champion":
+            return self.with_weights({variant: 0})
+        return self.with_weights({variant: 0, "champion": champion.weight + current.weight})
+
     def document(self) -> dict[str, Any]:
         return self.model_dump(mode="json", by_alias=True)
 

@@ -155,8 +155,8 @@ class PilotRoute:
     rolled_back: set[str] = field(default_factory=set)
 
     def without(self, variant: str) -> PilotRoute:
-        """The same route with ``variant`` at weight 0 (immediate local rollback)."""
-        spec = self.spec.with_weights({variant: 0})
+        """The same route with ``variant``'s traffic on the champion (local rollback)."""
+        spec = self.spec.rolled_back(variant)
         return PilotRoute(self.pilot, self.revision, spec, Router(spec.variants), self.variants,
                           self.shadows, self.rolled_back | {variant})
 

@@ -126,7 +126,7 @@ class RegistryService:
                 "variant", "the champion is the fallback; promote another version instead")])
         if current.variant(variant) is None:
             raise NotFound("variant", variant)
-        return self.deploy(pilot, current.with_weights({variant: 0}), who,
+        return self.deploy(pilot, current.rolled_back(variant), who,
                            action="deployment.rolled-back", reason=reason)
 
 
