@@ -3,7 +3,7 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test install install-test lint bench-audit bench-serving clean
+.PHONY: demo test install install-test lint bench-audit bench-serving bench-drift clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -30,5 +30,8 @@ bench-serving: install
 	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	$(BIN)/python benchmarks/serving/run.py
 
+bench-drift: install
+	$(BIN)/python benchmarks/drift/run.py
+
 clean:
-	rm -rf $(VENV) .pilotdeck build src/*.egg-info
+	rm -rf $(VENV) .venv-evidently .pilotdeck build src/*.egg-info

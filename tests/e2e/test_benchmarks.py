@@ -17,3 +17,28 @@ def test_audit_benchmark_runs_and_prints_ratios() -> None:
     )
     assert r.returncode == 0, r.stderr
     assert "ratio" in r.stdout and "proof" in r.stdout and "read+SHA-256" in r.stdout
+
+
+def test_drift_benchmark_runs_and_compares_verdicts_with_evidently(tmp_path: Path) -> None:
+    import importlib.util
+
+    import pytest
+
+    spec = importlib.util.spec_from_file_location(
+        "evidently_peer", REPO / "benchmarks/drift/evidently_peer.py")
+    assert spec and spec.loader
+    peer = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(peer)
+    try:
+        peer.ensure_venv()
+    except Exception as exc:  # noqa: BLE001
+        pytest.skip(f"Evidently could not be installed: {exc}")
+    r = subprocess.run(
+        [sys.executable, str(REPO / "benchmarks/drift/run.py"), "--rows", "3000",
+         "--wide-rows", "1500", "--wide-cols", "12", "--quick", "--out", str(tmp_path)],
+        capture_output=True, text=True, timeout=600,
+    )
+    assert r.returncode == 0, r.stderr
+    assert "speed ratio" in r.stdout and "memory ratio" in r.stdout
+    assert "columns agree" in r.stdout and "DISAGREE" not in r.stdout
+    assert "us/row/col" in r.stdout

@@ -39,7 +39,9 @@ def test_chunked_profile_statistics_equal_the_whole_table(tmp_path: Path) -> Non
     assert p.columns["y"].std == pytest.approx(y.std(ddof=0))
     assert (p.columns["x"].min, p.columns["x"].max) == (df["x"].min(), df["x"].max())
     assert p.columns["c"].categories == df["c"].value_counts().to_dict()
-    assert sorted(p.reference_values("x")) == sorted(df["x"])  # exact: every row kept
+    assert p.dist("x").values.tolist() == sorted(df["x"])  # exact: every row kept
+    assert p.columns["k"].distinct == df["k"].value_counts().to_dict()  # few distinct values
+    assert p.columns["x"].distinct is None
 
 
 @pytest.mark.parametrize("n", [900, 4000])

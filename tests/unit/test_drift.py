@@ -7,7 +7,14 @@ import pytest
 from scipy import stats
 from scipy.spatial import distance
 
-from pilotdeck.domain.drift import column_drift, dataset_drift, default_method, statistic
+from pilotdeck.domain.drift import (
+    Dist,
+    column_drift,
+    dataset_drift,
+    default_method,
+    statistic,
+    wasserstein,
+)
 
 RNG = np.random.default_rng(11)
 
@@ -62,8 +69,9 @@ def test_psi_on_identical_and_shifted_samples() -> None:
 @pytest.mark.parametrize("n", [300, 5000])
 def test_known_shift_is_detected_and_no_shift_is_not(n: int) -> None:
     ref = RNG.normal(0, 1, n)
-    same = column_drift("x", ref, RNG.normal(0, 1, n), "num")
-    moved = column_drift("x", ref, RNG.normal(0.8, 1, n), "num")
+    num = lambda a: Dist.of_values("num", a)  # noqa: E731
+    same = column_drift("x", num(ref), num(RNG.normal(0, 1, n)))
+    moved = column_drift("x", num(ref), num(RNG.normal(0.8, 1, n)))
     assert same.method == moved.method == ("ks" if n <= 1000 else "wasserstein")
     assert not same.drifted and moved.drifted
     assert dataset_drift([same, moved], share=0.5)["dataset_drift"]
@@ -71,7 +79,44 @@ def test_known_shift_is_detected_and_no_shift_is_not(n: int) -> None:
 
 
 def test_empty_samples_do_not_drift_and_overrides_apply() -> None:
-    r = column_drift("x", np.array([]), RNG.normal(size=10), "num")
+    num = lambda a: Dist.of_values("num", a)  # noqa: E731
+    r = column_drift("x", num(np.array([])), num(RNG.normal(size=10)))
     assert not r.drifted and np.isnan(r.value)
-    forced = column_drift("x", RNG.normal(size=50), RNG.normal(size=50), "num", "psi", 0.0)
+    forced = column_drift("x", num(RNG.normal(size=50)), num(RNG.normal(size=50)), "psi", 0.0)
     assert forced.method == "psi" and forced.drifted
+
+
+@pytest.mark.parametrize(("n", "m"), [(10, 8), (1000, 503), (50_000, 20_003), (700, 700)])
+def test_sorted_wasserstein_equals_scipy(n: int, m: int) -> None:
+    u, v = RNG.gamma(2, 3, n), RNG.normal(5, 2, m).round(1)  # ties too
+    assert wasserstein(np.sort(u), np.sort(v)) == pytest.approx(
+        stats.wasserstein_distance(u, v), rel=1e-9)
+
+
+def test_histogram_shares_match_numpy_on_many_distinct_values() -> None:
+    ref, cur = RNG.normal(0, 1, 3000), RNG.normal(0.2, 1.1, 2000)
+    edges = np.histogram_bin_edges(np.concatenate([ref, cur]), bins="sturges")
+    r = np.histogram(ref, edges)[0] / len(ref)
+    c = np.histogram(cur, edges)[0] / len(cur)
+    r_ = np.where(r == 0, 1e-4, r)
+    c_ = np.where(c == 0, 1e-4, c)
+    assert statistic("psi", ref, cur, "num") == pytest.approx(np.sum((r_ - c_) * np.log(r_ / c_)))
+
+
+def test_low_cardinality_numbers_are_counted_per_value_even_if_current_explodes() -> None:
+    ref = RNG.integers(0, 4, 5000).astype(float)
+    cur = np.concatenate([RNG.integers(0, 4, 3000), RNG.normal(10, 1, 2000)])
+    keys = np.unique(np.concatenate([ref, cur]))
+    rc = np.array([np.sum(ref == k) for k in keys]) / len(ref)
+    cc = np.array([np.sum(cur == k) for k in keys]) / len(cur)
+    assert statistic("jensenshannon", ref, cur, "num") == pytest.approx(
+        distance.jensenshannon(rc, cc))
+    assert statistic("hellinger", ref, cur, "num") == pytest.approx(
+        np.sqrt(1 - np.sum(np.sqrt(rc * cc))))
+
+
+def test_methods_that_do_not_fit_the_data_say_so() -> None:
+    with pytest.raises(ValueError, match="numeric"):
+        statistic("ks", np.array(["a", "b"]), np.array(["a"]), "cat")
+    with pytest.raises(ValueError, match="distinct"):
+        statistic("chisquare", RNG.normal(size=3000), RNG.normal(size=3000), "num")

@@ -11,6 +11,13 @@ know), decided on the non-null values:
 
 "Unique values" counts reference and current together. PSI, KS, chi-square, Z,
 Wasserstein, Jensen-Shannon and Hellinger can be chosen per column.
+
+Every method works on a :class:`Dist`, a summary of one side of a column:
+sorted numeric values (possibly a sample, with the true size and exact
+moments beside it) and exact value counts when there are few distinct values.
+Summaries are what make drift fast: a million-row categorical column is a
+handful of counts, and sorting a numeric column once serves KS, Wasserstein,
+histograms, distinct counts and range checks alike.
 """
 
 from __future__ import annotations
@@ -26,6 +33,69 @@ P_VALUE_METHODS = frozenset({"ks", "chisquare", "z"})
 DEFAULT_THRESHOLD = {"ks": 0.05, "chisquare": 0.05, "z": 0.05, "wasserstein": 0.1,
                      "jensenshannon": 0.1, "psi": 0.1, "hellinger": 0.1}
 METHODS = frozenset(DEFAULT_THRESHOLD)
+NUMERIC_ONLY = frozenset({"ks", "wasserstein"})
+DISTINCT_CAP = 1000  # exact value counts are kept up to this many distinct values
+
+
+@dataclass(frozen=True)
+class Dist:
+    """One side of one column.
+
+    ``values`` holds sorted numeric values (numeric columns only); it may be a
+    uniform sample of ``size`` values, in which case ``std``/``min``/``max``
+    still describe all of them. ``keys``/``counts`` are exact value counts, or
+    None when the column has more than :data:`DISTINCT_CAP` distinct values.
+    """
+
+    kind: str  # num | cat
+    size: int
+    values: np.ndarray | None = None
+    keys: np.ndarray | None = None
+    counts: np.ndarray | None = None
+    std: float = 0.0
+    min: float | None = None
+    max: float | None = None
+
+    @classmethod
+    def of_values(cls, kind: str, values: np.ndarray) -> Dist:
+        """From raw non-null values (numbers already free of NaN and infinities)."""
+        if kind == "cat":
+            keys, counts = np.unique(np.asarray(values).astype(str), return_counts=True)
+            return cls("cat", int(counts.sum()), keys=keys.astype(object), counts=counts)
+        s = np.array(values, dtype=np.float64)  # our own copy, sorted in place
+        s.sort()
+        nums, freq = distinct_counts(s)
+        return cls("num", len(s), s, nums, freq, float(np.std(s)) if len(s) else 0.0,
+                   float(s[0]) if len(s) else None, float(s[-1]) if len(s) else None)
+
+    @classmethod
+    def of_counts(cls, keys: list[str], counts: list[int]) -> Dist:
+        order = np.argsort(np.asarray(keys, dtype=object).astype(str))
+        k = np.asarray(keys, dtype=object)[order] if keys else np.empty(0, dtype=object)
+        c = np.asarray(counts, dtype=np.int64)[order] if counts else np.empty(0, np.int64)
+        return cls("cat", int(c.sum()), keys=k, counts=c)
+
+    @property
+    def n_distinct(self) -> int:
+        """Distinct values; more than DISTINCT_CAP when only that is known."""
+        return len(self.keys) if self.keys is not None else DISTINCT_CAP + 1
+
+
+def distinct_counts(sorted_values: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """Exact (keys, counts) of a sorted array, or (None, None) past DISTINCT_CAP."""
+    if not len(sorted_values):
+        return np.empty(0), np.empty(0, np.int64)
+    starts = np.flatnonzero(np.diff(sorted_values)) + 1
+    if len(starts) + 1 > DISTINCT_CAP:
+        return None, None
+    bounds = np.concatenate([[0], starts, [len(sorted_values)]])
+    return sorted_values[bounds[:-1]], np.diff(bounds)
+
+
+def union_distinct(ref: Dist, cur: Dist) -> int:
+    if ref.keys is None or cur.keys is None:
+        return DISTINCT_CAP + 1
+    return len(np.union1d(ref.keys, cur.keys))
 
 
 @dataclass(frozen=True)
@@ -54,25 +124,57 @@ def default_method(kind: str, ref_size: int, n_values: int) -> str:
     return "jensenshannon"
 
 
-def _shares(ref: np.ndarray, cur: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Counts of each value in both samples over the union of values (sorted)."""
-    keys, inverse = np.unique(np.concatenate([ref, cur]), return_inverse=True)
-    ref_counts = np.bincount(inverse[: len(ref)], minlength=len(keys))
-    cur_counts = np.bincount(inverse[len(ref):], minlength=len(keys))
-    return keys, ref_counts, cur_counts
+def _aligned_counts(ref: Dist, cur: Dist) -> tuple[np.ndarray, np.ndarray]:
+    """Counts of each value in both sides over the sorted union of values.
+
+    When the current side has too many distinct values to count (a numeric
+    column that stopped being low-cardinality), its values unknown to the
+    reference share one bucket: Jensen-Shannon and Hellinger come out the same
+    as with one bucket per value, since the reference has none of them."""
+    assert ref.keys is not None and ref.counts is not None
+    if cur.keys is None or cur.counts is None:
+        assert cur.values is not None
+        known = (np.searchsorted(cur.values, ref.keys, "right")
+                 - np.searchsorted(cur.values, ref.keys, "left"))
+        return (np.append(ref.counts, 0), np.append(known, cur.size - known.sum()))
+    keys = np.union1d(ref.keys, cur.keys)
+    r = np.zeros(len(keys), np.int64)
+    c = np.zeros(len(keys), np.int64)
+    r[np.searchsorted(keys, ref.keys)] = ref.counts
+    c[np.searchsorted(keys, cur.keys)] = cur.counts
+    return r, c
 
 
-def _binned(ref: np.ndarray, cur: np.ndarray, kind: str,
-            fill_zeros: bool) -> tuple[np.ndarray, np.ndarray]:
-    """Share of each sample per bucket: Sturges bins over both samples for
-    numeric columns with > 20 distinct reference values, else per value."""
-    if kind == "num" and len(np.unique(ref)) > 20:
-        edges = np.histogram_bin_edges(np.concatenate([ref, cur]), bins="sturges")
-        r = np.histogram(ref, edges)[0] / len(ref)
-        c = np.histogram(cur, edges)[0] / len(cur)
+def sturges_edges(lo: float, hi: float, n: int) -> np.ndarray:
+    """``np.histogram_bin_edges(x, "sturges")`` for data with this range and size,
+    so the sides need not be concatenated (and the reference may be a sample)."""
+    if lo == hi:
+        lo, hi = lo - 0.5, hi + 0.5
+    width = (hi - lo) / (np.log2(n) + 1.0)
+    bins = max(int(np.ceil((hi - lo) / width)), 1)
+    return np.linspace(lo, hi, bins + 1)
+
+
+def _histogram(sorted_values: np.ndarray, edges: np.ndarray) -> np.ndarray:
+    """``np.histogram`` counts (last bin closed) of sorted values, by binary search."""
+    pos = np.searchsorted(sorted_values, edges, "left")
+    pos[-1] = np.searchsorted(sorted_values, edges[-1], "right")
+    return np.diff(pos)
+
+
+def _shares(ref: Dist, cur: Dist, fill_zeros: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Share of each side per bucket, as Evidently bins: Sturges bins over both
+    sides for numeric columns with > 20 distinct reference values, else per value."""
+    if ref.kind == "num" and ref.n_distinct > 20:
+        assert ref.values is not None and cur.values is not None
+        lo = min(v for v in (ref.min, cur.min) if v is not None)
+        hi = max(v for v in (ref.max, cur.max) if v is not None)
+        edges = sturges_edges(lo, hi, ref.size + cur.size)
+        r = _histogram(ref.values, edges) / len(ref.values)
+        c = _histogram(cur.values, edges) / len(cur.values)
     else:
-        _, rc, cc = _shares(ref, cur)
-        r, c = rc / len(ref), cc / len(cur)
+        rc, cc = _aligned_counts(ref, cur)
+        r, c = rc / ref.size, cc / cur.size
     if fill_zeros:  # avoid log(0) in PSI, as Evidently does
         for arr in (r, c):
             smallest = arr[arr > 0].min() if (arr > 0).any() else 1.0
@@ -80,12 +182,37 @@ def _binned(ref: np.ndarray, cur: np.ndarray, kind: str,
     return r.astype(float), c.astype(float)
 
 
-def _z_test(ref: np.ndarray, cur: np.ndarray) -> float:
-    keys = np.unique(np.concatenate([ref, cur]))
-    if len(keys) == 1:
+def wasserstein(u: np.ndarray, v: np.ndarray) -> float:
+    """First Wasserstein distance of two *sorted* samples: the area between their
+    empirical CDFs. Equal to ``scipy.stats.wasserstein_distance`` (tested), but
+    with no sorting: equal sizes pair the order statistics directly; otherwise
+    the smaller sample's places in the larger one are found by binary search
+    and both are merged in one linear pass. Several times faster than SciPy."""
+    if not len(u) or not len(v):
+        return float("nan")
+    if len(u) == len(v):
+        return float(np.mean(np.abs(u - v)))
+    if len(u) > len(v):
+        u, v = v, u
+    n, m = len(u), len(v)
+    pos = np.searchsorted(v, u, "right") + np.arange(n)  # u's slots in the merge
+    from_u = np.zeros(n + m, dtype=bool)
+    from_u[pos] = True
+    merged = np.empty(n + m)
+    merged[pos] = u
+    merged[~from_u] = v
+    below_u = np.cumsum(from_u)[:-1]  # how many of u are <= each merged point
+    below_v = np.arange(1, n + m) - below_u
+    return float(np.dot(np.abs(below_u / n - below_v / m), np.diff(merged)))
+
+
+def _z_test(ref: Dist, cur: Dist) -> float:
+    r, c = _aligned_counts(ref, cur)
+    if len(r) <= 1:
         return 1.0
-    p1, p2 = float(np.mean(ref != keys[0])), float(np.mean(cur != keys[0]))
-    n1, n2 = len(ref), len(cur)
+    # Share of the first value on each side; with two values the test is symmetric.
+    p1, p2 = r[0] / ref.size, c[0] / cur.size
+    n1, n2 = ref.size, cur.size
     pooled = (p1 * n1 + p2 * n2) / (n1 + n2)
     denom = np.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2))
     if denom == 0:
@@ -93,46 +220,51 @@ def _z_test(ref: np.ndarray, cur: np.ndarray) -> float:
     return float(2 * (1 - stats.norm.cdf(abs((p1 - p2) / denom))))
 
 
-def statistic(method: str, ref: np.ndarray, cur: np.ndarray, kind: str) -> float:
-    """The method's p-value or distance for two non-empty, null-free samples."""
+def measure(method: str, ref: Dist, cur: Dist) -> float:
+    """The method's p-value or distance for two non-empty sides."""
+    if method in NUMERIC_ONLY and ref.kind != "num":
+        raise ValueError(f"{method} applies to numeric columns only")
+    if method in ("chisquare", "z") and (ref.keys is None or cur.keys is None):
+        raise ValueError(f"{method} needs columns with at most {DISTINCT_CAP} distinct values")
     if method == "ks":
-        return float(stats.ks_2samp(ref, cur).pvalue)
+        assert ref.values is not None and cur.values is not None
+        return float(stats.ks_2samp(ref.values, cur.values).pvalue)
     if method == "chisquare":
-        _, rc, cc = _shares(ref, cur)
-        return float(stats.chisquare(cc, rc * (len(cur) / len(ref))).pvalue)
+        rc, cc = _aligned_counts(ref, cur)
+        return float(stats.chisquare(cc, rc * (cur.size / ref.size)).pvalue)
     if method == "z":
         return _z_test(ref, cur)
     if method == "wasserstein":
-        return float(stats.wasserstein_distance(ref, cur) / max(float(np.std(ref)), 0.001))
+        assert ref.values is not None and cur.values is not None
+        return wasserstein(ref.values, cur.values) / max(ref.std, 0.001)
     if method == "jensenshannon":
-        r, c = _binned(ref, cur, kind, fill_zeros=False)
+        r, c = _shares(ref, cur, fill_zeros=False)
         return float(distance.jensenshannon(r, c))
     if method == "psi":
-        r, c = _binned(ref, cur, kind, fill_zeros=True)
+        r, c = _shares(ref, cur, fill_zeros=True)
         return float(np.sum((r - c) * np.log(r / c)))
     if method == "hellinger":
-        r, c = _binned(ref, cur, kind, fill_zeros=False)
+        r, c = _shares(ref, cur, fill_zeros=False)
         return float(np.sqrt(max(0.0, 1 - np.sum(np.sqrt(r * c)))))
     raise ValueError(f"unknown drift method {method!r}")
 
 
-def column_drift(column: str, ref: np.ndarray, cur: np.ndarray, kind: str,
-                 method: str | None = None, threshold: float | None = None,
-                 ref_size: int | None = None) -> ColumnDrift:
-    """Drift of one column; ``ref`` and ``cur`` hold its non-null values.
+def statistic(method: str, ref: np.ndarray, cur: np.ndarray, kind: str) -> float:
+    """:func:`measure` on raw non-null values (convenient for small data and tests)."""
+    return measure(method, Dist.of_values(kind, ref), Dist.of_values(kind, cur))
 
-    ``ref_size`` is the reference's true non-null count when ``ref`` is a sample
-    of it (a stored profile), so the method is chosen as on the full data.
-    """
+
+def column_drift(column: str, ref: Dist, cur: Dist, method: str | None = None,
+                 threshold: float | None = None) -> ColumnDrift:
+    """Drift of one column, the method chosen as on the full reference (``ref.size``)."""
     if method is None:
-        n_values = len(np.unique(np.concatenate([ref, cur]))) if len(ref) + len(cur) else 0
-        method = default_method(kind, len(ref) if ref_size is None else ref_size, n_values)
+        method = default_method(ref.kind, ref.size, union_distinct(ref, cur))
     t = DEFAULT_THRESHOLD[method] if threshold is None else threshold
-    if len(ref) == 0 or len(cur) == 0:
-        return ColumnDrift(column, kind, method, float("nan"), t, False)
-    value = statistic(method, ref, cur, kind)
+    if ref.size == 0 or cur.size == 0:
+        return ColumnDrift(column, ref.kind, method, float("nan"), t, False)
+    value = measure(method, ref, cur)
     drifted = value < t if method in P_VALUE_METHODS else value >= t
-    return ColumnDrift(column, kind, method, value, t, bool(drifted))
+    return ColumnDrift(column, ref.kind, method, value, t, bool(drifted))
 
 
 def dataset_drift(columns: list[ColumnDrift], share: float = 0.5) -> dict[str, Any]:

@@ -1,7 +1,8 @@
 """Reference profiles: what a table looked like, stored once and merged from chunks.
 
 Per column: kind, row and missing counts, min/max, mean and variance (merged
-with Chan et al.'s parallel formula), exact category counts; plus a uniform
+with Chan et al.'s parallel formula), exact category counts, and exact value
+counts of numeric columns while they have few distinct values; plus a uniform
 row sample of the numeric columns, which *is* the whole table when it has at
 most ``exact_limit`` rows, so tests on small references stay exact. Profiles
 of chunks merge into the profile of their union (build in parallel or on Spark).
@@ -13,6 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+
+from pilotdeck.domain.drift import DISTINCT_CAP, Dist, distinct_counts
 
 
 @dataclass
@@ -26,6 +29,8 @@ class ColumnProfile:
     mean: float = 0.0
     m2: float = 0.0  # sum of squared deviations from the mean
     categories: dict[str, int] = field(default_factory=dict)
+    # numeric value -> count while there are at most DISTINCT_CAP values; None past it
+    distinct: dict[float, int] | None = field(default_factory=dict)
 
     @property
     def std(self) -> float:
@@ -42,6 +47,13 @@ class ColumnProfile:
                 delta = other.mean - self.mean
                 out.mean = self.mean + delta * other.count / n
                 out.m2 = self.m2 + other.m2 + delta * delta * self.count * other.count / n
+            if self.distinct is None or other.distinct is None:
+                out.distinct = None
+            else:
+                merged = dict(self.distinct)
+                for x, v in other.distinct.items():
+                    merged[x] = merged.get(x, 0) + v
+                out.distinct = merged if len(merged) <= DISTINCT_CAP else None
         else:
             cats = dict(self.categories)
             for k, v in other.categories.items():
@@ -52,27 +64,57 @@ class ColumnProfile:
     def as_dict(self) -> dict[str, Any]:
         return {"name": self.name, "kind": self.kind, "count": self.count,
                 "missing": self.missing, "min": self.min, "max": self.max, "mean": self.mean,
-                "m2": self.m2, "std": self.std, "categories": self.categories}
+                "m2": self.m2, "std": self.std, "categories": self.categories,
+                "distinct": None if self.distinct is None else sorted(self.distinct.items())}
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> ColumnProfile:
+        distinct = d.get("distinct", [])
         return cls(d["name"], d["kind"], d["count"], d["missing"], d["min"], d["max"],
-                   d["mean"], d["m2"], dict(d["categories"]))
+                   d["mean"], d["m2"], dict(d["categories"]),
+                   None if distinct is None else {float(k): int(v) for k, v in distinct})
+
+    def dist(self, sample: np.ndarray | None) -> Dist:
+        """This column as a drift side; ``sample`` holds numeric sample values."""
+        if self.kind == "cat":
+            return Dist.of_counts(list(self.categories), list(self.categories.values()))
+        vals = np.empty(0)
+        if sample is not None:  # stored sorted: -inf first, then +inf and NaN last
+            vals = sample[np.searchsorted(sample, -np.inf, "right"):
+                          np.searchsorted(sample, np.inf, "left")]
+            if not bool(np.all(vals[:-1] <= vals[1:])):  # a profile from before sorting
+                vals = np.sort(sample[np.isfinite(sample)])
+        keys = counts = None
+        if self.distinct is not None:
+            keys = np.array(sorted(self.distinct), dtype=np.float64)
+            counts = np.array([self.distinct[k] for k in keys], dtype=np.int64)
+        return Dist("num", self.count, vals, keys, counts, self.std, self.min, self.max)
 
 
-def profile_column(name: str, kind: str, values: np.ndarray, missing: int) -> ColumnProfile:
-    """Profile of one chunk's non-null values of a column."""
-    p = ColumnProfile(name, kind, int(len(values)), int(missing))
+def profile_column(name: str, values: np.ndarray, missing: int) -> ColumnProfile:
+    """Profile of one chunk's non-null values of a numeric column."""
+    p = ColumnProfile(name, "num", int(len(values)), int(missing))
     if not len(values):
         return p
-    if kind == "num":
-        p.min, p.max = float(values.min()), float(values.max())
-        p.mean = float(values.mean())
-        p.m2 = float(((values - p.mean) ** 2).sum())
+    p.min, p.max = float(values.min()), float(values.max())
+    p.mean = float(values.mean())
+    p.m2 = float(((values - p.mean) ** 2).sum())
+    # Cheap early exit for continuous columns: a few thousand values already
+    # show more distinct values than we would count.
+    if len(np.unique(values[: 4 * DISTINCT_CAP])) > DISTINCT_CAP:
+        p.distinct = None
     else:
-        keys, counts = np.unique(values, return_counts=True)
-        p.categories = {str(k): int(c) for k, c in zip(keys, counts, strict=True)}
+        keys, counts = distinct_counts(np.sort(values))
+        p.distinct = (None if keys is None or counts is None else
+                      {float(k): int(c) for k, c in zip(keys, counts, strict=True)})
     return p
+
+
+def profile_categories(name: str, keys: list[str], counts: list[int],
+                       missing: int) -> ColumnProfile:
+    """Profile of one chunk of a categorical column, from its value counts."""
+    return ColumnProfile(name, "cat", int(sum(counts)), int(missing),
+                         categories=dict(zip(keys, counts, strict=True)))
 
 
 def merge_samples(a: np.ndarray, rows_a: int, b: np.ndarray, rows_b: int, limit: int,

@@ -12,6 +12,8 @@ from typing import Any
 
 import numpy as np
 
+from pilotdeck.domain.drift import Dist
+
 MAX_LISTED = 10
 
 
@@ -32,32 +34,34 @@ class ColumnQuality:
                 "problems": self.problems, **self.details}
 
 
-def column_quality(column: str, kind: str, ref: np.ndarray, cur: np.ndarray,
-                   missing_ref: float, missing_cur: float,
+def column_quality(column: str, ref: Dist, cur: Dist, missing_ref: float, missing_cur: float,
                    missing_tolerance: float = 0.05) -> ColumnQuality:
-    """``ref``/``cur`` are the non-null values; missing shares come from the caller."""
-    q = ColumnQuality(column, kind, missing_ref, missing_cur)
+    """Quality of one column's current side; missing shares come from the caller."""
+    q = ColumnQuality(column, ref.kind, missing_ref, missing_cur)
     if missing_cur - missing_ref > missing_tolerance:
         q.problems.append(f"missing values rose from {missing_ref:.1%} to {missing_cur:.1%}")
-    if len(cur) and len(np.unique(cur)) == 1:
+    if cur.size and cur.n_distinct == 1:
         q.problems.append("constant in the current data")
-    elif len(ref) and len(np.unique(ref)) == 1:
+    elif ref.size and ref.n_distinct == 1:
         q.details["constant_in_reference"] = True
-    if not len(ref) or not len(cur):
+    if not ref.size or not cur.size:
         return q
-    if kind == "num":
-        lo, hi = float(ref.min()), float(ref.max())
-        outside = float(np.mean((cur < lo) | (cur > hi)))
+    if ref.kind == "num":
+        assert ref.min is not None and ref.max is not None and cur.values is not None
+        lo, hi = ref.min, ref.max
+        below = np.searchsorted(cur.values, lo, "left")
+        above = len(cur.values) - np.searchsorted(cur.values, hi, "right")
+        outside = float((below + above) / len(cur.values))
         q.details.update(reference_min=lo, reference_max=hi, out_of_range=outside)
         if outside > 0:
             q.problems.append(f"{outside:.1%} of values outside the reference range "
                               f"[{lo:.4g}, {hi:.4g}]")
     else:
-        seen = set(np.unique(ref).tolist())
-        new_values, counts = np.unique(cur, return_counts=True)
-        unseen = [(str(v), int(c)) for v, c in zip(new_values, counts, strict=True)
-                  if v not in seen]
-        share = sum(c for _, c in unseen) / len(cur)
+        assert ref.keys is not None and cur.keys is not None and cur.counts is not None
+        new = ~np.isin(cur.keys, ref.keys)
+        unseen = [(str(v), int(c)) for v, c in zip(cur.keys[new], cur.counts[new], strict=True)]
+        unseen.sort(key=lambda vc: -vc[1])
+        share = sum(c for _, c in unseen) / cur.size
         q.details.update(unseen_categories=[v for v, _ in unseen[:MAX_LISTED]],
                          unseen_share=share)
         if unseen:

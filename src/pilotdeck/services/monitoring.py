@@ -1,12 +1,13 @@
 """Drift between a reference table and a current table (Parquet, file or directory).
 
-This is the first slice of observability: exact per-column tests on the raw
-values, Evidently's default method choice, schema changes. Stored reference
-profiles, streaming and the Spark engine come next (see the issue notes).
+Each side of a column becomes a :class:`~pilotdeck.domain.drift.Dist` (sorted
+numbers, or value counts counted in Arrow), read column by column in worker
+threads; the reference can instead be a stored profile.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -16,9 +17,10 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.dataset as pads
 
 from pilotdeck.adapters.compute.local import open_dataset
-from pilotdeck.domain.drift import METHODS, ColumnDrift, column_drift, dataset_drift
+from pilotdeck.domain.drift import METHODS, ColumnDrift, Dist, column_drift, dataset_drift
 from pilotdeck.domain.errors import FieldError, ValidationFailed
 from pilotdeck.domain.quality import ColumnQuality, column_quality
 
@@ -32,15 +34,27 @@ def kind_of(t: pa.DataType) -> str | None:
     return None  # timestamps, lists, binaries: not compared (yet)
 
 
-def values(col: pa.ChunkedArray, kind: str) -> np.ndarray:
-    """Non-null values; for numbers NaN and +-inf are dropped too (as Evidently does)."""
+def values(col: pa.ChunkedArray | pa.Array) -> np.ndarray:
+    """Numeric non-null values; NaN and +-inf are dropped too (as Evidently does)."""
+    arr = pc.drop_null(col).to_numpy().astype(np.float64, copy=False)
+    return arr[np.isfinite(arr)]
+
+
+def category_counts(col: pa.ChunkedArray | pa.Array) -> tuple[list[str], list[int]]:
+    """Value counts of a categorical column, counted in Arrow (no Python objects
+    per row: a million strings take milliseconds)."""
     col = pc.drop_null(col)
-    if kind == "num":
-        arr = col.to_numpy().astype(np.float64, copy=False)
-        return arr[np.isfinite(arr)]
     if pa.types.is_dictionary(col.type):
         col = col.cast(col.type.value_type)
-    return np.asarray(col.to_pylist(), dtype=object).astype(str)
+    vc = pc.value_counts(col)
+    return ([str(k) for k in vc.field("values").to_pylist()],
+            [int(c) for c in vc.field("counts").to_pylist()])
+
+
+def column_dist(col: pa.ChunkedArray, kind: str) -> Dist:
+    if kind == "num":
+        return Dist.of_values("num", values(col))
+    return Dist.of_counts(*category_counts(col))
 
 
 def _check_overrides(names: set[str], methods: dict[str, str],
@@ -58,45 +72,67 @@ def _check_overrides(names: set[str], methods: dict[str, str],
         raise ValidationFailed("invalid drift options", errors)
 
 
+READ_BUDGET_BYTES = 32 << 20  # raw column data read at once from a table
+
+
 @dataclass
 class Side:
-    """One side of a comparison: how to get a column's values and missing share."""
+    """One side of a comparison: the summaries of a group of columns, and each
+    column's row count (nulls included: the missing share is ``1 - size/rows``)."""
 
     label: dict[str, Any]
     types: dict[str, str]  # column -> type name
     kinds: dict[str, str | None]
-    values: Callable[[str], np.ndarray]
-    missing: Callable[[str], float]
-    sizes: Callable[[str], int | None] = lambda _c: None
+    dists: Callable[[list[str], ThreadPoolExecutor], dict[str, Dist]]
+    rows: Callable[[str], int]
+    group_size: int = 1_000_000  # columns per call of ``dists``
+
+    def missing(self, d: Dist, column: str) -> float:
+        rows = self.rows(column)
+        return 1 - d.size / rows if rows else 0.0
 
 
-def _table_side(path: Path, columns: list[str] | None = None) -> tuple[Side, list[str]]:
-    ds = open_dataset(path)
-    names = [n for n in ds.schema.names if columns is None or n in columns]
-    table = ds.to_table(columns=names)
-    kinds = {n: kind_of(ds.schema.field(n).type) for n in names}
-    rows = max(table.num_rows, 1)
-    return Side({"path": str(path), "rows": table.num_rows},
-                {n: str(ds.schema.field(n).type) for n in ds.schema.names}, kinds,
-                lambda c: values(table[c], kinds[c] or "cat"),
-                lambda c: table[c].null_count / rows), ds.schema.names
+def _table_side(path: Path | pa.Table) -> tuple[Side, list[str]]:
+    """A Parquet table (or an Arrow table already in memory) read a group of
+    columns at a time (as many as fit READ_BUDGET_BYTES): memory holds one
+    group, not the table, and wide tables are not re-opened per column."""
+    ds = open_dataset(path) if isinstance(path, Path) else pads.dataset(path)
+    rows = ds.count_rows()
+    kinds = {f.name: kind_of(f.type) for f in ds.schema}
+
+    def dists(columns: list[str], pool: ThreadPoolExecutor) -> dict[str, Dist]:
+        table = ds.to_table(columns=columns)
+        out = pool.map(lambda c: column_dist(table[c], kinds[c] or "cat"), columns)
+        return dict(zip(columns, out, strict=True))
+
+    return Side({"path": str(path), "rows": rows} if isinstance(path, Path) else {"rows": rows},
+                {f.name: str(f.type) for f in ds.schema}, kinds, dists, lambda _c: rows,
+                max(1, READ_BUDGET_BYTES // max(rows * 8, 1))), ds.schema.names
 
 
-def drift(reference: Path | None, current: Path, *, profile: Any = None,
+def _profile_side(profile: Any) -> tuple[Side, list[str]]:
+    cols = profile.columns
+
+    def dists(columns: list[str], pool: ThreadPoolExecutor) -> dict[str, Dist]:
+        return dict(profile.dists(columns))
+
+    return Side({"profile": profile.name, "rows": profile.rows, "exact": profile.exact},
+                dict(profile.meta["schema"]), {c: p.kind for c, p in cols.items()},
+                dists, lambda c: cols[c].count + cols[c].missing,
+                max(1, READ_BUDGET_BYTES // max(int(profile.meta.get("sample_rows", 0)) * 8, 1))
+                ), list(profile.meta["schema"])
+
+
+def drift(reference: Path | None, current: Path | pa.Table, *, profile: Any = None,
           methods: dict[str, str] | None = None, thresholds: dict[str, float] | None = None,
-          share: float = 0.5, columns: list[str] | None = None) -> dict[str, Any]:
+          share: float = 0.5, columns: list[str] | None = None,
+          workers: int | None = None) -> dict[str, Any]:
     """Compare a current table with a reference table or a stored profile, column by
     column: the JSON scripts and CI jobs consume."""
     methods, thresholds = dict(methods or {}), dict(thresholds or {})
     cur, cur_names = _table_side(current)
     if profile is not None:
-        cols = profile.columns
-        ref = Side({"profile": profile.name, "rows": profile.rows, "exact": profile.exact},
-                   dict(profile.meta["schema"]), {c: p.kind for c, p in cols.items()},
-                   profile.reference_values,
-                   lambda c: cols[c].missing / max(cols[c].count + cols[c].missing, 1),
-                   lambda c: cols[c].count)
-        ref_names = list(profile.meta["schema"])
+        ref, ref_names = _profile_side(profile)
     elif reference is not None:
         ref, ref_names = _table_side(reference)
     else:
@@ -115,18 +151,22 @@ def drift(reference: Path | None, current: Path, *, profile: Any = None,
     changed = {t["column"] for t in type_changes}
     compared = [n for n in common if ref.kinds[n] is not None and n not in changed]
 
-    def one(name: str) -> tuple[ColumnDrift, ColumnQuality]:
-        kind = ref.kinds[name]
-        assert kind is not None
-        r, c = ref.values(name), cur.values(name)
-        return (column_drift(name, r, c, kind, methods.get(name), thresholds.get(name),
-                             ref.sizes(name)),
-                column_quality(name, kind, r, c, ref.missing(name), cur.missing(name)))
+    def one(name: str, r: Dist, c: Dist) -> tuple[ColumnDrift, ColumnQuality]:
+        try:
+            result = column_drift(name, r, c, methods.get(name), thresholds.get(name))
+        except ValueError as exc:  # a method that does not fit the column's data
+            raise ValidationFailed("invalid drift options", [
+                FieldError(f"method.{name}", str(exc))]) from None
+        return result, column_quality(name, r, c, ref.missing(r, name), cur.missing(c, name))
 
-    # Columns in parallel: the tests spend their time in NumPy/SciPy code that
-    # releases the GIL for sorting and histogramming.
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        pairs = list(pool.map(one, compared))
+    # Columns in parallel: reading Parquet, sorting and searching release the GIL.
+    pairs: list[tuple[ColumnDrift, ColumnQuality]] = []
+    step = min(ref.group_size, cur.group_size)
+    with ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 2) as pool:
+        for i in range(0, len(compared), step):
+            group = compared[i:i + step]
+            r, c = ref.dists(group, pool), cur.dists(group, pool)
+            pairs += pool.map(one, group, [r[n] for n in group], [c[n] for n in group])
     results = [d for d, _ in pairs]
     return {
         "reference": ref.label,
@@ -138,8 +178,9 @@ def drift(reference: Path | None, current: Path, *, profile: Any = None,
             "new_columns": [n for n in cur_names if n not in ref_names],
             "type_changes": type_changes,
         },
-        "missing_values": [{"column": n, "reference": ref.missing(n), "current": cur.missing(n)}
-                           for n in common if ref.missing(n) or cur.missing(n)],
+        "missing_values": [{"column": q.column, "reference": q.missing_reference,
+                            "current": q.missing_current} for _, q in pairs
+                           if q.missing_reference or q.missing_current],
         "quality": [q.as_dict() for _, q in pairs],
         "quality_problems": sum(len(q.problems) for _, q in pairs),
     }

@@ -1,7 +1,8 @@
 """Build, store and load reference profiles under ``$LAKEHOUSE/profiles/NAME/``.
 
 ``profile.json`` holds the column statistics and category counts;
-``sample.parquet`` the numeric row sample (the whole numeric table when small).
+``sample.parquet`` a uniform row sample of the numeric columns (the whole
+numeric table when small), each column stored sorted.
 """
 
 from __future__ import annotations
@@ -19,27 +20,35 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from pilotdeck.adapters.compute.local import open_dataset
+from pilotdeck.domain.drift import Dist
 from pilotdeck.domain.errors import FieldError, NotFound, ValidationFailed
-from pilotdeck.domain.profile import ColumnProfile, merge_samples, profile_column
-from pilotdeck.services.monitoring import kind_of, values
+from pilotdeck.domain.profile import (
+    ColumnProfile,
+    merge_samples,
+    profile_categories,
+    profile_column,
+)
+from pilotdeck.services.monitoring import category_counts, kind_of, values
 
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 
 
 class StoredProfile:
     def __init__(self, name: str, rows: int, columns: dict[str, ColumnProfile],
-                 sample: dict[str, np.ndarray], meta: dict[str, Any]) -> None:
-        self.name, self.rows, self.columns, self.sample, self.meta = (
-            name, rows, columns, sample, meta)
+                 sample_path: Path, meta: dict[str, Any]) -> None:
+        self.name, self.rows, self.columns, self.sample_path, self.meta = (
+            name, rows, columns, sample_path, meta)
 
-    def reference_values(self, column: str) -> np.ndarray:
-        """The reference values a test compares against (exact counts for categories)."""
-        p = self.columns[column]
-        if p.kind == "cat":
-            keys = np.array(list(p.categories), dtype=object).astype(str)
-            return np.repeat(keys, list(p.categories.values()))
-        col = self.sample[column]
-        return col[np.isfinite(col)]
+    def dists(self, columns: list[str]) -> dict[str, Dist]:
+        """The reference sides of ``columns`` for drift tests. The sample is read
+        for these columns only, so memory holds one group of columns at a time."""
+        numeric = [c for c in columns if self.columns[c].kind == "num"]
+        table = pq.read_table(self.sample_path, columns=numeric) if numeric else None
+        return {c: self.columns[c].dist(table[c].to_numpy() if table is not None
+                                        and c in numeric else None) for c in columns}
+
+    def dist(self, column: str) -> Dist:
+        return self.dists([column])[column]
 
     @property
     def exact(self) -> bool:
@@ -75,9 +84,12 @@ def build(source: Path, name: str, root: Path, *, exact_limit: int = 100_000,
             continue
         table = pa.Table.from_batches([batch])
         for c, kind in kinds.items():
-            col = table[c]
-            vals = values(col, kind)
-            part = profile_column(c, kind, vals, batch.num_rows - len(vals))
+            if kind == "num":
+                vals = values(table[c])
+                part = profile_column(c, vals, batch.num_rows - len(vals))
+            else:
+                keys, counts = category_counts(table[c])
+                part = profile_categories(c, keys, counts, batch.num_rows - sum(counts))
             cols[c] = cols[c].merge(part) if c in cols else part
         chunk = (np.column_stack([table[c].to_numpy(zero_copy_only=False).astype(np.float64)
                                   for c in numeric]) if numeric
@@ -94,7 +106,9 @@ def build(source: Path, name: str, root: Path, *, exact_limit: int = 100_000,
             "schema": {f.name: str(f.type) for f in ds.schema},
             "columns": [p.as_dict() for p in cols.values()]}
     (tmp / "profile.json").write_text(json.dumps(meta, indent=1))
-    pq.write_table(pa.table({c: sample[:, i] for i, c in enumerate(numeric)}
+    # Each column stored sorted (NaN last): drift needs sorted values, and sorting
+    # once here saves it on every check. Rows are therefore not aligned.
+    pq.write_table(pa.table({c: np.sort(sample[:, i]) for i, c in enumerate(numeric)}
                             if numeric else {"_": pa.array([], pa.int8())}),
                    tmp / "sample.parquet")
     shutil.rmtree(target, ignore_errors=True)
@@ -108,6 +122,4 @@ def load(name: str, root: Path) -> StoredProfile:
         raise NotFound("profile", name)
     meta = json.loads((target / "profile.json").read_text())
     cols = {d["name"]: ColumnProfile.from_dict(d) for d in meta["columns"]}
-    table = pq.read_table(target / "sample.parquet")
-    sample = {c: table[c].to_numpy() for c in table.column_names if c in cols}
-    return StoredProfile(name, meta["rows"], cols, sample, meta)
+    return StoredProfile(name, meta["rows"], cols, target / "sample.parquet", meta)
