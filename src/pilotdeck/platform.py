@@ -80,7 +80,8 @@ class Platform:
 
     @cached_property
     def models(self) -> RegistryService:
-        return RegistryService(self.db, self.registry)
+        lake = self.settings.lakehouse_dir
+        return RegistryService(self.db, self.registry, lake / "profiles" if lake else None)
 
     @cached_property
     def access(self) -> AccessService:

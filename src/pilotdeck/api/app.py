@@ -14,6 +14,7 @@ from pilotdeck.api.routers import (
     assessments,
     audit,
     models,
+    monitoring,
     pilots,
     prioritization,
     system,
@@ -34,7 +35,8 @@ def create_app(platform: Platform) -> FastAPI:
     app = FastAPI(title="pilotdeck", version=__version__, description=DESCRIPTION)
     app.state.platform = platform
     problems.install(app)
-    for module in (system, pilots, models, assessments, prioritization, audit, tokens):
+    for module in (system, pilots, models, assessments, prioritization, audit, tokens,
+                   monitoring):
         app.include_router(module.router)
     return app
 

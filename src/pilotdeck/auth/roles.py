@@ -35,6 +35,8 @@ class Permission(StrEnum):
     DEPLOYMENTS_WRITE = "deployments:write"
     GATEWAY_PREDICT = "gateway:predict"
     GATEWAY_FEEDBACK = "gateway:feedback"
+    MONITORING_READ = "monitoring:read"
+    ALERTS_WRITE = "alerts:write"
 
 
 _READ = {
@@ -43,6 +45,7 @@ _READ = {
     Permission.ASSESSMENTS_READ,
     Permission.PRIORITIZATION_READ,
     Permission.AUDIT_READ,
+    Permission.MONITORING_READ,
 }
 
 GRANTS: dict[Role, frozenset[Permission]] = {
@@ -61,6 +64,7 @@ GRANTS: dict[Role, frozenset[Permission]] = {
             Permission.GATEWAY_FEEDBACK,
             Permission.MODELS_WRITE,
             Permission.DEPLOYMENTS_WRITE,
+            Permission.ALERTS_WRITE,
         }
     ),
     Role.GOVERNANCE_BOARD: frozenset(

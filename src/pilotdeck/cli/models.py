@@ -30,12 +30,16 @@ def register(pilot: str,
              uri: str | None = typer.Option(None, "--uri", help="runs:/RUN/PATH or models:/…"),
              metric: list[str] = typer.Option([], "--metric", help="NAME=VALUE, repeatable."),
              dataset: list[str] = typer.Option([], "--dataset", help="Training data (lineage)."),
-             description: str = typer.Option("", "--description")) -> None:
+             description: str = typer.Option("", "--description"),
+             reference: Path | None = typer.Option(
+                 None, "--reference", help="Reference table (Parquet): its profile is stored "
+                                           "as PILOT.vN for drift checks.")) -> None:
     """Register a model version for a pilot (in MLflow) with metrics and lineage."""
     v = platform().models.register(pilot, me(), path=path, uri=uri,
                                    metrics=parse_pairs(metric, "--metric", float), datasets=dataset,
-                                   description=description)
-    console.print(f"registered {pilot} version {v['version']} (run {v['runId']})")
+                                   description=description, reference=reference)
+    console.print(f"registered {pilot} version {v['version']} (run {v['runId']})"
+                  + (f"; reference profile {pilot}.v{v['version']}" if reference else ""))
 
 
 @app.command("list")

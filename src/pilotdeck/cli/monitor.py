@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import typer
+import yaml
 
 from pilotdeck.cli.context import (
     console,
@@ -16,8 +18,10 @@ from pilotdeck.cli.context import (
     print_table,
 )
 from pilotdeck.domain.errors import FieldError, ValidationFailed
+from pilotdeck.domain.when import parse_when
 
-app = typer.Typer(help="Observability: drift and data quality.", no_args_is_help=True)
+app = typer.Typer(help="Observability: drift, data and model quality, fairness, business "
+                  "impact, health.", no_args_is_help=True)
 
 
 def _profiles_root() -> Path:
@@ -49,7 +53,8 @@ def profile_cmd(input: Path = typer.Option(..., "--input", help="Parquet file or
 @app.command("drift")
 def drift_cmd(reference: Path | None = typer.Option(None, "--reference",
                                                    help="Parquet file or dir."),
-              current: Path = typer.Option(..., "--current", help="Parquet file or dir."),
+              current: Path | None = typer.Option(None, "--current",
+                                                  help="Parquet file or dir."),
               method: list[str] = typer.Option([], "--method", help="COLUMN=ks|chisquare|z|"
                                                "wasserstein|jensenshannon|psi|hellinger"),
               threshold: list[str] = typer.Option([], "--threshold", help="COLUMN=VALUE"),
@@ -61,12 +66,27 @@ def drift_cmd(reference: Path | None = typer.Option(None, "--reference",
               profile: str | None = typer.Option(None, "--profile",
                                                  help="Stored reference profile instead of "
                                                       "--reference."),
+              pilot: str | None = typer.Option(None, "--pilot", help="Check the gateway's "
+                                               "logged inputs of this pilot instead of "
+                                               "--current (profile: PILOT.vN)."),
+              since: str | None = typer.Option(None, "--since", help="ISO time or age (24h)."),
+              until: str | None = typer.Option(None, "--until", help="ISO time or age."),
+              by: str | None = typer.Option(None, "--by", help="hour | day | variant"),
+              variant: str | None = typer.Option(None, "--variant"),
+              version: int | None = typer.Option(None, "--version"),
               ) -> None:
     """Per-column drift with Evidently's default tests, and the dataset verdict."""
     from pilotdeck.services import profiles
     from pilotdeck.services.monitoring import drift
 
     fail_format(format, ["table", "json"])
+    if pilot is not None:
+        _window_drift(pilot, profile, since, until, by, variant, version, share, format,
+                      fail_on_drift)
+        return
+    if current is None:
+        raise ValidationFailed("invalid options", [
+            FieldError("--current", "give a current table, or --pilot for logged traffic")])
     if (reference is None) == (profile is None):
         raise ValidationFailed("invalid options", [
             FieldError("--reference", "give exactly one of --reference or --profile")])
@@ -91,3 +111,163 @@ def drift_cmd(reference: Path | None = typer.Option(None, "--reference",
                 console.print(f"[yellow]quality[/yellow] {q['column']}: {problem}")
     if fail_on_drift and out["dataset_drift"]:
         raise typer.Exit(3)
+
+
+def _window_drift(pilot: str, profile: str | None, since: str | None, until: str | None,
+                  by: str | None, variant: str | None, version: int | None, share: float,
+                  format: str, fail_on_drift: bool) -> None:
+    from pilotdeck.services.windows import window_drift
+
+    p = platform()
+    p.portfolio.get(pilot)
+    lake = p.settings.lakehouse_dir
+    assert lake is not None
+    out = window_drift(lake, pilot, profile=profile, version=version,
+                       since=parse_when(since, "--since"), until=parse_when(until, "--until"),
+                       variant=variant, by=by, share=share)
+    if format == "json":
+        print_json(out)
+    else:
+        print_table(f"{pilot}: {out['rows']:,} logged rows vs profile {out['profile']}",
+                    ["window", "rows", "drifted", "dataset drift", "columns"],
+                    [[w["window"], w["rows"], f"{w['drifted_columns']}/{w['columns_total']}",
+                      "YES" if w["dataset_drift"] else "no",
+                      ", ".join(c["column"] for c in w["columns"] if c["drifted"])]
+                     for w in out["windows"]])
+    if fail_on_drift and any(w["dataset_drift"] for w in out["windows"]):
+        raise typer.Exit(3)
+
+
+def _lake(pilot: str) -> Path:
+    p = platform()
+    p.portfolio.get(pilot)  # a clear "not found" for an unknown pilot
+    lake = p.settings.lakehouse_dir
+    assert lake is not None
+    return lake
+
+
+def _fmt(v: Any) -> str:
+    if isinstance(v, float):
+        return f"{v:.4g}"
+    return "" if v is None else str(v)
+
+
+def _groups_table(title: str, groups: list[dict[str, Any]]) -> None:
+    if not groups:
+        console.print(f"{title}: no data in the window")
+        return
+    flat = [{k: v for k, v in g.items() if not isinstance(v, dict | list)} for g in groups]
+    cols = list(dict.fromkeys(k for g in flat for k in g))
+    print_table(title, cols, [[_fmt(g.get(c)) for c in cols] for g in flat])
+
+
+WINDOW_OPTS = {"since": typer.Option(None, "--since", help="ISO time or age (24h, 7d)."),
+               "until": typer.Option(None, "--until", help="ISO time or age.")}
+
+
+@app.command("quality")
+def quality_cmd(pilot: str, since: str | None = WINDOW_OPTS["since"],
+                until: str | None = WINDOW_OPTS["until"],
+                by: list[str] = typer.Option(["version", "variant"], "--by",
+                                             help="version | variant (repeatable)"),
+                every: str | None = typer.Option(None, "--every", help="hour | day"),
+                format: str = typer.Option("table", "--format", help="table | json")) -> None:
+    """Model quality from feedback labels, per version/variant and window."""
+    from pilotdeck.services import performance
+
+    fail_format(format, ["table", "json"])
+    out = performance.quality(_lake(pilot), pilot, parse_when(since, "--since"),
+                              parse_when(until, "--until"), by=by, every=every)
+    if format == "json":
+        print_json(out)
+    else:
+        _groups_table(f"{pilot} quality ({out['task']}, {out['labelled_rows']:,} labelled rows)",
+                      out["groups"])
+
+
+@app.command("fairness")
+def fairness_cmd(pilot: str,
+                 sensitive: list[str] = typer.Option(..., "--sensitive",
+                                                     help="Logged column (repeat for "
+                                                          "intersections)."),
+                 slices: Path | None = typer.Option(None, "--slices",
+                                                    help="YAML {name: {column: {op: value}}}"),
+                 version: int | None = typer.Option(None, "--version"),
+                 since: str | None = WINDOW_OPTS["since"],
+                 until: str | None = WINDOW_OPTS["until"],
+                 format: str = typer.Option("table", "--format", help="table | json")) -> None:
+    """Performance per group (fairlearn), parity differences, edge-case slices."""
+    from pilotdeck.services import performance
+
+    fail_format(format, ["table", "json"])
+    parsed: Any = {}
+    if slices is not None:
+        try:
+            parsed = yaml.safe_load(slices.read_text())
+        except (OSError, yaml.YAMLError) as exc:
+            raise ValidationFailed("invalid slices", [FieldError(
+                "--slices", f"cannot read ({exc.__class__.__name__})", str(slices))]) from None
+        if not isinstance(parsed, dict):
+            raise ValidationFailed("invalid slices", [FieldError(
+                "--slices", "must be a mapping of name -> conditions", str(slices))])
+    out = performance.fairness(_lake(pilot), pilot, sensitive, parse_when(since, "--since"),
+                               parse_when(until, "--until"), slices=parsed, version=version)
+    if format == "json":
+        print_json(out)
+        return
+    rows = [{**g["group"], **{k: v for k, v in g.items() if k != "group"}}
+            for g in out["groups"]]
+    _groups_table(f"{pilot} fairness over {out['rows']:,} labelled rows", rows)
+    if out["rows"]:
+        console.print(f"demographic parity difference {out['demographic_parity_difference']:.3f}"
+                      f", equalised odds difference {out['equalized_odds_difference']:.3f}")
+        _groups_table("slices", out["slices"])
+
+
+@app.command("impact")
+def impact_cmd(pilot: str, by: str = typer.Option("variant", "--by", help="variant | version"),
+               baseline: str = typer.Option("champion", "--baseline"),
+               since: str | None = WINDOW_OPTS["since"],
+               until: str | None = WINDOW_OPTS["until"],
+               format: str = typer.Option("table", "--format", help="table | json")) -> None:
+    """Revenue, cost saved and satisfaction from feedback, with 95 % intervals."""
+    from pilotdeck.services import performance
+
+    fail_format(format, ["table", "json"])
+    out = performance.business_impact(_lake(pilot), pilot, parse_when(since, "--since"),
+                                      parse_when(until, "--until"), by=by, baseline=baseline)
+    if format == "json":
+        print_json(out)
+        return
+    rows = []
+    for g in out["groups"]:
+        for o in ("revenue", "cost_saved", "satisfaction"):
+            s, d = g[o], g[o].get("vs_baseline") or {}
+            ci = (f"[{s['ci_low']:.4g}, {s['ci_high']:.4g}]" if s["ci_low"] is not None
+                  else "")
+            vs = (f"{d['difference']:+.4g} [{d['ci_low']:.4g}, {d['ci_high']:.4g}]"
+                  + (" *" if d.get("significant") else "") if d.get("difference") is not None
+                  else "")
+            rows.append([g[by], o, s["n"], _fmt(s["mean"]), ci, vs])
+    print_table(f"{pilot} business impact per {by} (* = interval excludes 0)",
+                [by, "outcome", "n", "mean", "95% CI", f"vs {baseline}"], rows)
+
+
+@app.command("health")
+def health_cmd(pilot: str, every: str | None = typer.Option(None, "--every", help="hour | day"),
+               since: str | None = WINDOW_OPTS["since"],
+               until: str | None = WINDOW_OPTS["until"],
+               format: str = typer.Option("table", "--format", help="table | json")) -> None:
+    """Latency percentiles, error rate, cache hit rate and estimated cost."""
+    from pilotdeck.services import performance
+
+    fail_format(format, ["table", "json"])
+    out = performance.health(_lake(pilot), pilot, parse_when(since, "--since"),
+                             parse_when(until, "--until"), every=every,
+                             cost_per_cpu_second=platform().settings.cost_per_cpu_second)
+    if format == "json":
+        print_json(out)
+        return
+    rows = [{**{k: v for k, v in g.items() if k != "latency_ms"},
+             **{f"{k} ms": v for k, v in g["latency_ms"].items()}} for g in out["groups"]]
+    _groups_table(f"{pilot} health", rows)

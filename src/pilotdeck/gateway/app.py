@@ -299,6 +299,9 @@ async def predict(pilot: str, request: Request,
         out, used, version, cached = await gw.serve(route, variant, rows_for)
     except ModelUnavailable:
         gw.metrics.requests.labels(pilot, variant, "503").inc()
+        # Logged too, so health and error rates can be read back from the log.
+        gw.log_prediction(uuid.uuid4().hex, pilot, variant, served.version, served.names,
+                          rows, None, (time.perf_counter() - start) * 1000, False, 503)
         raise
     request_id = uuid.uuid4().hex
     latency = time.perf_counter() - start

@@ -16,9 +16,11 @@ from pilotdeck.domain.serving import DeploymentSpec
 
 
 class RegistryService:
-    def __init__(self, db: Database, registry: MlflowRegistry) -> None:
+    def __init__(self, db: Database, registry: MlflowRegistry,
+                 profiles_root: Path | None = None) -> None:
         self.db = db
         self.registry = registry
+        self.profiles_root = profiles_root
 
     def _check(self, who: Principal, pilot: str, perm: Permission = Permission.MODELS_WRITE
                ) -> None:
@@ -27,11 +29,24 @@ class RegistryService:
 
     def register(self, pilot: str, who: Principal, *, path: Path | None = None,
                  uri: str | None = None, metrics: dict[str, float] | None = None,
-                 datasets: list[str] | None = None, description: str = "") -> dict[str, Any]:
-        """Register a version in MLflow, link it to the pilot, audit it."""
+                 datasets: list[str] | None = None, description: str = "",
+                 reference: Path | None = None) -> dict[str, Any]:
+        """Register a version in MLflow, link it to the pilot, audit it.
+
+        With ``reference`` (the training or validation table, Parquet), its
+        profile is stored as ``PILOT.vN`` for drift checks of what the version
+        is later asked; the table is checked before anything is registered."""
         self._check(who, pilot)
         with read(self.db) as uow:
             uow.pilots.get(pilot)  # fail before touching MLflow
+        if reference is not None:
+            from pilotdeck.adapters.compute.local import open_dataset
+
+            try:
+                open_dataset(reference)
+            except ValidationFailed as exc:
+                raise ValidationFailed("invalid reference", [
+                    FieldError("reference", e.problem, e.source) for e in exc.errors]) from None
         rv = self.registry.register(pilot, path=path, uri=uri, metrics=metrics,
                                     datasets=datasets, description=description)
         with write(self.db) as uow:
@@ -44,7 +59,13 @@ class RegistryService:
             uow.audit.record(who.user, "model.registered", "model", f"{pilot}/{rv.version}", {
                 "pilot": pilot, "version": rv.version, "runId": rv.run_id, "source": rv.source,
                 "metrics": rv.metrics, "datasets": list(datasets or []),
-                "signature": rv.signature}, now)
+                "signature": rv.signature, **({"reference": str(reference)}
+                                              if reference is not None else {})}, now)
+        if reference is not None and self.profiles_root is not None:
+            from pilotdeck.services import profiles
+            from pilotdeck.services.windows import profile_name
+
+            profiles.build(reference, profile_name(pilot, rv.version), self.profiles_root)
         return self.version(pilot, rv.version)
 
     def set_alias(self, pilot: str, alias: str, version: int, who: Principal) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Body, Depends, status
@@ -22,6 +23,8 @@ class RegisterRequest(BaseModel):
     metrics: dict[str, float] = Field(default_factory=dict)
     datasets: list[str] = Field(default_factory=list)
     description: str = ""
+    reference: str | None = Field(None, description="Parquet table on the server whose "
+                                  "profile is stored as PILOT.vN for drift checks")
 
 
 class AliasRequest(BaseModel):
@@ -59,7 +62,8 @@ def register(pilot: str, body: RegisterRequest,
              platform: Platform = Depends(get_platform)) -> dict[str, Any]:
     _scoped(who, pilot)
     return platform.models.register(pilot, who, uri=body.uri, metrics=body.metrics,
-                                    datasets=body.datasets, description=body.description)
+                                    datasets=body.datasets, description=body.description,
+                                    reference=Path(body.reference) if body.reference else None)
 
 
 @router.put("/models/aliases/{alias}", summary="Point champion/challenger at a version")

@@ -1,0 +1,91 @@
+"""Monitoring routes: drift of logged traffic, quality, fairness, impact, health."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+from fastapi import APIRouter, Depends, Query
+
+from pilotdeck.api.deps import get_platform, require
+from pilotdeck.auth.roles import Permission, Principal
+from pilotdeck.domain.errors import FieldError, ValidationFailed
+from pilotdeck.domain.when import parse_when
+from pilotdeck.platform import Platform
+from pilotdeck.services import performance, windows
+
+router = APIRouter(prefix="/v1/pilots/{pilot}/monitoring", tags=["monitoring"])
+
+SINCE = Query(None, description="ISO 8601 or an age: 30m, 24h, 7d")
+UNTIL = Query(None, description="ISO 8601 or an age; default now")
+
+
+def _lake(platform: Platform, pilot: str) -> Any:
+    platform.portfolio.get(pilot)  # 404 for an unknown pilot
+    return platform.settings.lakehouse_dir
+
+
+@router.get("/drift", summary="Drift of logged inputs against the version's reference profile")
+def drift(pilot: str, since: str | None = SINCE, until: str | None = UNTIL,
+          by: str | None = Query(None, description="hour | day | variant"),
+          variant: str | None = None, version: int | None = None,
+          profile: str | None = None,
+          who: Principal = require(Permission.MONITORING_READ),
+          platform: Platform = Depends(get_platform)) -> dict[str, Any]:
+    return windows.window_drift(
+        _lake(platform, pilot), pilot, profile=profile, version=version,
+        since=parse_when(since, "since"), until=parse_when(until, "until"),
+        variant=variant, by=by)
+
+
+@router.get("/quality", summary="Model quality from feedback labels")
+def quality(pilot: str, since: str | None = SINCE, until: str | None = UNTIL,
+            by: list[str] = Query(["version", "variant"]),
+            every: str | None = Query(None, description="hour | day"),
+            who: Principal = require(Permission.MONITORING_READ),
+            platform: Platform = Depends(get_platform)) -> dict[str, Any]:
+    return performance.quality(_lake(platform, pilot), pilot, parse_when(since, "since"),
+                               parse_when(until, "until"), by=[b for b in by if b], every=every)
+
+
+@router.get("/fairness", summary="Performance per group (fairlearn MetricFrame) and slices")
+def fairness(pilot: str, sensitive: list[str] = Query(..., min_length=1),
+             since: str | None = SINCE, until: str | None = UNTIL,
+             slices: str | None = Query(None, description="YAML/JSON {name: {column: "
+                                                          "{op: value}}}"),
+             version: int | None = None,
+             who: Principal = require(Permission.MONITORING_READ),
+             platform: Platform = Depends(get_platform)) -> dict[str, Any]:
+    parsed: Any = {}
+    if slices:
+        try:
+            parsed = yaml.safe_load(slices)
+        except yaml.YAMLError:
+            parsed = None
+        if not isinstance(parsed, dict):
+            raise ValidationFailed("invalid slices", [FieldError(
+                "slices", "must be a YAML or JSON mapping of name -> conditions")])
+    return performance.fairness(_lake(platform, pilot), pilot, sensitive,
+                                parse_when(since, "since"), parse_when(until, "until"),
+                                slices=parsed, version=version)
+
+
+@router.get("/impact", summary="Business outcomes per variant with confidence intervals")
+def impact(pilot: str, since: str | None = SINCE, until: str | None = UNTIL,
+           by: str = Query("variant", description="variant | version"),
+           baseline: str = "champion",
+           who: Principal = require(Permission.MONITORING_READ),
+           platform: Platform = Depends(get_platform)) -> dict[str, Any]:
+    return performance.business_impact(_lake(platform, pilot), pilot,
+                                       parse_when(since, "since"), parse_when(until, "until"),
+                                       by=by, baseline=baseline)
+
+
+@router.get("/health", summary="Latency percentiles, error and cache-hit rates, cost")
+def health(pilot: str, since: str | None = SINCE, until: str | None = UNTIL,
+           every: str | None = Query(None, description="hour | day"),
+           who: Principal = require(Permission.MONITORING_READ),
+           platform: Platform = Depends(get_platform)) -> dict[str, Any]:
+    return performance.health(_lake(platform, pilot), pilot, parse_when(since, "since"),
+                              parse_when(until, "until"), every=every,
+                              cost_per_cpu_second=platform.settings.cost_per_cpu_second)

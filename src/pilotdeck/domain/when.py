@@ -1,0 +1,34 @@
+"""Points in time as users write them: ISO 8601, or "how long ago" (30m, 24h, 7d)."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+from pilotdeck.domain.errors import FieldError, ValidationFailed
+
+_AGO = re.compile(r"^(\d+)([mhdw])$")
+_UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+
+
+def parse_when(text: str | None, field: str, now: datetime | None = None) -> datetime | None:
+    """``None`` stays None; "7d" is seven days before ``now``; naive ISO times are UTC."""
+    if text is None or text == "":
+        return None
+    m = _AGO.match(text.strip())
+    if m:
+        return (now or datetime.now(UTC)) - timedelta(**{_UNITS[m.group(2)]: int(m.group(1))})
+    try:
+        t = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise ValidationFailed("invalid time", [FieldError(
+            field, f"expected ISO 8601 or an age like 30m, 24h, 7d; got {text!r}")]) from None
+    return t if t.tzinfo else t.replace(tzinfo=UTC)
+
+
+def parse_window(duration: str, field: str) -> timedelta:
+    m = _AGO.match(duration.strip())
+    if not m:
+        raise ValidationFailed("invalid window", [FieldError(
+            field, f"expected a duration like 30m, 1h, 1d; got {duration!r}")])
+    return timedelta(**{_UNITS[m.group(2)]: int(m.group(1))})

@@ -1,0 +1,188 @@
+"""Model quality, fairness, business impact and health from the gateway's logs.
+
+Every view reads the prediction log of one pilot over a window, joins the
+feedback by request id where it needs labels or outcomes, and groups by model
+version, variant and (optionally) hour or day.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from pilotdeck.adapters import predlog
+from pilotdeck.domain import performance as perf
+from pilotdeck.domain.errors import FieldError, ValidationFailed
+
+EVERY = {"hour": "h", "day": "D"}
+GROUPS = {"version": "model_version", "variant": "variant"}
+
+
+def _group_keys(by: list[str], every: str | None) -> list[str]:
+    bad = [b for b in by if b not in GROUPS]
+    if bad or (every is not None and every not in EVERY):
+        raise ValidationFailed("invalid grouping", [
+            *[FieldError(f"by.{b}", f"must be one of {', '.join(GROUPS)}") for b in bad],
+            *([FieldError("every", "must be hour or day")]
+              if every is not None and every not in EVERY else [])])
+    return [GROUPS[b] for b in by] + (["window"] if every else [])
+
+
+def _frame(table: Any, every: str | None) -> pd.DataFrame:
+    df = table.to_pandas()
+    if every:
+        df["window"] = df["ts"].dt.floor(EVERY[every]).dt.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return df
+
+
+def _groups(df: pd.DataFrame, keys: list[str]) -> list[tuple[dict[str, Any], pd.DataFrame]]:
+    if df.empty:
+        return []
+    if not keys:
+        return [({}, df)]
+    out = []
+    for k, g in df.groupby(keys, sort=True):
+        values = k if isinstance(k, tuple) else (k,)
+        out.append(({key: (int(v) if key == "model_version" else v)
+                     for key, v in zip(keys, values, strict=True)}, g))
+    return out
+
+
+def labelled_rows(lake: Path, pilot: str, since: datetime | None,
+                  until: datetime | None) -> pd.DataFrame:
+    reqs = predlog.requests(lake / "predictions", pilot, since, until)
+    rows = predlog.rows(reqs)
+    return predlog.labelled(rows, predlog.feedback(lake / "feedback", pilot)).to_pandas()
+
+
+def quality(lake: Path, pilot: str, since: datetime | None = None,
+            until: datetime | None = None, by: list[str] | None = None,
+            every: str | None = None, task: str | None = None) -> dict[str, Any]:
+    """Quality per model version and variant (and hour/day) once labels arrived."""
+    keys = _group_keys(by if by is not None else ["version", "variant"], every)
+    df = labelled_rows(lake, pilot, since, until)
+    if every and not df.empty:
+        df["window"] = df["ts"].dt.floor(EVERY[every]).dt.strftime("%Y-%m-%dT%H:%M:%SZ")
+    task = task or (perf.task_of(df["label"].to_numpy()) if not df.empty else None)
+    groups = [{**k, **perf.quality(g["label"].to_numpy(), g["prediction"].to_numpy(), task)}
+              for k, g in _groups(df, keys)]
+    return {"pilot": pilot, "task": task, "labelled_rows": len(df), "groups": groups}
+
+
+def fairness(lake: Path, pilot: str, sensitive: list[str], since: datetime | None = None,
+             until: datetime | None = None, slices: dict[str, Any] | None = None,
+             version: int | None = None) -> dict[str, Any]:
+    """fairlearn's MetricFrame per group of the sensitive columns (several columns
+    give their intersections), parity differences, and named edge-case slices."""
+    from fairlearn.metrics import (
+        MetricFrame,
+        demographic_parity_difference,
+        equalized_odds_difference,
+    )
+    from sklearn import metrics as m
+
+    df = labelled_rows(lake, pilot, since, until)
+    if version is not None and not df.empty:
+        df = df[df["model_version"] == version]
+    missing = [c for c in sensitive if c not in df.columns]
+    slices = slices or {}
+    perf.check_slices(slices, [c for c in df.columns])
+    if missing:
+        raise ValidationFailed("invalid sensitive features", [
+            FieldError(f"sensitive.{c}", "is not a logged input column") for c in missing])
+    if df.empty:
+        return {"pilot": pilot, "rows": 0, "groups": [], "slices": []}
+    y = perf._as_labels(df["label"].to_numpy())
+    pred = perf._as_labels(df["prediction"].to_numpy())
+    classes = sorted(set(y.tolist()) | set(pred.tolist()))
+    positive = classes[-1]
+    yt, yp = (y == positive).astype(int), (pred == positive).astype(int)
+    sf = df[sensitive].astype(str)
+    metrics = {"count": m.accuracy_score, "accuracy": m.accuracy_score,
+               "selection_rate": lambda t, p: float(np.mean(p)),
+               "recall": lambda t, p: m.recall_score(t, p, zero_division=0),
+               "precision": lambda t, p: m.precision_score(t, p, zero_division=0)}
+    metrics["count"] = lambda t, p: float(len(t))
+    mf = MetricFrame(metrics=metrics, y_true=yt, y_pred=yp, sensitive_features=sf)
+    groups = []
+    for idx, row in mf.by_group.iterrows():
+        values = idx if isinstance(idx, tuple) else (idx,)
+        groups.append({"group": dict(zip(sensitive, [str(v) for v in values], strict=True)),
+                       **{k: float(v) for k, v in row.items()}})
+    data = {c: df[c].to_numpy() for c in df.columns}
+    slice_rows = []
+    for name, conds in slices.items():
+        mask = perf.slice_mask(data, conds)
+        if mask.any():
+            slice_rows.append({"slice": name, "rows": int(mask.sum()),
+                               "accuracy": float(m.accuracy_score(yt[mask], yp[mask])),
+                               "selection_rate": float(yp[mask].mean())})
+        else:
+            slice_rows.append({"slice": name, "rows": 0})
+    return {
+        "pilot": pilot, "rows": len(df), "positive_label": positive, "sensitive": sensitive,
+        "groups": groups,
+        "overall": {k: float(v) for k, v in mf.overall.items()},
+        "demographic_parity_difference": float(
+            demographic_parity_difference(yt, yp, sensitive_features=sf)),
+        "equalized_odds_difference": float(
+            equalized_odds_difference(yt, yp, sensitive_features=sf)),
+        "accuracy_gap": float(mf.difference()["accuracy"]),
+        "slices": slice_rows,
+    }
+
+
+OUTCOMES = ("revenue", "cost_saved", "satisfaction")
+
+
+def business_impact(lake: Path, pilot: str, since: datetime | None = None,
+                    until: datetime | None = None, by: str = "variant",
+                    baseline: str = "champion") -> dict[str, Any]:
+    """Revenue, cost saved and satisfaction per request from feedback, per variant
+    (or version), with 95 % intervals, and each group's difference to the baseline."""
+    key = _group_keys([by], None)[0]
+    reqs = predlog.requests(lake / "predictions", pilot, since, until).select(
+        ["request_id", "variant", "model_version"]).to_pandas()
+    fb = predlog.feedback(lake / "feedback", pilot).to_pandas()
+    df = reqs.merge(fb, on="request_id", how="inner")
+    groups: dict[Any, pd.DataFrame] = dict(iter(df.groupby(key))) if not df.empty else {}
+    base_key: Any = int(baseline) if key == "model_version" and baseline.isdigit() else baseline
+    out = []
+    for k, g in sorted(groups.items(), key=lambda kv: str(kv[0])):
+        entry: dict[str, Any] = {by: int(k) if key == "model_version" else k,
+                                 "requests": len(g)}
+        for o in OUTCOMES:
+            vals = g[o].to_numpy(dtype=float)
+            entry[o] = perf.mean_ci(vals)
+            if k != base_key and base_key in groups:
+                entry[o]["vs_baseline"] = perf.difference_ci(
+                    vals, groups[base_key][o].to_numpy(dtype=float))
+        out.append(entry)
+    return {"pilot": pilot, "by": by, "baseline": baseline, "groups": out}
+
+
+def health(lake: Path, pilot: str, since: datetime | None = None,
+           until: datetime | None = None, every: str | None = None,
+           cost_per_cpu_second: float = 0.0) -> dict[str, Any]:
+    """Latency percentiles, error rate, cache hit rate and estimated cost per
+    version and variant, from every logged request (failures included)."""
+    keys = _group_keys(["version", "variant"], every)
+    reqs = predlog.requests(lake / "predictions", pilot, since, until, ok_only=False)
+    df = _frame(reqs.select(["ts", "variant", "model_version", "latency_ms", "cache_hit",
+                             "status", "rows"]), every)
+    out = []
+    for k, g in _groups(df, keys):
+        lat = g["latency_ms"].to_numpy(dtype=float)
+        served = g[~g["cache_hit"]]
+        out.append({**k, "requests": len(g), "rows": int(g["rows"].sum()),
+                    "error_rate": float((g["status"] >= 500).mean()),
+                    "cache_hit_rate": float(g["cache_hit"].mean()),
+                    "latency_ms": {f"p{q}": float(np.percentile(lat, q)) for q in (50, 95, 99)},
+                    # Wall time of computed requests as CPU time: an upper bound.
+                    "estimated_cost": float(served["latency_ms"].sum() / 1000
+                                            * cost_per_cpu_second)})
+    return {"pilot": pilot, "groups": out}

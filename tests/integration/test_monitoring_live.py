@@ -1,0 +1,145 @@
+"""Monitoring through the real stack: register with a reference table, serve through
+the gateway, send feedback, then read drift and quality back from the API and CLI."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import numpy as np
+import pandas as pd
+import pytest
+import uvicorn
+from sklearn import metrics as m
+
+from pilotdeck.api.app import create_app
+from pilotdeck.config import Settings
+from pilotdeck.domain.serving import DeploymentSpec
+from pilotdeck.platform import Platform
+from tests.integration.conftest import ADMIN, COLS, free_port, start_gateway
+
+PILOT = "churn-prediction"
+
+
+@pytest.fixture(scope="module")
+def live(trained: dict[str, Any], tmp_path_factory: pytest.TempPathFactory,
+         demo_pilots: Path) -> Iterator[dict[str, Any]]:
+    home = tmp_path_factory.mktemp("mon")
+    ref = home / "train.parquet"
+    trained["X"].to_parquet(ref)
+    platform = Platform(Settings(home=home, gateway_refresh_s=0.1, predlog_flush_s=0.2))
+    platform.portfolio.import_path(demo_pilots / f"{PILOT}.yaml", ADMIN)
+    v = platform.models.register(PILOT, ADMIN, path=trained["dir"] / "lr", reference=ref)
+    platform.models.deploy(PILOT, DeploymentSpec.parse(
+        {"variants": [{"name": "champion", "version": v["version"], "weight": 100}],
+         "cacheTtlSeconds": 0}), ADMIN)
+    token = platform.access.create("ops", "admin", [], ADMIN).token
+    server, base = start_gateway(platform)
+    http = httpx.Client(base_url=base, timeout=30, headers={"Authorization": f"Bearer {token}"})
+    for _ in range(200):
+        if PILOT in http.get("/v1/gateway/status").json()["routes"]:
+            break
+        time.sleep(0.05)
+    rng = np.random.default_rng(9)
+    sent: dict[str, list[Any]] = {"y": [], "p": [], "phase": []}
+
+    def send(X: pd.DataFrame, phase: str) -> None:
+        for _, row in X.iterrows():
+            r = http.post(f"/v1/pilots/{PILOT}/predict", json={
+                "dataframe_split": {"columns": COLS, "data": [row.tolist()]}})
+            assert r.status_code == 200, r.text
+            out = r.json()
+            y = int(rng.random() < 0.5)
+            fb = http.post("/v1/feedback", json={"request_id": out["request_id"],
+                                                 "pilot": PILOT, "label": y})
+            assert fb.status_code == 202, fb.text
+            sent["y"].append(y)
+            sent["p"].append(out["predictions"][0])
+            sent["phase"].append(phase)
+
+    X = trained["X"]
+    send(X.sample(60, random_state=1), "before")
+    mid = datetime.now(UTC)
+    time.sleep(0.05)
+    shifted = X.sample(60, random_state=2).assign(tenure=lambda d: d.tenure + 3)
+    send(shifted, "after")
+    lake = platform.settings.lakehouse_dir
+    for _ in range(100):  # both logs flushed
+        if len(list((lake / "feedback").rglob("*.parquet"))) and \
+                sum(1 for _ in (lake / "predictions").rglob("*.parquet")):
+            time.sleep(0.5)
+            break
+        time.sleep(0.1)
+    # The monitoring routes live on the control-plane API, a separate app.
+    api_server = uvicorn.Server(uvicorn.Config(create_app(platform), host="127.0.0.1",
+                                               port=(port := free_port()), log_level="warning"))
+    threading.Thread(target=api_server.run, daemon=True).start()
+    for _ in range(300):
+        if api_server.started:
+            break
+        time.sleep(0.05)
+    api = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60,
+                       headers={"Authorization": f"Bearer {token}"})
+    yield {"http": api, "home": home, "mid": mid, "sent": sent, "platform": platform}
+    api_server.should_exit = True
+    server.should_exit = True
+    time.sleep(0.3)
+    platform.close()
+
+
+def test_registration_stored_the_reference_profile(live: dict[str, Any]) -> None:
+    lake = live["platform"].settings.lakehouse_dir
+    assert (lake / "profiles" / f"{PILOT}.v1" / "profile.json").is_file()
+
+
+def test_drift_of_logged_traffic_before_and_after_a_shift(live: dict[str, Any]) -> None:
+    http, mid = live["http"], live["mid"].isoformat()
+    before = http.get(f"/v1/pilots/{PILOT}/monitoring/drift", params={"until": mid}).json()
+    after = http.get(f"/v1/pilots/{PILOT}/monitoring/drift", params={"since": mid}).json()
+    assert before["profile"] == f"{PILOT}.v1" and before["rows"] == 60
+    drifted = lambda r: {c["column"] for c in r["windows"][0]["columns"] if c["drifted"]}  # noqa: E731
+    assert "tenure" not in drifted(before)
+    assert "tenure" in drifted(after)
+    by = http.get(f"/v1/pilots/{PILOT}/monitoring/drift", params={"by": "variant"}).json()
+    assert [w["window"] for w in by["windows"]] == ["champion"]
+    bad = http.get(f"/v1/pilots/{PILOT}/monitoring/drift", params={"since": "yesterday"})
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "since"
+
+
+def test_quality_from_feedback_matches_scikit_learn(live: dict[str, Any]) -> None:
+    out = live["http"].get(f"/v1/pilots/{PILOT}/monitoring/quality").json()
+    g = out["groups"][0]
+    y, p = live["sent"]["y"], live["sent"]["p"]
+    assert g["n"] == len(y) == 120
+    assert g["accuracy"] == pytest.approx(m.accuracy_score(y, p))
+    assert g["f1"] == pytest.approx(m.f1_score(y, p))
+    health = live["http"].get(f"/v1/pilots/{PILOT}/monitoring/health").json()["groups"][0]
+    assert health["requests"] == 120 and health["error_rate"] == 0
+    missing = live["http"].get("/v1/pilots/nope/monitoring/quality")
+    assert missing.status_code == 404
+
+
+def test_cli_reads_the_same_numbers(live: dict[str, Any]) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PILOTDECK_")}
+    env["PILOTDECK_HOME"] = str(live["home"])
+    run = lambda *a: subprocess.run([sys.executable, "-m", "pilotdeck", "monitor", *a],  # noqa: E731
+                                    env=env, capture_output=True, text=True, timeout=120)
+    r = run("quality", PILOT, "--format", "json")
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["groups"][0]["n"] == 120
+    r = run("drift", "--pilot", PILOT, "--since", live["mid"].isoformat(), "--fail-on-drift",
+            "--drift-share", "0.25")
+    assert r.returncode == 3 and "tenure" in r.stdout, r.stdout + r.stderr
+    r = run("health", PILOT)
+    assert r.returncode == 0 and "p95 ms" in r.stdout, r.stderr
+    r = run("quality", PILOT, "--every", "week")
+    assert r.returncode == 1 and "every" in r.stderr
