@@ -59,6 +59,10 @@ class Settings(BaseSettings):
     predlog_max_rows: int = Field(default=5000, ge=1, description="Flush when this many wait.")
     cost_per_cpu_second: float = Field(default=0.00005, ge=0,
                                        description="Inference cost per CPU-second (currency).")
+    alert_rules: Path | None = Field(default=None, description="Alert rules YAML (default "
+                                     "$PILOTDECK_HOME/alerts.yaml, used when it exists).")
+    alert_interval_s: float = Field(default=60.0, ge=0, description="Seconds between the "
+                                    "API server's rule evaluations; 0 turns the loop off.")
     max_body_bytes: int = 5 * 1024 * 1024
     max_rows: int = 10_000
 
@@ -72,6 +76,8 @@ class Settings(BaseSettings):
             self.mlflow_uri = f"sqlite:///{(self.home / 'mlflow' / 'mlflow.db').resolve()}"
         if self.lakehouse_dir is None:
             self.lakehouse_dir = self.home / "lakehouse"
+        if self.alert_rules is None:
+            self.alert_rules = self.home / "alerts.yaml"
         return self
 
     @property

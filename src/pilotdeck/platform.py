@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import cached_property
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
@@ -21,6 +21,9 @@ from pilotdeck.services.audit import AuditService
 from pilotdeck.services.portfolio import PortfolioService
 from pilotdeck.services.prioritization import PrioritizationService
 from pilotdeck.services.registry import RegistryService
+
+if TYPE_CHECKING:
+    from pilotdeck.services.alerts import AlertService
 
 
 def _yaml(path: Path | None, default: str) -> tuple[Any, str]:
@@ -82,6 +85,16 @@ class Platform:
     def models(self) -> RegistryService:
         lake = self.settings.lakehouse_dir
         return RegistryService(self.db, self.registry, lake / "profiles" if lake else None)
+
+    @cached_property
+    def alerts(self) -> AlertService:
+        # Imported here: it pulls in pandas and the metric libraries, which most
+        # commands never need.
+        from pilotdeck.services.alerts import AlertService
+
+        assert self.settings.lakehouse_dir is not None
+        return AlertService(self.db, self.settings.lakehouse_dir, self.models,
+                            self.settings.cost_per_cpu_second)
 
     @cached_property
     def access(self) -> AccessService:

@@ -85,16 +85,27 @@ class Env:
                               headers=headers, **kw)
 
 
-def start_gateway(platform: Platform) -> tuple[uvicorn.Server, str]:
+def _start(app: Any) -> tuple[uvicorn.Server, str]:
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_gateway(platform), host="127.0.0.1",
-                                           port=port, log_level="warning"))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
+                                           log_level="warning"))
     threading.Thread(target=server.run, daemon=True).start()
     for _ in range(300):
         if server.started:
             break
         time.sleep(0.05)
     return server, f"http://127.0.0.1:{port}"
+
+
+def start_gateway(platform: Platform) -> tuple[uvicorn.Server, str]:
+    return _start(create_gateway(platform))
+
+
+def start_api(platform: Platform) -> tuple[uvicorn.Server, str]:
+    """The control-plane API (monitoring, alerts, ...) on its own port."""
+    from pilotdeck.api.app import create_app
+
+    return _start(create_app(platform))
 
 
 @pytest.fixture(scope="session")

@@ -80,6 +80,7 @@ MUTATIONS: list[tuple[str, str, Any, Permission]] = [
      Permission.DEPLOYMENTS_WRITE),
     ("POST", "/v1/pilots/next-best-offer/deployment/rollback", {"reason": "test"},
      Permission.DEPLOYMENTS_WRITE),
+    ("POST", "/v1/alerts/evaluate", None, Permission.ALERTS_WRITE),
 ]
 
 

@@ -7,7 +7,6 @@ import json
 import os
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -18,14 +17,12 @@ import httpx
 import numpy as np
 import pandas as pd
 import pytest
-import uvicorn
 from sklearn import metrics as m
 
-from pilotdeck.api.app import create_app
 from pilotdeck.config import Settings
 from pilotdeck.domain.serving import DeploymentSpec
 from pilotdeck.platform import Platform
-from tests.integration.conftest import ADMIN, COLS, free_port, start_gateway
+from tests.integration.conftest import ADMIN, COLS, start_api, start_gateway
 
 PILOT = "churn-prediction"
 
@@ -80,14 +77,8 @@ def live(trained: dict[str, Any], tmp_path_factory: pytest.TempPathFactory,
             break
         time.sleep(0.1)
     # The monitoring routes live on the control-plane API, a separate app.
-    api_server = uvicorn.Server(uvicorn.Config(create_app(platform), host="127.0.0.1",
-                                               port=(port := free_port()), log_level="warning"))
-    threading.Thread(target=api_server.run, daemon=True).start()
-    for _ in range(300):
-        if api_server.started:
-            break
-        time.sleep(0.05)
-    api = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60,
+    api_server, api_base = start_api(platform)
+    api = httpx.Client(base_url=api_base, timeout=60,
                        headers={"Authorization": f"Bearer {token}"})
     yield {"http": api, "home": home, "mid": mid, "sent": sent, "platform": platform}
     api_server.should_exit = True
@@ -143,3 +134,27 @@ def test_cli_reads_the_same_numbers(live: dict[str, Any]) -> None:
     assert r.returncode == 0 and "p95 ms" in r.stdout, r.stderr
     r = run("quality", PILOT, "--every", "week")
     assert r.returncode == 1 and "every" in r.stderr
+
+
+def test_report_json_html_and_cli(live: dict[str, Any], tmp_path: Path) -> None:
+    http = live["http"]
+    data = http.get(f"/v1/pilots/{PILOT}/monitoring/report").json()
+    assert data["drift"]["profile"] == f"{PILOT}.v1"
+    dists = {d["column"]: d for d in data["distributions"]}
+    assert dists["tenure"]["drifted"] and dists["tenure"]["kind"] == "num"
+    assert sum(dists["tenure"]["current"]) == pytest.approx(1.0)
+    assert data["quality"]["groups"][0]["n"] == 120
+    page = http.get(f"/v1/pilots/{PILOT}/monitoring/report", params={"format": "html"})
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert page.text.count("<svg") >= 3 and "tenure" in page.text
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PILOTDECK_")}
+    env["PILOTDECK_HOME"] = str(live["home"])
+    out = tmp_path / "r" / "report.html"
+    r = subprocess.run([sys.executable, "-m", "pilotdeck", "monitor", "report", PILOT,
+                        "--html", str(out), "--json", str(tmp_path / "r.json")],
+                       env=env, capture_output=True, text=True, timeout=180)
+    assert r.returncode == 0, r.stderr
+    text = out.read_text()
+    assert text.startswith("<!doctype html>") and "<script" not in text and "http" not in \
+        text.split("<body>")[1].split("xmlns")[0]  # self-contained: no external assets
+    assert json.loads((tmp_path / "r.json").read_text())["pilot"] == PILOT

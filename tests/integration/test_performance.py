@@ -207,3 +207,17 @@ def test_scores_give_auc_log_loss_and_calibration() -> None:
     ece = np.sum(counts[counts > 0] * np.abs(prob_true - prob_pred)) / len(s)
     assert out["calibration_error"] == pytest.approx(ece)
     assert out["accuracy"] == pytest.approx(m.accuracy_score(y, (s >= 0.5).astype(int)))
+
+
+def test_report_renders_every_section_and_says_what_is_missing(logs: Any) -> None:
+    from pilotdeck.adapters.report_html import render
+    from pilotdeck.services import report
+
+    lake, _ = logs
+    data = report.build(lake, "churn", sensitive=["gender"], every="day")
+    assert "error" in data["drift"]  # no reference profile for this pilot: said, not fatal
+    assert len(data["quality"]["groups"]) == 2 * 3  # two variants x three days
+    assert {g["group"]["gender"] for g in data["fairness"]["groups"]} == {"f", "m"}
+    page = render(data)
+    assert "Not available" in page and page.count("<svg") >= 3
+    assert "Demographic parity difference" in page and "Business impact" in page

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 from fastapi import FastAPI
@@ -11,6 +14,7 @@ from fastapi.routing import APIRoute
 from pilotdeck import __version__
 from pilotdeck.api import problems
 from pilotdeck.api.routers import (
+    alerts,
     assessments,
     audit,
     models,
@@ -22,21 +26,56 @@ from pilotdeck.api.routers import (
 )
 from pilotdeck.platform import Platform
 
+log = logging.getLogger("pilotdeck.api")
+
 DESCRIPTION = """
 pilotdeck's control-plane API: the pilot inventory, maturity assessments,
-prioritisation, the tamper-evident audit trail and access tokens.
+prioritisation, models and deployments, monitoring and alerts, the
+tamper-evident audit trail and access tokens.
 
 Authenticate with `Authorization: Bearer <token>`. Errors are
 `application/problem+json` (RFC 9457) with an `errors` list of `{field, problem}`.
 """
 
 
+async def alert_loop(platform: Platform) -> None:
+    """Evaluate the alert rules every ``alert_interval_s`` while the server runs.
+
+    The rules file is re-read each time, so edits apply without a restart; a bad
+    file or a failing evaluation is logged and retried next time."""
+    from pilotdeck.services.alerts import load_rules
+
+    interval = platform.settings.alert_interval_s
+    path = platform.settings.alert_rules
+    while True:
+        await asyncio.sleep(interval)
+        if path is None or not path.is_file():
+            continue
+        try:
+            rules = load_rules(path)
+            await asyncio.to_thread(platform.alerts.evaluate, rules)
+        except Exception:  # noqa: BLE001 - the loop must outlive any one bad evaluation
+            log.exception("alert evaluation failed")
+
+
 def create_app(platform: Platform) -> FastAPI:
-    app = FastAPI(title="pilotdeck", version=__version__, description=DESCRIPTION)
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        task = None
+        if platform.settings.alert_interval_s > 0:
+            task = asyncio.get_running_loop().create_task(alert_loop(platform))
+        yield
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    app = FastAPI(title="pilotdeck", version=__version__, description=DESCRIPTION,
+                  lifespan=lifespan)
     app.state.platform = platform
     problems.install(app)
     for module in (system, pilots, models, assessments, prioritization, audit, tokens,
-                   monitoring):
+                   monitoring, alerts):
         app.include_router(module.router)
     return app
 

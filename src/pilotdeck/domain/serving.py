@@ -64,6 +64,9 @@ class DeploymentSpec(_M):
     batching: Batching = Field(default_factory=lambda: Batching.model_validate({}))
     cache_ttl_s: float = Field(300.0, ge=0, alias="cacheTtlSeconds")
     allow_missing: list[str] = Field(default_factory=list, alias="allowMissing")
+    force_open: list[str] = Field(default_factory=list, alias="forceOpen",
+                                  description="Variants whose breaker is held open (by an "
+                                              "operator or an alert) until removed.")
 
     @model_validator(mode="after")
     def _rules(self) -> DeploymentSpec:
@@ -74,6 +77,9 @@ class DeploymentSpec(_M):
             raise ValueError("one variant must be named 'champion'")
         if sum(v.weight for v in self.variants) <= 0:
             raise ValueError("at least one variant needs a weight above 0")
+        unknown = sorted(set(self.force_open) - set(names))
+        if unknown:
+            raise ValueError(f"forceOpen names no variant: {', '.join(unknown)}")
         routed = {v.version for v in self.variants}
         if routed & set(self.shadow):
             raise ValueError("a shadow version cannot also take live traffic")
@@ -113,6 +119,11 @@ class DeploymentSpec(_M):
         if current is None or champion is None or variant == "champion":
             return self.with_weights({variant: 0})
         return self.with_weights({variant: 0, "champion": champion.weight + current.weight})
+
+    def with_breaker_open(self, variant: str) -> DeploymentSpec:
+        data = self.model_dump(by_alias=True)
+        data["forceOpen"] = sorted(set(self.force_open) | {variant})
+        return DeploymentSpec.parse(data)
 
     def document(self) -> dict[str, Any]:
         return self.model_dump(mode="json", by_alias=True)

@@ -107,6 +107,8 @@ class Gateway:
     async def _call(self, route: PilotRoute, variant: str, served: ServedModel,
                     rows: Rows) -> list[Any]:
         """Call one version through its breaker; failures open it and may roll back."""
+        if variant in route.spec.force_open:
+            raise ModelUnavailable(f"breaker held open for {route.pilot} {variant}")
         if not served.breaker.allow():
             raise ModelUnavailable(f"breaker open for {route.pilot} v{served.version}")
         start = time.perf_counter()

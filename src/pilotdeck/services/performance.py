@@ -53,18 +53,21 @@ def _groups(df: pd.DataFrame, keys: list[str]) -> list[tuple[dict[str, Any], pd.
 
 
 def labelled_rows(lake: Path, pilot: str, since: datetime | None,
-                  until: datetime | None) -> pd.DataFrame:
-    reqs = predlog.requests(lake / "predictions", pilot, since, until)
+                  until: datetime | None, variant: str | None = None,
+                  version: int | None = None) -> pd.DataFrame:
+    reqs = predlog.requests(lake / "predictions", pilot, since, until, variant=variant,
+                            version=version)
     rows = predlog.rows(reqs)
     return predlog.labelled(rows, predlog.feedback(lake / "feedback", pilot)).to_pandas()
 
 
 def quality(lake: Path, pilot: str, since: datetime | None = None,
             until: datetime | None = None, by: list[str] | None = None,
-            every: str | None = None, task: str | None = None) -> dict[str, Any]:
+            every: str | None = None, task: str | None = None, variant: str | None = None,
+            version: int | None = None) -> dict[str, Any]:
     """Quality per model version and variant (and hour/day) once labels arrived."""
     keys = _group_keys(by if by is not None else ["version", "variant"], every)
-    df = labelled_rows(lake, pilot, since, until)
+    df = labelled_rows(lake, pilot, since, until, variant, version)
     if every and not df.empty:
         df["window"] = df["ts"].dt.floor(EVERY[every]).dt.strftime("%Y-%m-%dT%H:%M:%SZ")
     task = task or (perf.task_of(df["label"].to_numpy()) if not df.empty else None)
@@ -167,11 +170,13 @@ def business_impact(lake: Path, pilot: str, since: datetime | None = None,
 
 def health(lake: Path, pilot: str, since: datetime | None = None,
            until: datetime | None = None, every: str | None = None,
-           cost_per_cpu_second: float = 0.0) -> dict[str, Any]:
+           cost_per_cpu_second: float = 0.0, by: list[str] | None = None,
+           variant: str | None = None, version: int | None = None) -> dict[str, Any]:
     """Latency percentiles, error rate, cache hit rate and estimated cost per
     version and variant, from every logged request (failures included)."""
-    keys = _group_keys(["version", "variant"], every)
-    reqs = predlog.requests(lake / "predictions", pilot, since, until, ok_only=False)
+    keys = _group_keys(by if by is not None else ["version", "variant"], every)
+    reqs = predlog.requests(lake / "predictions", pilot, since, until, variant=variant,
+                            version=version, ok_only=False)
     df = _frame(reqs.select(["ts", "variant", "model_version", "latency_ms", "cache_hit",
                              "status", "rows"]), every)
     out = []

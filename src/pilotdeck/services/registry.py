@@ -150,6 +150,16 @@ class RegistryService:
         return self.deploy(pilot, current.rolled_back(variant), who,
                            action="deployment.rolled-back", reason=reason)
 
+    def open_breaker(self, pilot: str, variant: str, who: Principal,
+                     reason: str) -> dict[str, Any]:
+        """Hold a variant's breaker open in every gateway (its traffic takes the
+        configured fallback) until the deployment is changed; audited."""
+        current = DeploymentSpec.parse(self.deployment(pilot)["spec"])
+        if current.variant(variant) is None:
+            raise NotFound("variant", variant)
+        return self.deploy(pilot, current.with_breaker_open(variant), who,
+                           action="deployment.breaker-opened", reason=reason)
+
 
 def _deployed(spec: dict[str, Any]) -> dict[int, str]:
     out = {v["version"]: f"{v['name']} ({v['weight']:g}%)" for v in spec.get("variants", [])}

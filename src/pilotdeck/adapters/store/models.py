@@ -9,6 +9,7 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -146,3 +147,28 @@ class DeploymentRow(Base):
     revision: Mapped[int] = mapped_column(Integer, nullable=False)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     updated_by: Mapped[str] = mapped_column(String(320), nullable=False)
+
+
+class AlertRow(Base):
+    """One alert: opened when a rule fires, updated while it keeps firing (dedup by
+    fingerprint), resolved when it stops."""
+
+    __tablename__ = "alerts"
+    __table_args__ = (Index("ix_alerts_fingerprint_status", "fingerprint", "status"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    fingerprint: Mapped[str] = mapped_column(String(32), nullable=False)
+    rule: Mapped[str] = mapped_column(String(80), nullable=False)
+    pilot: Mapped[str] = mapped_column(String(63), nullable=False, index=True)
+    metric: Mapped[str] = mapped_column(String(80), nullable=False)
+    scope: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False, default=dict)
+    severity: Mapped[str] = mapped_column(String(16), nullable=False)
+    status: Mapped[str] = mapped_column(String(16), nullable=False)  # open | resolved
+    value: Mapped[float] = mapped_column(Float, nullable=False)
+    threshold: Mapped[float] = mapped_column(Float, nullable=False)
+    comparison: Mapped[str] = mapped_column(String(4), nullable=False)
+    count: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+    first_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    last_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    actions: Mapped[list[dict[str, Any]]] = mapped_column(JSON, nullable=False, default=list)

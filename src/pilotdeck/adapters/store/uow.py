@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 from sqlalchemy.orm import Session
 
+from pilotdeck.adapters.store.alerts import AlertRepository
 from pilotdeck.adapters.store.assessments import AssessmentRepository
 from pilotdeck.adapters.store.audit import AuditRepository
 from pilotdeck.adapters.store.db import Database
@@ -23,6 +24,7 @@ class UnitOfWork:
         self.assessments = AssessmentRepository(session)
         self.tokens = TokenRepository(session)
         self.models = ModelRepository(session)
+        self.alerts = AlertRepository(session)
         self.audit_events = AuditRepository(session)
         self.audit = AuditWriter(self.audit_events)
 

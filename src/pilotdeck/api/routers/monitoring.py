@@ -6,6 +6,7 @@ from typing import Any
 
 import yaml
 from fastapi import APIRouter, Depends, Query
+from fastapi.responses import HTMLResponse
 
 from pilotdeck.api.deps import get_platform, require
 from pilotdeck.auth.roles import Permission, Principal
@@ -89,3 +90,27 @@ def health(pilot: str, since: str | None = SINCE, until: str | None = UNTIL,
     return performance.health(_lake(platform, pilot), pilot, parse_when(since, "since"),
                               parse_when(until, "until"), every=every,
                               cost_per_cpu_second=platform.settings.cost_per_cpu_second)
+
+
+@router.get("/report", summary="Every monitoring view over one window (JSON, or HTML)",
+            responses={200: {"content": {"application/json": {}, "text/html": {}}}})
+def report(pilot: str, since: str | None = SINCE, until: str | None = UNTIL,
+           sensitive: list[str] = Query([]),
+           every: str = Query("day", description="hour | day"),
+           format: str = Query("json", description="json | html"),
+           who: Principal = require(Permission.MONITORING_READ),
+           platform: Platform = Depends(get_platform)) -> Any:
+    from pilotdeck.services import report as report_service
+
+    if format not in ("json", "html"):
+        raise ValidationFailed("invalid format", [FieldError("format", "must be json or html")])
+    data = report_service.build(
+        _lake(platform, pilot), pilot, since=parse_when(since, "since"),
+        until=parse_when(until, "until"), sensitive=sensitive, every=every,
+        alerts=platform.alerts.list(pilot),
+        cost_per_cpu_second=platform.settings.cost_per_cpu_second)
+    if format == "html":
+        from pilotdeck.adapters.report_html import render
+
+        return HTMLResponse(render(data))
+    return data

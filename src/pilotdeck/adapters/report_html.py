@@ -1,0 +1,211 @@
+"""A monitoring report as one self-contained HTML file (inline SVG charts, no
+scripts, no external assets), so it can be mailed, archived or attached to a
+review as it is."""
+
+from __future__ import annotations
+
+import html
+import io
+from typing import Any
+
+import matplotlib
+import numpy as np
+
+matplotlib.use("Agg")
+
+from matplotlib import pyplot as plt  # noqa: E402
+
+CSS = """
+body{font:14px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:1100px;color:#222}
+h1{font-size:1.6rem}h2{margin-top:2.2rem;border-bottom:1px solid #ddd;padding-bottom:.2rem}
+table{border-collapse:collapse;margin:.6rem 0}td,th{padding:.25rem .6rem;border:1px solid #ddd;
+text-align:right}th{background:#f4f4f4}td:first-child,th:first-child{text-align:left}
+.drift{color:#b00020;font-weight:600}.ok{color:#1b7e3c}.note{color:#666}
+.grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(340px,1fr));gap:1rem}
+svg{max-width:100%;height:auto}
+"""
+REF, CUR = "#7570b3", "#d95f02"
+
+
+def _svg(fig: Any) -> str:
+    buf = io.StringIO()
+    fig.savefig(buf, format="svg", bbox_inches="tight")
+    plt.close(fig)
+    text = buf.getvalue()
+    return text[text.index("<svg"):]  # drop the XML prolog: inline SVG in HTML
+
+
+def _esc(v: Any) -> str:
+    if isinstance(v, float):
+        return f"{v:.4g}"
+    return html.escape("" if v is None else str(v))
+
+
+def _table(rows: list[dict[str, Any]], cols: list[str] | None = None) -> str:
+    if not rows:
+        return '<p class="note">No data in this window.</p>'
+    cols = cols or list(dict.fromkeys(k for r in rows for k in r
+                                      if not isinstance(r[k], dict | list)))
+    head = "".join(f"<th>{_esc(c)}</th>" for c in cols)
+    body = "".join("<tr>" + "".join(f"<td>{_esc(r.get(c))}</td>" for c in cols) + "</tr>"
+                   for r in rows)
+    return f"<table><tr>{head}</tr>{body}</table>"
+
+
+def _error(section: Any) -> str | None:
+    if isinstance(section, dict) and "error" in section:
+        return f'<p class="note">Not available: {_esc(section["error"])}</p>'
+    return None
+
+
+def _drift(data: dict[str, Any]) -> str:
+    d = data["drift"]
+    if (err := _error(d)) is not None:
+        return err
+    if not d["windows"]:
+        return '<p class="note">No logged traffic in this window.</p>'
+    w = d["windows"][0]
+    cols = w["columns"]
+    fig, ax = plt.subplots(figsize=(10, max(2.5, 0.32 * len(cols))))
+    names = [c["column"] for c in cols]
+    # p-values are drift when small: plot -log10(p) against -log10(threshold) so
+    # "further right = more drift" holds for every method on one axis.
+    score = [(-np.log10(max(c["value"], 1e-300)) / -np.log10(c["threshold"])
+              if c["stat"] == "p_value" else c["value"] / c["threshold"])
+             if c["value"] is not None else 0 for c in cols]
+    ax.barh(names, score, color=[CUR if c["drifted"] else REF for c in cols])
+    ax.axvline(1.0, color="#333", linestyle="--", linewidth=1)
+    ax.set_xlabel("drift statistic / threshold (>= 1: drifted)")
+    ax.invert_yaxis()
+    verdict = ('<span class="drift">dataset drift</span>' if w["dataset_drift"]
+               else '<span class="ok">no dataset drift</span>')
+    rows = [{"column": c["column"], "method": c["method"], "value": c["value"],
+             "threshold": c["threshold"], "drifted": "DRIFT" if c["drifted"] else ""}
+            for c in cols]
+    return (f"<p>{w['rows']:,} logged rows vs profile <b>{_esc(d['profile'])}</b>: "
+            f"{w['drifted_columns']}/{w['columns_total']} columns drifted, {verdict}.</p>"
+            + _svg(fig) + _table(rows))
+
+
+def _distributions(data: dict[str, Any]) -> str:
+    items = data["distributions"]
+    if (err := _error(items)) is not None:
+        return err
+    charts = []
+    for d in items:
+        fig, ax = plt.subplots(figsize=(4.6, 3))
+        if d["kind"] == "num":
+            edges = np.array(d["edges"])
+            mids, width = (edges[:-1] + edges[1:]) / 2, np.diff(edges)
+            ax.bar(mids, d["reference"], width=width, alpha=0.55, color=REF, label="reference")
+            ax.bar(mids, d["current"], width=width, alpha=0.55, color=CUR, label="current")
+        else:
+            x = np.arange(len(d["keys"]))
+            ax.bar(x - 0.2, d["reference"], 0.4, color=REF, label="reference")
+            ax.bar(x + 0.2, d["current"], 0.4, color=CUR, label="current")
+            ax.set_xticks(x, d["keys"], rotation=30, ha="right")
+        ax.set_title(d["column"] + (" (drifted)" if d["drifted"] else ""))
+        ax.set_ylabel("share")
+        ax.legend(fontsize=8)
+        charts.append(_svg(fig))
+    return f'<div class="grid">{"".join(charts)}</div>' if charts else ""
+
+
+def _quality(data: dict[str, Any]) -> str:
+    q = data["quality"]
+    if (err := _error(q)) is not None:
+        return err
+    groups = q["groups"]
+    if not groups:
+        return '<p class="note">No labelled predictions yet (send feedback).</p>'
+    metric = "accuracy" if q["task"] == "classification" else "mae"
+    fig, ax = plt.subplots(figsize=(10, 3.2))
+    for variant in sorted({g.get("variant", "all") for g in groups}):
+        pts = [(g["window"], g.get(metric)) for g in groups if g.get("variant", "all") == variant
+               and g.get(metric) is not None]
+        if pts:
+            ax.plot([p[0][:13] for p in pts], [p[1] for p in pts], marker="o", label=variant)
+    ax.set_ylabel(metric)
+    ax.legend()
+    ax.tick_params(axis="x", rotation=30)
+    return (f"<p>{q['labelled_rows']:,} labelled rows ({q['task']}).</p>" + _svg(fig)
+            + _table(groups))
+
+
+def _fairness(data: dict[str, Any]) -> str:
+    f = data["fairness"]
+    if f is None:
+        return '<p class="note">No sensitive columns given (--sensitive).</p>'
+    if (err := _error(f)) is not None:
+        return err
+    if not f["rows"]:
+        return '<p class="note">No labelled predictions yet.</p>'
+    labels = [" / ".join(g["group"].values()) for g in f["groups"]]
+    fig, ax = plt.subplots(figsize=(10, 3.2))
+    x = np.arange(len(labels))
+    ax.bar(x - 0.2, [g["accuracy"] for g in f["groups"]], 0.4, label="accuracy", color=REF)
+    ax.bar(x + 0.2, [g["selection_rate"] for g in f["groups"]], 0.4, label="selection rate",
+           color=CUR)
+    ax.set_xticks(x, labels, rotation=30, ha="right")
+    ax.legend()
+    rows = [{**g["group"], **{k: v for k, v in g.items() if k != "group"}} for g in f["groups"]]
+    return (f"<p>Demographic parity difference <b>{f['demographic_parity_difference']:.3f}</b>, "
+            f"equalised odds difference <b>{f['equalized_odds_difference']:.3f}</b> over "
+            f"{', '.join(map(_esc, f['sensitive']))}.</p>" + _svg(fig) + _table(rows)
+            + (_table(f["slices"]) if f["slices"] else ""))
+
+
+def _impact(data: dict[str, Any]) -> str:
+    imp = data["impact"]
+    if (err := _error(imp)) is not None:
+        return err
+    if not imp["groups"]:
+        return '<p class="note">No business outcomes in feedback yet.</p>'
+    fig, axes = plt.subplots(1, 3, figsize=(10, 3))
+    for ax, outcome in zip(axes, ("revenue", "cost_saved", "satisfaction"), strict=True):
+        gs = [g for g in imp["groups"] if g[outcome]["mean"] is not None]
+        means = [g[outcome]["mean"] for g in gs]
+        err_lo = [m - (g[outcome]["ci_low"] if g[outcome]["ci_low"] is not None else m)
+                  for m, g in zip(means, gs, strict=True)]
+        err_hi = [(g[outcome]["ci_high"] if g[outcome]["ci_high"] is not None else m) - m
+                  for m, g in zip(means, gs, strict=True)]
+        ax.bar([str(g[imp["by"]]) for g in gs], means, yerr=[err_lo, err_hi], capsize=4,
+               color=REF)
+        ax.set_title(f"{outcome} (95% CI)")
+    rows = []
+    for g in imp["groups"]:
+        for o in ("revenue", "cost_saved", "satisfaction"):
+            s, d = g[o], g[o].get("vs_baseline") or {}
+            rows.append({imp["by"]: g[imp["by"]], "outcome": o, "n": s["n"], "mean": s["mean"],
+                         "ci_low": s["ci_low"], "ci_high": s["ci_high"],
+                         "vs baseline": d.get("difference"),
+                         "significant": "yes" if d.get("significant") else ""})
+    return _svg(fig) + _table(rows)
+
+
+def _health(data: dict[str, Any]) -> str:
+    h = data["health"]
+    if (err := _error(h)) is not None:
+        return err
+    rows = [{**{k: v for k, v in g.items() if k != "latency_ms"},
+             **{f"{k} ms": v for k, v in g["latency_ms"].items()}} for g in h["groups"]]
+    return _table(rows)
+
+
+def render(data: dict[str, Any]) -> str:
+    w = data["window"]
+    span = f"{w['since'] or 'the start of the log'} to {w['until'] or 'now'}"
+    sections = [("Data drift", _drift), ("Distributions: reference vs current", _distributions),
+                ("Model quality over time", _quality), ("Fairness", _fairness),
+                ("Business impact", _impact), ("Model health", _health)]
+    body = "".join(f"<h2>{title}</h2>{fn(data)}" for title, fn in sections)
+    alerts = _table([{k: a.get(k) for k in ("id", "status", "severity", "rule", "value",
+                                            "threshold", "count", "lastSeen")}
+                     for a in data["alerts"]]) if data["alerts"] else \
+        '<p class="note">No alerts.</p>'
+    return (f"<!doctype html><html lang=en><head><meta charset=utf-8>"
+            f"<title>pilotdeck monitoring: {_esc(data['pilot'])}</title><style>{CSS}</style>"
+            f"</head><body><h1>Monitoring report: {_esc(data['pilot'])}</h1>"
+            f"<p class=note>From {_esc(span)}; generated {_esc(data['generated'])}.</p>"
+            f"<h2>Alerts</h2>{alerts}{body}</body></html>")
+

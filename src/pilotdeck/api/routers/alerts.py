@@ -1,0 +1,33 @@
+"""Alert routes: list stored alerts, evaluate the rules now."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Query
+
+from pilotdeck.api.deps import get_platform, require
+from pilotdeck.auth.roles import Permission, Principal
+from pilotdeck.platform import Platform
+
+router = APIRouter(prefix="/v1/alerts", tags=["alerts"])
+
+
+@router.get("", summary="Stored alerts, newest first")
+def alerts(pilot: str | None = None,
+           status: str | None = Query(None, description="open | resolved"),
+           who: Principal = require(Permission.MONITORING_READ),
+           platform: Platform = Depends(get_platform)) -> dict[str, Any]:
+    return {"items": platform.alerts.list(pilot, status)}
+
+
+@router.post("/evaluate", summary="Evaluate the configured alert rules now (and act)")
+def evaluate(who: Principal = require(Permission.ALERTS_WRITE),
+             platform: Platform = Depends(get_platform)) -> dict[str, Any]:
+    from pilotdeck.services.alerts import load_rules
+
+    path = platform.settings.alert_rules
+    if path is None or not path.is_file():  # nothing to evaluate is not an error
+        return {"rules": None, "results": [],
+                "detail": f"no rules file at {path} (set PILOTDECK_ALERT_RULES)"}
+    return {"rules": str(path), "results": platform.alerts.evaluate(load_rules(path))}

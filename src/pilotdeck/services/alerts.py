@@ -1,0 +1,202 @@
+"""Evaluate alert rules, store and deduplicate alerts, act on them, audit it all.
+
+``evaluate`` is what ``pilotdeck monitor run`` and the server's scheduler call.
+A rule that fires opens an alert and runs its actions once; while it keeps
+firing the open alert is only touched (count, last value); when it stops, the
+alert is resolved. Opening, resolving and every action are audit events.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import yaml
+
+from pilotdeck.adapters.store.db import Database
+from pilotdeck.adapters.store.models import AlertRow
+from pilotdeck.adapters.store.uow import read, write
+from pilotdeck.audit.log import iso
+from pilotdeck.auth.roles import Principal, Role
+from pilotdeck.domain.alerts import AlertRule, parse_rules
+from pilotdeck.domain.errors import FieldError, PilotdeckError, ValidationFailed
+from pilotdeck.domain.when import parse_window
+from pilotdeck.services import performance, windows
+from pilotdeck.services.registry import RegistryService
+
+log = logging.getLogger("pilotdeck.alerts")
+MONITOR = Principal("system:monitor", Role.ADMIN)
+
+
+def load_rules(path: Path) -> list[AlertRule]:
+    try:
+        data = yaml.safe_load(path.read_text())
+    except OSError as exc:
+        raise ValidationFailed("cannot read alert rules", [FieldError(
+            "rules", f"{exc.strerror or exc.__class__.__name__}", str(path))]) from None
+    except yaml.YAMLError as exc:
+        raise ValidationFailed("cannot read alert rules", [FieldError(
+            "rules", f"not valid YAML ({exc.__class__.__name__})", str(path))]) from None
+    return parse_rules(data, str(path))
+
+
+class AlertService:
+    def __init__(self, db: Database, lake: Path, models: RegistryService,
+                 cost_per_cpu_second: float = 0.0, webhook_timeout_s: float = 5.0) -> None:
+        self.db, self.lake, self.models = db, lake, models
+        self.cost = cost_per_cpu_second
+        self.webhook_timeout_s = webhook_timeout_s
+
+    # -- measuring -------------------------------------------------------------
+    def measure(self, rule: AlertRule, now: datetime) -> tuple[float | None, int]:
+        """The rule's metric over its window and how many rows it rests on."""
+        since = now - parse_window(rule.window, "window")
+        kind, name = rule.metric.split(".", 1)
+        sc = rule.scope
+        if kind == "drift":
+            out = windows.window_drift(self.lake, rule.pilot, version=sc.version,
+                                       variant=sc.variant, since=since, until=now)
+            if not out["windows"]:
+                return None, 0
+            w = out["windows"][0]
+            return float(w["share_drifted"] if name == "share_drifted"
+                         else w["dataset_drift"]), int(w["rows"])
+        if kind == "quality":
+            q = performance.quality(self.lake, rule.pilot, since, now, by=[],
+                                    variant=sc.variant, version=sc.version)
+            g = q["groups"][0] if q["groups"] else {}
+            return (float(g[name]) if name in g else None), int(g.get("n", 0))
+        if kind == "health":
+            h = performance.health(self.lake, rule.pilot, since, now, by=[],
+                                   variant=sc.variant, version=sc.version,
+                                   cost_per_cpu_second=self.cost)
+            if not h["groups"]:
+                return None, 0
+            g = h["groups"][0]
+            value = (g["latency_ms"][name.removeprefix("latency_")]
+                     if name.startswith("latency_") else g[name])
+            return float(value), int(g["requests"])
+        if kind == "fairness":
+            f = performance.fairness(self.lake, rule.pilot, rule.sensitive, since, now,
+                                     version=sc.version)
+            return (float(f[name]) if f["rows"] else None), int(f["rows"])
+        impact = performance.business_impact(self.lake, rule.pilot, since, now)
+        group = next((g for g in impact["groups"]
+                      if g["variant"] == (sc.variant or "champion")), None)
+        if group is None or group[name]["mean"] is None:
+            return None, 0
+        return float(group[name]["mean"]), int(group[name]["n"])
+
+    # -- acting ----------------------------------------------------------------
+    def _act(self, rule: AlertRule, value: float, alert_id: int) -> list[dict[str, Any]]:
+        reason = (f"alert {rule.name}: {rule.metric} = {value:.4g} {rule.comparison} "
+                  f"{rule.threshold:g}")
+        results = []
+        for a in rule.actions:
+            entry: dict[str, Any] = {"type": a.type}
+            try:
+                if a.type == "webhook":
+                    assert a.url is not None
+                    entry["url"] = a.url
+                    r = httpx.post(a.url, timeout=self.webhook_timeout_s, json={
+                        "alert": alert_id, "rule": rule.name, "pilot": rule.pilot,
+                        "metric": rule.metric, "value": value, "threshold": rule.threshold,
+                        "comparison": rule.comparison, "severity": rule.severity,
+                        "scope": rule.scope.model_dump(exclude_none=True), "reason": reason})
+                    entry.update(ok=r.is_success, status=r.status_code)
+                elif a.type == "rollback":
+                    entry["variant"] = a.variant
+                    dep = self.models.rollback(rule.pilot, a.variant, MONITOR, reason)
+                    entry.update(ok=True, revision=dep["revision"])
+                else:
+                    entry["variant"] = a.variant
+                    dep = self.models.open_breaker(rule.pilot, a.variant, MONITOR, reason)
+                    entry.update(ok=True, revision=dep["revision"])
+            except (httpx.HTTPError, PilotdeckError) as exc:
+                # An action that cannot run is recorded on the alert, never raised:
+                # the other actions and rules still run.
+                entry.update(ok=False, error=f"{exc.__class__.__name__}: {exc}")
+                log.warning("alert %s action %s failed: %s", rule.name, a.type, exc)
+            results.append(entry)
+        return results
+
+    # -- the loop body ---------------------------------------------------------
+    def evaluate(self, rules: list[AlertRule], now: datetime | None = None
+                 ) -> list[dict[str, Any]]:
+        now = now or datetime.now(UTC)
+        report = []
+        for rule in rules:
+            entry: dict[str, Any] = {"rule": rule.name, "pilot": rule.pilot,
+                                     "metric": rule.metric}
+            try:
+                value, rows = self.measure(rule, now)
+            except PilotdeckError as exc:
+                report.append({**entry, "state": "error", "error": str(exc)})
+                continue
+            if value is None or rows < rule.min_rows:
+                report.append({**entry, "state": "no-data", "rows": rows})
+                continue
+            fired = rule.fires(value)
+            entry.update(value=value, rows=rows, fired=fired)
+            entry.update(self._record(rule, value, fired, now))
+            report.append(entry)
+        return report
+
+    def _record(self, rule: AlertRule, value: float, fired: bool,
+                now: datetime) -> dict[str, Any]:
+        fp = rule.fingerprint()
+        with write(self.db) as uow:
+            row = uow.alerts.open_by_fingerprint(fp)
+            if fired and row is not None:  # still firing: dedupe
+                row.count += 1
+                row.last_seen, row.value = now, value
+                return {"state": "open", "alert": row.id, "new": False}
+            if not fired and row is not None:
+                row.status, row.resolved_at, row.last_seen, row.value = (
+                    "resolved", now, now, value)
+                uow.audit.record(MONITOR.user, "alert.resolved", "alert", str(row.id), {
+                    "rule": rule.name, "pilot": rule.pilot, "value": value})
+                return {"state": "resolved", "alert": row.id}
+            if not fired:
+                return {"state": "ok"}
+            row = uow.alerts.add(AlertRow(
+                fingerprint=fp, rule=rule.name, pilot=rule.pilot, metric=rule.metric,
+                scope=rule.scope.model_dump(exclude_none=True), severity=rule.severity,
+                status="open", value=value, threshold=rule.threshold,
+                comparison=rule.comparison, count=1, first_seen=now, last_seen=now,
+                actions=[]))
+            alert_id = row.id
+            uow.audit.record(MONITOR.user, "alert.opened", "alert", str(alert_id), {
+                "rule": rule.name, "pilot": rule.pilot, "metric": rule.metric, "value": value,
+                "comparison": rule.comparison, "threshold": rule.threshold,
+                "severity": rule.severity, "scope": rule.scope.model_dump(exclude_none=True)})
+        # Actions run after the alert is committed: a rollback is its own audited
+        # transaction, and a slow webhook must not hold the audit lock.
+        actions = self._act(rule, value, alert_id)
+        with write(self.db) as uow:
+            stored = uow.session.get(AlertRow, alert_id)
+            assert stored is not None
+            stored.actions = actions
+            if actions:
+                uow.audit.record(MONITOR.user, "alert.actions", "alert", str(alert_id),
+                                 {"rule": rule.name, "actions": actions})
+        return {"state": "opened", "alert": alert_id, "new": True, "actions": actions}
+
+    def list(self, pilot: str | None = None, status: str | None = None) -> list[dict[str, Any]]:
+        if status is not None and status not in ("open", "resolved"):
+            raise ValidationFailed("invalid filter", [FieldError(
+                "status", "must be open or resolved")])
+        with read(self.db) as uow:
+            return [view(r) for r in uow.alerts.list(pilot, status)]
+
+
+def view(r: AlertRow) -> dict[str, Any]:
+    return {"id": r.id, "rule": r.rule, "pilot": r.pilot, "metric": r.metric,
+            "scope": r.scope, "severity": r.severity, "status": r.status, "value": r.value,
+            "comparison": r.comparison, "threshold": r.threshold, "count": r.count,
+            "firstSeen": iso(r.first_seen), "lastSeen": iso(r.last_seen),
+            "resolvedAt": iso(r.resolved_at) if r.resolved_at else None,
+            "actions": r.actions}
