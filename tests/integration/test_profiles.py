@@ -89,3 +89,31 @@ def test_cli_profile_then_drift(tmp_path: Path) -> None:
     assert {c["column"]: c["drifted"] for c in json.loads(r.stdout)["columns"]}["x"] is True
     r = run("drift", "--current", str(cur))
     assert r.returncode == 1 and "exactly one of --reference or --profile" in r.stderr
+
+
+def test_spark_engine_builds_the_same_profile_and_verdicts(tmp_path: Path) -> None:
+    pytest.importorskip("pyspark")
+    src = tmp_path / "ref"
+    src.mkdir()
+    for i in range(3):  # several files: several partitions, merged on the driver
+        make(tmp_path, 1500 + i * 100, name=f"part{i}").rename(src / f"part{i}.parquet")
+    cur = make(tmp_path, 3000, 0.3, "cur")
+    root = tmp_path / "p"
+    a = profiles.build(src, "local", root)
+    b = profiles.build(src, "spark", root, engine="local[2]")
+    assert a["rows"] == b["rows"] == 4800 and a["exact"] and b["exact"]
+    pa_, pb = profiles.load("local", root), profiles.load("spark", root)
+    for c, x in pa_.columns.items():
+        y = pb.columns[c]
+        assert (x.count, x.missing, x.min, x.max, x.categories, x.distinct) == \
+            (y.count, y.missing, y.min, y.max, y.categories, y.distinct), c
+        assert x.mean == pytest.approx(y.mean) and x.std == pytest.approx(y.std)
+        if x.kind == "num":
+            assert np.array_equal(pa_.dist(c).values, pb.dist(c).values)  # same exact sample
+    ours = drift(None, cur, profile=pa_)["columns"]
+    theirs = drift(None, cur, profile=pb)["columns"]
+    assert [(c["column"], c["method"], c["drifted"]) for c in ours] == \
+        [(c["column"], c["method"], c["drifted"]) for c in theirs]
+    assert [c["value"] for c in ours] == pytest.approx([c["value"] for c in theirs])
+    with pytest.raises(ValidationFailed):
+        profiles.build(src, "x", root, engine="yarn")

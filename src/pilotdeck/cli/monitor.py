@@ -36,6 +36,8 @@ def profile_cmd(input: Path = typer.Option(..., "--input", help="Parquet file or
                 exact_limit: int = typer.Option(100_000, "--exact-limit", min=1000,
                                                 help="Keep every row up to this many; "
                                                      "sample beyond."),
+                engine: str = typer.Option("local", "--engine",
+                                           help="local | spark | local[N] | spark://HOST:PORT"),
                 ) -> None:
     """Compute and store a reference profile (in chunks, with a progress bar)."""
     from rich.progress import Progress
@@ -45,7 +47,8 @@ def profile_cmd(input: Path = typer.Option(..., "--input", help="Parquet file or
     with Progress(console=console, transient=True) as bar:
         task = bar.add_task(f"profiling {input}", total=None)
         meta = profiles.build(input, name, _profiles_root(), exact_limit=exact_limit,
-                              progress=lambda d, t: bar.update(task, completed=d, total=t))
+                              progress=lambda d, t: bar.update(task, completed=d, total=t),
+                              engine=engine)
     kept = "every row" if meta["exact"] else f"a sample of {meta['sample_rows']:,} rows"
     console.print(f"profile {name!r}: {meta['rows']:,} rows, {kept} -> {_profiles_root() / name}")
 
@@ -91,9 +94,14 @@ def drift_cmd(reference: Path | None = typer.Option(None, "--reference",
         raise ValidationFailed("invalid options", [
             FieldError("--reference", "give exactly one of --reference or --profile")])
     stored = profiles.load(profile, _profiles_root()) if profile else None
-    out = drift(reference, current, profile=stored,
-                methods=parse_pairs(method, "--method", str),
-                thresholds=parse_pairs(threshold, "--threshold", float), share=share)
+    from rich.progress import Progress
+
+    with Progress(console=console, transient=True) as bar:
+        task = bar.add_task("drift", total=None)
+        out = drift(reference, current, profile=stored,
+                    methods=parse_pairs(method, "--method", str),
+                    thresholds=parse_pairs(threshold, "--threshold", float), share=share,
+                    progress=lambda d, t: bar.update(task, completed=d, total=t))
     if format == "json":
         print_json(out)
     else:

@@ -126,7 +126,8 @@ def _profile_side(profile: Any) -> tuple[Side, list[str]]:
 def drift(reference: Path | None, current: Path | pa.Table, *, profile: Any = None,
           methods: dict[str, str] | None = None, thresholds: dict[str, float] | None = None,
           share: float = 0.5, columns: list[str] | None = None,
-          workers: int | None = None) -> dict[str, Any]:
+          workers: int | None = None,
+          progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
     """Compare a current table with a reference table or a stored profile, column by
     column: the JSON scripts and CI jobs consume."""
     methods, thresholds = dict(methods or {}), dict(thresholds or {})
@@ -167,6 +168,8 @@ def drift(reference: Path | None, current: Path | pa.Table, *, profile: Any = No
             group = compared[i:i + step]
             r, c = ref.dists(group, pool), cur.dists(group, pool)
             pairs += pool.map(one, group, [r[n] for n in group], [c[n] for n in group])
+            if progress:
+                progress(len(pairs), len(compared))  # columns done, columns in all
     results = [d for d, _ in pairs]
     return {
         "reference": ref.label,

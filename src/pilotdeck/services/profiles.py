@@ -22,13 +22,9 @@ import pyarrow.parquet as pq
 from pilotdeck.adapters.compute.local import open_dataset
 from pilotdeck.domain.drift import Dist
 from pilotdeck.domain.errors import FieldError, NotFound, ValidationFailed
-from pilotdeck.domain.profile import (
-    ColumnProfile,
-    merge_samples,
-    profile_categories,
-    profile_column,
-)
-from pilotdeck.services.monitoring import category_counts, kind_of, values
+from pilotdeck.domain.profile import ColumnProfile
+from pilotdeck.services import partial
+from pilotdeck.services.monitoring import kind_of
 
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 
@@ -64,8 +60,12 @@ def _dir(root: Path, name: str) -> Path:
 
 def build(source: Path, name: str, root: Path, *, exact_limit: int = 100_000,
           chunk_rows: int = 200_000, progress: Callable[[int, int], None] | None = None,
-          seed: int = 0) -> dict[str, Any]:
-    """Profile a Parquet file or directory in chunks and store it."""
+          seed: int = 0, engine: str = "local") -> dict[str, Any]:
+    """Profile a Parquet file or directory and store it.
+
+    ``engine`` "local" folds chunks of ``chunk_rows`` in this process; "spark",
+    "local[N]" or "spark://..." builds one partial profile per Spark partition on
+    the executors and merges them here (the same code, so the same profile)."""
     target = _dir(root, name)
     ds = open_dataset(source)
     kinds: dict[str, str] = {}
@@ -74,30 +74,22 @@ def build(source: Path, name: str, root: Path, *, exact_limit: int = 100_000,
         if kind is not None:
             kinds[f.name] = kind
     numeric = [k for k, v in kinds.items() if v == "num"]
-    total = ds.count_rows()
     rng = np.random.default_rng(seed)
-    cols: dict[str, ColumnProfile] = {}
-    sample: np.ndarray = np.empty((0, len(numeric)))
-    rows = 0
-    for batch in ds.to_batches(columns=list(kinds), batch_size=chunk_rows):
-        if batch.num_rows == 0:
-            continue
-        table = pa.Table.from_batches([batch])
-        for c, kind in kinds.items():
-            if kind == "num":
-                vals = values(table[c])
-                part = profile_column(c, vals, batch.num_rows - len(vals))
-            else:
-                keys, counts = category_counts(table[c])
-                part = profile_categories(c, keys, counts, batch.num_rows - sum(counts))
-            cols[c] = cols[c].merge(part) if c in cols else part
-        chunk = (np.column_stack([table[c].to_numpy(zero_copy_only=False).astype(np.float64)
-                                  for c in numeric]) if numeric
-                 else np.empty((batch.num_rows, 0)))
-        sample = merge_samples(sample, rows, chunk, batch.num_rows, exact_limit, rng)
-        rows += batch.num_rows
+    if engine == "local":
+        total = ds.count_rows()
+        whole = partial.profile_batches(
+            ds.to_batches(columns=list(kinds), batch_size=chunk_rows), kinds, exact_limit, rng,
+            (lambda done: progress(done, total)) if progress else None)
+    else:
+        master = "local[*]" if engine == "spark" else engine
+        if not (master.startswith("local[") or master.startswith("spark://")):
+            raise ValidationFailed("invalid engine", [FieldError(
+                "engine", "must be local, spark, local[N] or spark://HOST:PORT")])
+        parts = partial.spark_partials(str(source), kinds, exact_limit, seed, master)
+        whole = partial.merge_all(parts, numeric, exact_limit, rng)
         if progress:
-            progress(rows, total)
+            progress(whole.rows, whole.rows)
+    cols, sample, rows = whole.cols, whole.sample, whole.rows
     tmp = target.with_name(f".{name}.tmp")
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
