@@ -88,3 +88,28 @@ def test_quality_checks_find_range_categories_constants_and_missing(tmp_path: Pa
     assert q["m"]["missing_change"] == pytest.approx(out["quality"][3]["missing_current"])
     assert any("missing values rose" in p for p in q["m"]["problems"])
     assert out["quality_problems"] == 4
+
+
+def test_duckdb_tables_give_the_same_drift_as_parquet(tmp_path: Path) -> None:
+    import duckdb
+
+    ref, cur = tables(tmp_path, 2000)
+    db = tmp_path / "lake.duckdb"
+    with duckdb.connect(str(db)) as con:
+        con.execute(f"CREATE TABLE train AS SELECT * FROM read_parquet('{ref}')")
+    spec = Path(f"duckdb://{db}?table=train")  # as the CLI's Path option passes it
+    a, b = drift(ref, cur), drift(spec, cur)
+    assert [(c["column"], c["value"], c["drifted"]) for c in a["columns"]] == \
+        [(c["column"], c["value"], c["drifted"]) for c in b["columns"]]
+    for bad, problem in ((f"duckdb:{db}?table=nope", "DuckDB"),
+                         (f"duckdb:{db}?table=x;drop", "expected"),
+                         (f"duckdb:{tmp_path}/none.duckdb?table=t", "no such")):
+        with pytest.raises(ValidationFailed) as exc:
+            drift(Path(bad), cur)
+        assert exc.value.errors[0].field == "--reference"
+        assert problem in exc.value.errors[0].problem
+    r = subprocess.run([sys.executable, "-m", "pilotdeck", "monitor", "drift", "--reference",
+                        f"duckdb:///{db}?table=train", "--current", str(cur), "--format",
+                        "json"], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["drifted_columns"] == a["drifted_columns"]

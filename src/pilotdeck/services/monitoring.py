@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as pads
 
-from pilotdeck.adapters.compute.local import open_dataset
+from pilotdeck.adapters.tables import open_table
 from pilotdeck.domain.drift import METHODS, ColumnDrift, Dist, column_drift, dataset_drift
 from pilotdeck.domain.errors import FieldError, ValidationFailed
 from pilotdeck.domain.quality import ColumnQuality, column_quality
@@ -92,11 +92,11 @@ class Side:
         return 1 - d.size / rows if rows else 0.0
 
 
-def _table_side(path: Path | pa.Table) -> tuple[Side, list[str]]:
+def _table_side(path: Path | pa.Table, field: str) -> tuple[Side, list[str]]:
     """A Parquet table (or an Arrow table already in memory) read a group of
     columns at a time (as many as fit READ_BUDGET_BYTES): memory holds one
     group, not the table, and wide tables are not re-opened per column."""
-    ds = open_dataset(path) if isinstance(path, Path) else pads.dataset(path)
+    ds = open_table(path, field) if isinstance(path, Path) else pads.dataset(path)
     rows = ds.count_rows()
     kinds = {f.name: kind_of(f.type) for f in ds.schema}
 
@@ -131,11 +131,11 @@ def drift(reference: Path | None, current: Path | pa.Table, *, profile: Any = No
     """Compare a current table with a reference table or a stored profile, column by
     column: the JSON scripts and CI jobs consume."""
     methods, thresholds = dict(methods or {}), dict(thresholds or {})
-    cur, cur_names = _table_side(current)
+    cur, cur_names = _table_side(current, "--current")
     if profile is not None:
         ref, ref_names = _profile_side(profile)
     elif reference is not None:
-        ref, ref_names = _table_side(reference)
+        ref, ref_names = _table_side(reference, "--reference")
     else:
         raise ValidationFailed("nothing to compare with", [
             FieldError("--reference", "give a reference table or --profile")])

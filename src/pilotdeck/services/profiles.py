@@ -19,7 +19,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from pilotdeck.adapters.compute.local import open_dataset
+from pilotdeck.adapters.tables import open_table
 from pilotdeck.domain.drift import Dist
 from pilotdeck.domain.errors import FieldError, NotFound, ValidationFailed
 from pilotdeck.domain.profile import ColumnProfile
@@ -67,7 +67,7 @@ def build(source: Path, name: str, root: Path, *, exact_limit: int = 100_000,
     "local[N]" or "spark://..." builds one partial profile per Spark partition on
     the executors and merges them here (the same code, so the same profile)."""
     target = _dir(root, name)
-    ds = open_dataset(source)
+    ds = open_table(source, "--input")
     kinds: dict[str, str] = {}
     for f in ds.schema:
         kind = kind_of(f.type)
@@ -85,6 +85,9 @@ def build(source: Path, name: str, root: Path, *, exact_limit: int = 100_000,
         if not (master.startswith("local[") or master.startswith("spark://")):
             raise ValidationFailed("invalid engine", [FieldError(
                 "engine", "must be local, spark, local[N] or spark://HOST:PORT")])
+        if str(source).startswith("duckdb:"):
+            raise ValidationFailed("invalid engine", [FieldError(
+                "engine", "Spark reads Parquet; profile DuckDB tables with the local engine")])
         parts = partial.spark_partials(str(source), kinds, exact_limit, seed, master)
         whole = partial.merge_all(parts, numeric, exact_limit, rng)
         if progress:

@@ -40,10 +40,10 @@ class RegistryService:
         with read(self.db) as uow:
             uow.pilots.get(pilot)  # fail before touching MLflow
         if reference is not None:
-            from pilotdeck.adapters.compute.local import open_dataset
+            from pilotdeck.adapters.tables import open_table
 
             try:
-                open_dataset(reference)
+                open_table(reference, "reference")
             except ValidationFailed as exc:
                 raise ValidationFailed("invalid reference", [
                     FieldError("reference", e.problem, e.source) for e in exc.errors]) from None
