@@ -113,3 +113,29 @@ def test_duckdb_tables_give_the_same_drift_as_parquet(tmp_path: Path) -> None:
                         "json"], capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stderr
     assert json.loads(r.stdout)["drifted_columns"] == a["drifted_columns"]
+
+
+def test_streamed_current_side_is_exact_while_it_fits_its_sample(tmp_path: Path) -> None:
+    ref, cur = tables(tmp_path, 3000)
+    whole = drift(ref, cur)
+    streamed = drift(ref, cur, stream_rows=100)  # force row-chunk summaries
+    assert streamed["current"]["streamed"] and streamed["current"]["exact"]
+    key = lambda r: [(c["column"], c["method"], c["drifted"]) for c in r["columns"]]  # noqa: E731
+    assert key(streamed) == key(whole)
+    assert [c["value"] for c in streamed["columns"]] == \
+        pytest.approx([c["value"] for c in whole["columns"]])
+    assert [q["problems"] for q in streamed["quality"]] == [q["problems"] for q in whole["quality"]]
+    sampled = drift(ref, cur, stream_rows=100, sample_rows=1500)  # a sample of the rows
+    assert not sampled["current"]["exact"] and key(sampled) == key(whole)
+
+
+def test_spark_current_side_gives_the_same_verdicts(tmp_path: Path) -> None:
+    pytest.importorskip("pyspark")
+    ref, cur = tables(tmp_path, 3000)
+    local = drift(ref, cur)
+    spark = drift(ref, cur, engine="local[2]")
+    assert spark["current"]["engine"] == "local[2]"
+    assert [(c["column"], c["drifted"]) for c in spark["columns"]] == \
+        [(c["column"], c["drifted"]) for c in local["columns"]]
+    assert [c["value"] for c in spark["columns"]] == \
+        pytest.approx([c["value"] for c in local["columns"]])

@@ -77,6 +77,9 @@ def drift_cmd(reference: Path | None = typer.Option(None, "--reference",
               by: str | None = typer.Option(None, "--by", help="hour | day | variant"),
               variant: str | None = typer.Option(None, "--variant"),
               version: int | None = typer.Option(None, "--version"),
+              engine: str = typer.Option("local", "--engine", help="local | spark | local[N] |"
+                                         " spark://HOST:PORT: summarise the current table "
+                                         "on Spark"),
               ) -> None:
     """Per-column drift with Evidently's default tests, and the dataset verdict."""
     from pilotdeck.services import profiles
@@ -101,7 +104,8 @@ def drift_cmd(reference: Path | None = typer.Option(None, "--reference",
         out = drift(reference, current, profile=stored,
                     methods=parse_pairs(method, "--method", str),
                     thresholds=parse_pairs(threshold, "--threshold", float), share=share,
-                    progress=lambda d, t: bar.update(task, completed=d, total=t))
+                    progress=lambda d, t: bar.update(task, completed=d, total=t),
+                    engine=engine)
     if format == "json":
         print_json(out)
     else:

@@ -145,7 +145,8 @@ def train_and_register(platform: Platform, who: Principal,
                 v = platform.models.register(
                     problem.pilot, who, path=path, datasets=[dataset],
                     metrics=_metrics(problem.kind, model, X.iloc[test], y[test]),
-                    description=f"{name} trained on {dataset}")
+                    description=f"{name} trained on {dataset}",
+                    reference=table / "v1.parquet")  # profile PILOT.vN for drift
             versions.append(v["version"])
         platform.models.set_alias(problem.pilot, "champion", versions[0], who)
         platform.models.set_alias(problem.pilot, "challenger", versions[1], who)

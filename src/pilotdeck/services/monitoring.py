@@ -123,15 +123,65 @@ def _profile_side(profile: Any) -> tuple[Side, list[str]]:
                 ), list(profile.meta["schema"])
 
 
+STREAM_ROWS = 20_000_000  # a larger current table is profiled in row chunks first
+SAMPLE_BYTES = 256 << 20  # the row sample a streamed current side keeps
+
+
+def _streamed_side(path: Path, engine: str, seed: int = 0,
+                   sample_rows: int | None = None) -> tuple[Side, list[str]]:
+    """A current table too large to hold a column of: profiled in row chunks
+    (or per Spark partition) into counts, moments and a uniform row sample, the
+    same summaries a stored reference profile has. Memory: one chunk plus the
+    sample. Exact while the table fits the sample."""
+    from pilotdeck.services import partial  # imports this module
+
+    ds = open_table(path, "--current")
+    kinds = {f.name: k for f in ds.schema if (k := kind_of(f.type)) is not None}
+    numeric = [c for c, k in kinds.items() if k == "num"]
+    limit = sample_rows or max(100_000, SAMPLE_BYTES // (8 * max(len(numeric), 1)))
+    rng = np.random.default_rng(seed)
+    if engine == "local":
+        whole = partial.profile_batches(ds.to_batches(columns=list(kinds),
+                                                      batch_size=200_000), kinds, limit, rng)
+    else:
+        master = "local[*]" if engine == "spark" else engine
+        if not (master.startswith("local[") or master.startswith("spark://")):
+            raise ValidationFailed("invalid engine", [FieldError(
+                "engine", "must be local, spark, local[N] or spark://HOST:PORT")])
+        whole = partial.merge_all(partial.spark_partials(str(path), kinds, limit, seed, master),
+                                  numeric, limit, rng)
+    index = {c: i for i, c in enumerate(numeric)}
+
+    def dists(columns: list[str], pool: ThreadPoolExecutor) -> dict[str, Dist]:
+        return {c: whole.cols[c].dist(whole.sample[:, index[c]] if c in index else None)
+                for c in columns}
+
+    label = {"path": str(path), "rows": whole.rows, "streamed": True,
+             "exact": whole.rows <= limit, "engine": engine}
+    return Side(label, {f.name: str(f.type) for f in ds.schema},
+                {f.name: kind_of(f.type) for f in ds.schema}, dists,
+                lambda c: whole.cols[c].count + whole.cols[c].missing), ds.schema.names
+
+
 def drift(reference: Path | None, current: Path | pa.Table, *, profile: Any = None,
           methods: dict[str, str] | None = None, thresholds: dict[str, float] | None = None,
           share: float = 0.5, columns: list[str] | None = None,
           workers: int | None = None,
-          progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
+          progress: Callable[[int, int], None] | None = None,
+          engine: str = "local", stream_rows: int = STREAM_ROWS,
+          sample_rows: int | None = None) -> dict[str, Any]:
     """Compare a current table with a reference table or a stored profile, column by
-    column: the JSON scripts and CI jobs consume."""
+    column: the JSON scripts and CI jobs consume.
+
+    A current table of more than ``stream_rows`` rows, or any with a Spark
+    ``engine``, is first summarised in row chunks (see :func:`_streamed_side`)."""
     methods, thresholds = dict(methods or {}), dict(thresholds or {})
-    cur, cur_names = _table_side(current, "--current")
+    if isinstance(current, Path) and (engine != "local" or
+                                      open_table(current, "--current").count_rows()
+                                      > stream_rows):
+        cur, cur_names = _streamed_side(current, engine, sample_rows=sample_rows)
+    else:
+        cur, cur_names = _table_side(current, "--current")
     if profile is not None:
         ref, ref_names = _profile_side(profile)
     elif reference is not None:
