@@ -50,6 +50,8 @@ class Settings(BaseSettings):
     gateway_host: str = "127.0.0.1"
     gateway_port: int = 8100
     gateway_refresh_s: float = Field(default=2.0, gt=0, description="Routing poll interval.")
+    gateway_evict_after_s: float = Field(default=120.0, ge=0, description="Unload a model "
+                                         "version this long after it left every deployment.")
     cache_url: str = Field(default="memory://", description="memory:// or redis://host:port/db")
     cache_max_entries: int = 100_000
     cache_namespace: str = Field(default="pd", pattern=r"^[A-Za-z0-9_.-]{1,40}$",

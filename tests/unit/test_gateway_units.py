@@ -128,3 +128,18 @@ def test_numeric_fast_path_agrees_with_the_exact_checker() -> None:
         with pytest.raises(ValidationFailed) as exc:
             validate(*decode(body, 10), spec)
         assert (exc.value.errors[0].field, problem in exc.value.errors[0].problem) == (field, True)
+
+
+def test_unsigned_models_still_get_rectangular_rows() -> None:
+    from pilotdeck.gateway.schema import unsigned_rows
+
+    assert unsigned_rows(["a", "b"], [[1, 2], [3, 4]]) == [(1, 2), (3, 4)]
+    assert unsigned_rows(None, [{"a": 1, "b": [0, 1]}, {"a": 2, "b": [1, 1]}]) == [
+        (1, [0, 1]), (2, [1, 1])]  # nested values pass: tensors have no column types
+    assert unsigned_rows(None, [5, 6]) == [(5,), (6,)]
+    with pytest.raises(ValidationFailed) as exc:
+        unsigned_rows(["a", "b"], [[1, 2], [3], [4, 5, 6]])
+    assert [e.field for e in exc.value.errors] == ["rows[1]", "rows[2]"]
+    with pytest.raises(ValidationFailed) as exc:
+        unsigned_rows(None, [{"a": 1}, {"b": 2}])
+    assert exc.value.errors[0].field == "rows[1]"

@@ -159,6 +159,16 @@ class MlflowRegistry:
 
         return mlflow.pyfunc.load_model(str(self.local_path(pilot, version)))
 
+    def discard(self, pilot: str, version: int) -> None:
+        """Delete a version just registered (compensation when pilotdeck could not
+        record it): best effort, never raises."""
+        from mlflow.exceptions import MlflowException
+
+        try:
+            self.client.delete_model_version(pilot, str(version))
+        except MlflowException:
+            return
+
     def set_alias(self, pilot: str, alias: str, version: int) -> None:
         self.client.set_registered_model_alias(pilot, alias, str(version))
 

@@ -31,7 +31,7 @@ from pilotdeck.gateway.batcher import Rows
 from pilotdeck.gateway.cache import PredictionCache, cache_key, make_cache
 from pilotdeck.gateway.metrics import GatewayMetrics
 from pilotdeck.gateway.predlog import FEEDBACK_SCHEMA, PREDICTION_SCHEMA, ParquetLog, now_utc
-from pilotdeck.gateway.schema import PayloadTooLarge, decode, validate
+from pilotdeck.gateway.schema import PayloadTooLarge, decode, unsigned_rows, validate
 from pilotdeck.gateway.state import GatewayState, PilotRoute, ServedModel
 from pilotdeck.platform import Platform
 
@@ -292,8 +292,7 @@ async def predict(pilot: str, request: Request,
             if model.columns is not None:
                 views[key] = validate(columns, raw_rows, model.columns, allow)
             else:
-                views[key] = [tuple(r) if isinstance(r, list) else tuple(r.values())
-                              for r in raw_rows]
+                views[key] = unsigned_rows(columns, raw_rows)
         return views[key]
 
     rows = rows_for(served)  # a bad request is a 4xx before any model is called
@@ -356,9 +355,11 @@ async def status(request: Request, who: Principal = gw_require(Permission.MODELS
                   "hitRate": gw.cache_hits / total if total else None},
         "predictionLog": {"written": gw.predictions.written, "files": gw.predictions.files},
         "loadErrors": gw.state.load_errors,
+        "loadedModels": gw.state.loaded(),
         "routes": {p: {"revision": r.revision,
                        "variants": [{"name": v.name, "version": v.version, "weight": v.weight,
-                                     "breaker": r.variants[v.name].breaker.state.value,
+                                     "breaker": ("forced-open" if v.name in r.spec.force_open
+                                                 else r.variants[v.name].breaker.state.value),
                                      "breakerReason": r.variants[v.name].breaker.reason}
                                     for v in r.spec.variants],
                        "shadow": [s.version for s in r.shadows]}

@@ -95,6 +95,37 @@ def decode(body: bytes, max_rows: int) -> tuple[list[str] | None, list[Any]]:
     return columns, rows
 
 
+def unsigned_rows(columns: list[str] | None, rows: list[Any]) -> list[tuple[Any, ...]]:
+    """Rows for a model without a column signature: nothing to check types against,
+    but every row must have the same fields (as many as ``columns`` when given),
+    so a ragged request is a 422 here rather than a model error later."""
+    first = rows[0]
+    width = len(columns) if columns is not None else (
+        len(first) if isinstance(first, list | dict) else 1)
+    keys = list(first) if isinstance(first, dict) else None
+    errors, out = [], []
+    for i, r in enumerate(rows):
+        if isinstance(r, dict):
+            if keys is None or list(r) != keys:
+                errors.append(FieldError(f"rows[{i}]", "has other fields than the first row"))
+                continue
+            out.append(tuple(r.values()))
+        elif isinstance(r, list):
+            if keys is not None or len(r) != width:
+                errors.append(FieldError(f"rows[{i}]", f"has {len(r)} values; expected {width}"))
+                continue
+            out.append(tuple(r))
+        elif width == 1 and keys is None:
+            out.append((r,))
+        else:
+            errors.append(FieldError(f"rows[{i}]", "must be a list or an object"))
+        if len(errors) >= 10:
+            break
+    if errors:
+        raise _invalid(errors)
+    return out
+
+
 def _type_name(v: Any) -> str:
     return {bool: "boolean", int: "integer", float: "number", str: "string",
             list: "array", dict: "object"}.get(type(v), type(v).__name__)

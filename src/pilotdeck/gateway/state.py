@@ -176,6 +176,7 @@ class GatewayState:
         self.routes: dict[str, PilotRoute] = {}
         self.tokens: dict[str, Principal] = {}
         self._models: dict[tuple[str, int], ServedModel] = {}
+        self._unused_since: dict[tuple[str, int], float] = {}
         self._lock = threading.Lock()
         self.last_refresh = 0.0
         self.refresh_errors = 0
@@ -233,7 +234,38 @@ class GatewayState:
                 changed[pilot] = PilotRoute(pilot, rev, spec, Router(spec.variants), variants,
                                             shadows)
                 log.info("serving %s revision %d", pilot, rev)
-            return Refresh(changed, {p for p, _, _ in deployments}, tokens, errors)
+            live = {p for p, _, _ in deployments}
+            routes = [*changed.values(), *(r for p, r in self.routes.items()
+                                           if p in live and p not in changed)]
+            self._evict({(r.pilot, m.version) for r in routes
+                         for m in [*r.variants.values(), *r.shadows]})
+            return Refresh(changed, live, tokens, errors)
+
+    def _evict(self, in_use: set[tuple[str, int]]) -> None:
+        """Unload versions no deployment has used for ``gateway_evict_after_s``.
+
+        The grace period lets requests that picked the old route finish (they are
+        bounded by the breaker timeout) and keeps a version warm across a quick
+        roll back and forth. Called under the lock, off the event loop."""
+        now = time.monotonic()
+        grace = self.platform.settings.gateway_evict_after_s
+        for key in list(self._models):
+            if key in in_use:
+                self._unused_since.pop(key, None)
+                continue
+            since = self._unused_since.setdefault(key, now)
+            if now - since >= grace:
+                self._models.pop(key).close()
+                del self._unused_since[key]
+                log.info("unloaded %s v%d: not deployed for %.0f s", key[0], key[1],
+                         now - since)
+
+    def loaded(self) -> list[dict[str, Any]]:
+        now = time.monotonic()
+        return [{"pilot": p, "version": v,
+                 "unusedSeconds": round(now - self._unused_since[(p, v)], 1)
+                 if (p, v) in self._unused_since else None}
+                for p, v in sorted(self._models)]
 
     def apply(self, r: Refresh) -> None:
         """Swap in a loaded refresh. Call it on the event loop, where requests and the

@@ -49,6 +49,22 @@ class RegistryService:
                     FieldError("reference", e.problem, e.source) for e in exc.errors]) from None
         rv = self.registry.register(pilot, path=path, uri=uri, metrics=metrics,
                                     datasets=datasets, description=description)
+        try:
+            self._record_version(pilot, rv, who, datasets, reference)
+        except BaseException:
+            # MLflow has the version but pilotdeck does not: remove it, so a failed
+            # registration leaves no orphan version behind.
+            self.registry.discard(pilot, rv.version)
+            raise
+        if reference is not None and self.profiles_root is not None:
+            from pilotdeck.services import profiles
+            from pilotdeck.services.windows import profile_name
+
+            profiles.build(reference, profile_name(pilot, rv.version), self.profiles_root)
+        return self.version(pilot, rv.version)
+
+    def _record_version(self, pilot: str, rv: Any, who: Principal, datasets: list[str] | None,
+                        reference: Path | None) -> None:
         with write(self.db) as uow:
             row = uow.pilots.get(pilot)
             now = utcnow()
@@ -61,12 +77,6 @@ class RegistryService:
                 "metrics": rv.metrics, "datasets": list(datasets or []),
                 "signature": rv.signature, **({"reference": str(reference)}
                                               if reference is not None else {})}, now)
-        if reference is not None and self.profiles_root is not None:
-            from pilotdeck.services import profiles
-            from pilotdeck.services.windows import profile_name
-
-            profiles.build(reference, profile_name(pilot, rv.version), self.profiles_root)
-        return self.version(pilot, rv.version)
 
     def set_alias(self, pilot: str, alias: str, version: int, who: Principal) -> None:
         self._check(who, pilot)
