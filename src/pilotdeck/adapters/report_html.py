@@ -64,7 +64,7 @@ def _drift(data: dict[str, Any]) -> str:
         return err
     if not d["windows"]:
         return '<p class="note">No logged traffic in this window.</p>'
-    w = d["windows"][0]
+    w = max(d["windows"], key=lambda x: x["rows"])  # the version with most traffic
     cols = w["columns"]
     fig, ax = plt.subplots(figsize=(10, max(2.5, 0.32 * len(cols))))
     names = [c["column"] for c in cols]
@@ -82,8 +82,11 @@ def _drift(data: dict[str, Any]) -> str:
     rows = [{"column": c["column"], "method": c["method"], "value": c["value"],
              "threshold": c["threshold"], "drifted": "DRIFT" if c["drifted"] else ""}
             for c in cols]
-    return (f"<p>{w['rows']:,} logged rows vs profile <b>{_esc(d['profile'])}</b>: "
+    others = "".join(f"<li>{_esc(x['profile'])}: {x['rows']:,} rows, {x['drifted_columns']}/"
+                     f"{x['columns_total']} drifted</li>" for x in d["windows"] if x is not w)
+    return (f"<p>{w['rows']:,} logged rows vs profile <b>{_esc(w['profile'])}</b>: "
             f"{w['drifted_columns']}/{w['columns_total']} columns drifted, {verdict}.</p>"
+            + (f"<p>Other versions:</p><ul>{others}</ul>" if others else "")
             + _svg(fig) + _table(rows))
 
 

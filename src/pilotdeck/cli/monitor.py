@@ -140,12 +140,18 @@ def _window_drift(pilot: str, profile: str | None, since: str | None, until: str
     if format == "json":
         print_json(out)
     else:
-        print_table(f"{pilot}: {out['rows']:,} logged rows vs profile {out['profile']}",
-                    ["window", "rows", "drifted", "dataset drift", "columns"],
-                    [[w["window"], w["rows"], f"{w['drifted_columns']}/{w['columns_total']}",
+        print_table(f"{pilot}: {out['rows']:,} logged rows vs "
+                    + (f"profile {out['profile']}" if out["profile"]
+                       else "each version's profile"),
+                    ["window", "profile", "rows", "drifted", "dataset drift", "columns"],
+                    [[w["window"], w["profile"], w["rows"],
+                      f"{w['drifted_columns']}/{w['columns_total']}",
                       "YES" if w["dataset_drift"] else "no",
                       ", ".join(c["column"] for c in w["columns"] if c["drifted"])]
                      for w in out["windows"]])
+        if out["skipped_versions"]:
+            console.print(f"[yellow]no reference profile[/yellow] for version(s) "
+                          f"{out['skipped_versions']}: their traffic was not checked")
     if fail_on_drift and any(w["dataset_drift"] for w in out["windows"]):
         raise typer.Exit(3)
 

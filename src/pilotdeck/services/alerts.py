@@ -61,7 +61,8 @@ class AlertService:
                                        variant=sc.variant, since=since, until=now)
             if not out["windows"]:
                 return None, 0
-            w = out["windows"][0]
+            # Several versions served: judge the worst of their windows.
+            w = max(out["windows"], key=lambda x: (x["share_drifted"], x["rows"]))
             return float(w["share_drifted"] if name == "share_drifted"
                          else w["dataset_drift"]), int(w["rows"])
         if kind == "quality":

@@ -29,15 +29,22 @@ def _section(fn: Callable[[], Any]) -> Any:
         return {"error": str(exc)}
 
 
+def main_window(drift: dict[str, Any]) -> dict[str, Any]:
+    """The window that carried the most traffic (its version's profile is shown)."""
+    return max(drift["windows"], key=lambda w: w["rows"])  # type: ignore[no-any-return]
+
+
 def _distributions(lake: Path, pilot: str, drift: dict[str, Any], since: datetime | None,
                    until: datetime | None) -> list[dict[str, Any]]:
     """Reference vs current shares of the most drifted columns (for the charts)."""
     if "error" in drift or not drift.get("windows"):
         return []
-    cols = sorted(drift["windows"][0]["columns"],
+    main = main_window(drift)
+    cols = sorted(main["columns"],
                   key=lambda c: (not c["drifted"], c["column"]))[:MAX_DISTRIBUTIONS]
-    stored = profiles.load(drift["profile"], lake / "profiles")
-    rows = predlog.rows(predlog.requests(lake / "predictions", pilot, since, until))
+    stored = profiles.load(main["profile"], lake / "profiles")
+    rows = predlog.rows(predlog.requests(lake / "predictions", pilot, since, until,
+                                         version=main["version"]))
     out = []
     for c in cols:
         name = c["column"]

@@ -1,8 +1,9 @@
 """Drift of what a pilot was actually asked: prediction-log windows vs a profile.
 
 The features the gateway logged in ``[since, until)`` are compared with the
-reference profile of the serving version (``PILOT.vN``, stored when the version
-was registered with a reference dataset), per hour, per day or per variant.
+reference profile of the version that served them (``PILOT.vN``, stored when the
+version was registered with a reference dataset), per hour, per day or per
+variant; or, with ``profile``, all of them with one named profile.
 """
 
 from __future__ import annotations
@@ -33,7 +34,8 @@ def _split(rows: pa.Table, by: str | None) -> list[tuple[str, pa.Table]]:
     if by == "variant":
         keys = rows["variant"]
     else:
-        keys = pc.strftime(pc.floor_temporal(rows["ts"], unit=by), format="%Y-%m-%dT%H:%M:%SZ")
+        start = pc.cast(pc.floor_temporal(rows["ts"], unit=by), pa.timestamp("s", tz="UTC"))
+        keys = pc.strftime(start, format="%Y-%m-%dT%H:%M:%SZ")  # whole seconds: no ".000000"
     out = []
     for key in sorted(set(keys.to_pylist())):
         out.append((key, rows.filter(pc.equal(keys, key))))
@@ -50,26 +52,36 @@ def window_drift(lake: Path, pilot: str, *, profile: str | None = None,
     reqs = predlog.requests(lake / "predictions", pilot, since, until, variant=variant,
                             version=version)
     rows = predlog.rows(reqs)
-    if profile is None:
+    if profile is not None:  # every row against the named profile
+        plan = [(None, profile, rows)]
+    else:  # each version's rows against that version's own profile
         versions = sorted(set(rows["model_version"].to_pylist()))
-        if not versions:
-            return {"pilot": pilot, "profile": None, "windows": [], "rows": 0}
-        if len(versions) > 1 and version is None:
-            raise ValidationFailed("several versions served in the window", [FieldError(
-                "version", f"choose one of {versions} or name a --profile")])
-        profile = profile_name(pilot, versions[-1])
-    try:
-        stored = profiles.load(profile, lake / "profiles")
-    except NotFound:
+        plan = [(v, profile_name(pilot, v),
+                 rows.filter(pc.equal(rows["model_version"], v))) for v in versions]
+    out: list[dict[str, Any]] = []
+    skipped: list[int | None] = []
+    for v, name, part_rows in plan:
+        try:
+            stored = profiles.load(name, lake / "profiles")
+        except NotFound:
+            if profile is not None or len(plan) == 1:
+                raise ValidationFailed("no reference profile", [FieldError(
+                    "profile", f"{name!r} does not exist: register the version with a "
+                               "reference dataset, or build one with `pilotdeck monitor "
+                               "profile`")]) from None
+            skipped.append(v)  # an older version registered without a reference
+            continue
+        features = [c for c in part_rows.column_names if c not in META and c in stored.columns]
+        for key, part in _split(part_rows, by):
+            result = drift(None, part.select(features), profile=stored, share=share)
+            out.append({"window": key, "version": v, "profile": name, "rows": part.num_rows,
+                        **{k: result[k] for k in ("dataset_drift", "drifted_columns",
+                                                  "columns_total", "share_drifted", "columns",
+                                                  "quality_problems")}})
+    if plan and not out:
         raise ValidationFailed("no reference profile", [FieldError(
-            "profile", f"{profile!r} does not exist: register the version with a reference "
-                       "dataset, or build one with `pilotdeck monitor profile`")]) from None
-    features = [c for c in rows.column_names if c not in META and c in stored.columns]
-    out = []
-    for key, part in _split(rows, by):
-        result = drift(None, part.select(features), profile=stored, share=share)
-        out.append({"window": key, "rows": part.num_rows, **{
-            k: result[k] for k in ("dataset_drift", "drifted_columns", "columns_total",
-                                   "share_drifted", "columns", "quality_problems")}})
+            "profile", f"none of versions {skipped} has a reference profile")])
+    if profile is None and len({w["profile"] for w in out}) == 1:
+        profile = out[0]["profile"]  # one profile served every window: say which
     return {"pilot": pilot, "profile": profile, "by": by, "rows": rows.num_rows,
-            "windows": out}
+            "windows": out, "skipped_versions": skipped}
