@@ -221,3 +221,28 @@ def test_report_renders_every_section_and_says_what_is_missing(logs: Any) -> Non
     page = render(data)
     assert "Not available" in page and page.count("<svg") >= 3
     assert "Demographic parity difference" in page and "Business impact" in page
+
+
+def test_log_rows_from_requests_with_different_columns(tmp_path: Path) -> None:
+    from pilotdeck.adapters import predlog
+
+    log = ParquetLog(tmp_path / "predictions", PREDICTION_SCHEMA, 1, 10**6)
+    base = {"pilot": "mix", "variant": "champion", "model_version": 1, "latency_ms": 1.0,
+            "cache_hit": False, "status": 200}
+    log._write([
+        {**base, "request_id": "a", "ts": T0, "rows": 2, "outputs": "[1, 0]",
+         "inputs": orjson.dumps({"columns": ["x", "y"], "data": [[1.0, "u"], [2.0, "v"]]}
+                                ).decode()},
+        {**base, "request_id": "b", "ts": T0 + timedelta(seconds=1), "rows": 1,
+         "outputs": "[[0.2, 0.8]]",
+         "inputs": orjson.dumps({"columns": None, "data": [[7, 8, 9]]}).decode()},
+        {**base, "request_id": "c", "ts": T0 + timedelta(seconds=2), "rows": 1, "outputs": "[1]",
+         "inputs": orjson.dumps({"columns": ["x"], "data": [[3.0]]}).decode()},
+    ])
+    t = predlog.rows(predlog.requests(tmp_path / "predictions", "mix")).to_pylist()
+    assert [(r["request_id"], r["row"]) for r in t] == [("a", 0), ("a", 1), ("b", 0), ("c", 0)]
+    assert [r["x"] for r in t] == [1.0, 2.0, None, 3.0]
+    assert [r["y"] for r in t] == ["u", "v", None, None]
+    assert t[2]["f2"] == 9 and t[2]["prediction"] == "[0.2,0.8]"
+    # 1, 0 and a vector in one column: the column falls back to text
+    assert [r["prediction"] for r in t] == ["1", "0", "[0.2,0.8]", "1"]

@@ -10,12 +10,17 @@ then the time window); the JSON is expanded here, column by column.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 from collections import defaultdict
+from collections.abc import Iterator
 from datetime import datetime
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
 import duckdb
+import numpy as np
 import orjson
 import pyarrow as pa
 
@@ -66,42 +71,88 @@ def _scalar(v: Any) -> Any:
     return orjson.dumps(v).decode() if isinstance(v, (list, dict)) else v
 
 
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic GC while building millions of lists and scalars (none of
+    them in cycles): otherwise collections keep rescanning them, several times
+    slower overall."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _parse_all(texts: list[str | None]) -> list[Any]:
+    """Many JSON documents in one parser call (one C pass instead of one per row)."""
+    return orjson.loads(  # type: ignore[no-any-return]
+        "[" + ",".join(t if t else "null" for t in texts) + "]")
+
+
 def rows(reqs: pa.Table) -> pa.Table:
+    with _gc_paused():
+        return _rows(reqs)
+
+
+def _rows(reqs: pa.Table) -> pa.Table:
     """One row per scored row: META, ``row`` (index in the request), the feature
-    columns and ``prediction`` (a scalar, or JSON text for vector outputs)."""
-    meta: dict[str, list[Any]] = defaultdict(list)
-    features: dict[str, list[Any]] = defaultdict(list)
+    columns and ``prediction`` (a scalar, or JSON text for vector outputs).
+
+    Requests are grouped by their column list (usually one group); within a
+    group the rows of all requests are transposed at once (``zip(*rows)``), and
+    request-level fields are repeated with a vectorised ``take``."""
+    if reqs.num_rows == 0:
+        return pa.table({"request_id": pa.array([], pa.string()),
+                         "ts": pa.array([], pa.timestamp("us", tz="UTC")),
+                         "variant": pa.array([], pa.string()),
+                         "model_version": pa.array([], pa.int32()),
+                         "row": pa.array([], pa.int32()), "prediction": pa.array([])})
+    docs = _parse_all(reqs["inputs"].to_pylist())
+    outs = _parse_all(reqs["outputs"].to_pylist())
+    groups: dict[tuple[str, ...] | None, list[int]] = defaultdict(list)
+    for i, d in enumerate(docs):
+        names = d.get("columns") if isinstance(d, dict) else None
+        groups[tuple(names) if names is not None else None].append(i)
+    columns: dict[str, list[Any]] = {}
     preds: list[Any] = []
-    count = 0
-    cols = reqs.select([*META, "inputs", "outputs"]).to_pydict()
-    for i in range(reqs.num_rows):
-        inputs = orjson.loads(cols["inputs"][i])
-        outputs = orjson.loads(cols["outputs"][i]) if cols["outputs"][i] else None
-        data, names = inputs.get("data") or [], inputs.get("columns")
-        if names is None:  # a model without a column signature: positional columns
-            names = [f"f{j}" for j in range(len(data[0]) if data else 0)]
-        for j, name in enumerate(names):
-            column = features[name]
-            if len(column) < count:  # a column earlier requests did not send
-                column.extend([None] * (count - len(column)))
-            column.extend(r[j] if j < len(r) else None for r in data)
-        outs = outputs if isinstance(outputs, list) and len(outputs) == len(data) \
-            else [outputs] * len(data)
-        preds.extend(_scalar(o) for o in outs)
-        for c in META:
-            meta[c].extend([cols[c][i]] * len(data))
-        meta["row"].extend(range(len(data)))
-        count += len(data)
-    out: dict[str, Any] = {c: meta[c] for c in [*META, "row"]}
-    if not count:
-        out = {c: [] for c in [*META, "row"]}
-    for name, column in features.items():
-        column.extend([None] * (count - len(column)))
-        out[name] = column
-    out["prediction"] = preds
-    types = {"ts": pa.timestamp("us", tz="UTC"), "model_version": pa.int32(),
-             "row": pa.int32(), "request_id": pa.string(), "variant": pa.string()}
-    return pa.table({k: pa.array(v, type=types.get(k)) for k, v in out.items()})
+    takes, positions = [], []
+    n = 0
+    for names, idx in groups.items():
+        data = [docs[i].get("data") or [] for i in idx]
+        counts = np.fromiter((len(x) for x in data), dtype=np.int64, count=len(data))
+        flat = list(chain.from_iterable(data))
+        width = len(names) if names is not None else (len(flat[0]) if flat else 0)
+        cols = [f"f{j}" for j in range(width)] if names is None else list(names)
+        for c, v in zip(cols, zip(*flat, strict=True) if flat else [()] * width, strict=True):
+            columns.setdefault(c, [None] * n).extend(v)
+        n += len(flat)
+        for column in columns.values():  # columns this group did not send
+            column.extend([None] * (n - len(column)))
+        for i, k in zip(idx, counts.tolist(), strict=True):
+            o = outs[i]
+            preds.extend(_scalar(x) for x in (o if isinstance(o, list) and len(o) == k
+                                              else [o] * k))
+        takes.append(np.repeat(np.asarray(idx, dtype=np.int64), counts))
+        positions.append(np.arange(len(flat)) - np.repeat(np.cumsum(counts) - counts, counts))
+    out = reqs.select(META).take(pa.array(np.concatenate(takes)))
+    out = out.append_column("row", pa.array(np.concatenate(positions).astype(np.int32)))
+    for c, v in columns.items():
+        out = out.append_column(c, _array(v))
+    out = out.append_column("prediction", _array(preds))
+    if len(groups) > 1:  # back to time order
+        out = out.sort_by([("ts", "ascending"), ("request_id", "ascending"),
+                           ("row", "ascending")])
+    return out
+
+
+def _array(values: list[Any]) -> pa.Array:
+    """An Arrow column; values of mixed types (1 and "a") become text."""
+    try:
+        return pa.array(values)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return pa.array([None if v is None else str(v) for v in values], pa.string())
 
 
 def feedback(root: Path, pilot: str) -> pa.Table:
