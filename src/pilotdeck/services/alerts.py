@@ -9,6 +9,7 @@ alert is resolved. Opening, resolving and every action are audit events.
 from __future__ import annotations
 
 import logging
+import threading
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -49,6 +50,7 @@ class AlertService:
         self.db, self.lake, self.models = db, lake, models
         self.cost = cost_per_cpu_second
         self.webhook_timeout_s = webhook_timeout_s
+        self._lock = threading.Lock()
 
     # -- measuring -------------------------------------------------------------
     def measure(self, rule: AlertRule, now: datetime) -> tuple[float | None, int]:
@@ -127,6 +129,12 @@ class AlertService:
     # -- the loop body ---------------------------------------------------------
     def evaluate(self, rules: list[AlertRule], now: datetime | None = None
                  ) -> list[dict[str, Any]]:
+        # One evaluation at a time in this process (the server's loop and an API
+        # call), so two cannot both open the same alert.
+        with self._lock:
+            return self._evaluate(rules, now)
+
+    def _evaluate(self, rules: list[AlertRule], now: datetime | None) -> list[dict[str, Any]]:
         now = now or datetime.now(UTC)
         report = []
         for rule in rules:

@@ -105,11 +105,10 @@ def fairness(lake: Path, pilot: str, sensitive: list[str], since: datetime | Non
     positive = classes[-1]
     yt, yp = (y == positive).astype(int), (pred == positive).astype(int)
     sf = df[sensitive].astype(str)
-    metrics = {"count": m.accuracy_score, "accuracy": m.accuracy_score,
+    metrics = {"count": lambda t, p: float(len(t)), "accuracy": m.accuracy_score,
                "selection_rate": lambda t, p: float(np.mean(p)),
                "recall": lambda t, p: m.recall_score(t, p, zero_division=0),
                "precision": lambda t, p: m.precision_score(t, p, zero_division=0)}
-    metrics["count"] = lambda t, p: float(len(t))
     mf = MetricFrame(metrics=metrics, y_true=yt, y_pred=yp, sensitive_features=sf)
     groups = []
     for idx, row in mf.by_group.iterrows():
