@@ -10,7 +10,17 @@ import typer
 from sqlalchemy.exc import SQLAlchemyError
 
 from pilotdeck import __version__
-from pilotdeck.cli import assess, audit, batch, models, monitor, pilots, tokens
+from pilotdeck.cli import (
+    assess,
+    audit,
+    batch,
+    models,
+    monitor,
+    monitor_alerts,
+    monitor_report,
+    pilots,
+    tokens,
+)
 from pilotdeck.cli.context import console, err_console, me, platform
 from pilotdeck.cli.prioritize import prioritize
 from pilotdeck.cli.prioritize import render as render_prioritization
@@ -29,6 +39,8 @@ app.add_typer(audit.app, name="audit")
 app.add_typer(tokens.app, name="tokens")
 app.add_typer(models.app, name="models")
 app.add_typer(batch.app, name="batch")
+# monitor_alerts and monitor_report add their commands to monitor.app.
+assert monitor_alerts.app is monitor_report.app is monitor.app
 app.add_typer(monitor.app, name="monitor")
 app.command("prioritize")(prioritize)
 

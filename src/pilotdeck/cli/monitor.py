@@ -156,7 +156,7 @@ def _window_drift(pilot: str, profile: str | None, since: str | None, until: str
         raise typer.Exit(3)
 
 
-def _lake(pilot: str) -> Path:
+def pilot_lake(pilot: str) -> Path:
     p = platform()
     p.portfolio.get(pilot)  # a clear "not found" for an unknown pilot
     lake = p.settings.lakehouse_dir
@@ -164,7 +164,7 @@ def _lake(pilot: str) -> Path:
     return lake
 
 
-def _fmt(v: Any) -> str:
+def fmt(v: Any) -> str:
     if isinstance(v, float):
         return f"{v:.4g}"
     return "" if v is None else str(v)
@@ -176,7 +176,7 @@ def _groups_table(title: str, groups: list[dict[str, Any]]) -> None:
         return
     flat = [{k: v for k, v in g.items() if not isinstance(v, dict | list)} for g in groups]
     cols = list(dict.fromkeys(k for g in flat for k in g))
-    print_table(title, cols, [[_fmt(g.get(c)) for c in cols] for g in flat])
+    print_table(title, cols, [[fmt(g.get(c)) for c in cols] for g in flat])
 
 
 WINDOW_OPTS = {"since": typer.Option(None, "--since", help="ISO time or age (24h, 7d)."),
@@ -194,7 +194,7 @@ def quality_cmd(pilot: str, since: str | None = WINDOW_OPTS["since"],
     from pilotdeck.services import performance
 
     fail_format(format, ["table", "json"])
-    out = performance.quality(_lake(pilot), pilot, parse_when(since, "--since"),
+    out = performance.quality(pilot_lake(pilot), pilot, parse_when(since, "--since"),
                               parse_when(until, "--until"), by=by, every=every)
     if format == "json":
         print_json(out)
@@ -228,7 +228,7 @@ def fairness_cmd(pilot: str,
         if not isinstance(parsed, dict):
             raise ValidationFailed("invalid slices", [FieldError(
                 "--slices", "must be a mapping of name -> conditions", str(slices))])
-    out = performance.fairness(_lake(pilot), pilot, sensitive, parse_when(since, "--since"),
+    out = performance.fairness(pilot_lake(pilot), pilot, sensitive, parse_when(since, "--since"),
                                parse_when(until, "--until"), slices=parsed, version=version)
     if format == "json":
         print_json(out)
@@ -252,7 +252,7 @@ def impact_cmd(pilot: str, by: str = typer.Option("variant", "--by", help="varia
     from pilotdeck.services import performance
 
     fail_format(format, ["table", "json"])
-    out = performance.business_impact(_lake(pilot), pilot, parse_when(since, "--since"),
+    out = performance.business_impact(pilot_lake(pilot), pilot, parse_when(since, "--since"),
                                       parse_when(until, "--until"), by=by, baseline=baseline)
     if format == "json":
         print_json(out)
@@ -266,7 +266,7 @@ def impact_cmd(pilot: str, by: str = typer.Option("variant", "--by", help="varia
             vs = (f"{d['difference']:+.4g} [{d['ci_low']:.4g}, {d['ci_high']:.4g}]"
                   + (" *" if d.get("significant") else "") if d.get("difference") is not None
                   else "")
-            rows.append([g[by], o, s["n"], _fmt(s["mean"]), ci, vs])
+            rows.append([g[by], o, s["n"], fmt(s["mean"]), ci, vs])
     print_table(f"{pilot} business impact per {by} (* = interval excludes 0)",
                 [by, "outcome", "n", "mean", "95% CI", f"vs {baseline}"], rows)
 
@@ -280,7 +280,7 @@ def health_cmd(pilot: str, every: str | None = typer.Option(None, "--every", hel
     from pilotdeck.services import performance
 
     fail_format(format, ["table", "json"])
-    out = performance.health(_lake(pilot), pilot, parse_when(since, "--since"),
+    out = performance.health(pilot_lake(pilot), pilot, parse_when(since, "--since"),
                              parse_when(until, "--until"), every=every,
                              cost_per_cpu_second=platform().settings.cost_per_cpu_second)
     if format == "json":
@@ -289,107 +289,3 @@ def health_cmd(pilot: str, every: str | None = typer.Option(None, "--every", hel
     rows = [{**{k: v for k, v in g.items() if k != "latency_ms"},
              **{f"{k} ms": v for k, v in g["latency_ms"].items()}} for g in out["groups"]]
     _groups_table(f"{pilot} health", rows)
-
-
-@app.command("run")
-def run_cmd(rules: Path | None = typer.Option(None, "--rules", help="Alert rules YAML "
-                                              "(default: PILOTDECK_ALERT_RULES)."),
-            format: str = typer.Option("table", "--format", help="table | json"),
-            fail_on_alert: bool = typer.Option(False, "--fail-on-alert",
-                                               help="Exit 3 when any rule fires.")) -> None:
-    """Evaluate alert rules once: open, dedupe or resolve alerts and run actions."""
-    from pilotdeck.services.alerts import load_rules
-
-    fail_format(format, ["table", "json"])
-    p = platform()
-    path = rules or p.settings.alert_rules
-    assert path is not None
-    results = p.alerts.evaluate(load_rules(path))
-    if format == "json":
-        print_json(results)
-    else:
-        print_table(f"{len(results)} rule(s) from {path}",
-                    ["rule", "pilot", "metric", "value", "state", "alert", "actions"],
-                    [[r["rule"], r["pilot"], r["metric"], _fmt(r.get("value")), r["state"],
-                      r.get("alert", ""),
-                      ", ".join(f"{a['type']}:{'ok' if a.get('ok') else 'FAILED'}"
-                                for a in r.get("actions", []))] for r in results])
-    if fail_on_alert and any(r.get("fired") for r in results):
-        raise typer.Exit(3)
-
-
-@app.command("alerts")
-def alerts_cmd(pilot: str | None = typer.Option(None, "--pilot"),
-               status: str | None = typer.Option(None, "--status", help="open | resolved"),
-               format: str = typer.Option("table", "--format", help="table | json")) -> None:
-    """Stored alerts, newest first."""
-    fail_format(format, ["table", "json"])
-    items = platform().alerts.list(pilot, status)
-    if format == "json":
-        print_json(items)
-        return
-    print_table(f"{len(items)} alert(s)",
-                ["id", "status", "severity", "rule", "pilot", "value", "threshold", "count",
-                 "last seen"],
-                [[a["id"], a["status"], a["severity"], a["rule"], a["pilot"], _fmt(a["value"]),
-                  f"{a['comparison']} {a['threshold']:g}", a["count"], a["lastSeen"]]
-                 for a in items])
-
-
-@app.command("report")
-def report_cmd(pilot: str,
-               html_path: Path | None = typer.Option(None, "--html",
-                                                     help="Write a self-contained HTML report."),
-               json_path: Path | None = typer.Option(None, "--json", help="Write the data."),
-               since: str | None = WINDOW_OPTS["since"],
-               until: str | None = WINDOW_OPTS["until"],
-               sensitive: list[str] = typer.Option([], "--sensitive",
-                                                   help="Fairness columns (repeatable)."),
-               every: str = typer.Option("day", "--every", help="hour | day")) -> None:
-    """Drift, distributions, quality over time, fairness, impact and health in one
-    report (HTML with charts, and/or JSON)."""
-    from rich.progress import Progress
-
-    from pilotdeck.services import report
-
-    if html_path is None and json_path is None:
-        raise ValidationFailed("invalid options", [FieldError(
-            "--html", "give --html PATH and/or --json PATH")])
-    lake = _lake(pilot)
-    p = platform()
-    with Progress(console=console, transient=True) as bar:
-        task = bar.add_task("report", total=7)
-
-        def step(name: str) -> None:
-            bar.update(task, advance=1, description=f"report: {name}")
-
-        data = report.build(lake, pilot, since=parse_when(since, "--since"),
-                            until=parse_when(until, "--until"), sensitive=sensitive,
-                            every=every, alerts=p.alerts.list(pilot),
-                            cost_per_cpu_second=p.settings.cost_per_cpu_second, progress=step)
-        step("rendering")
-        for path, text in ((json_path, lambda: json.dumps(data, indent=1, default=str)),
-                           (html_path, lambda: _html(data))):
-            if path is not None:
-                _write_atomically(path, text())
-    for path in (html_path, json_path):
-        if path is not None:
-            console.print(f"wrote {path}")
-
-
-def _html(data: dict[str, Any]) -> str:
-    from pilotdeck.adapters.report_html import render
-
-    return render(data)
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    """A report appears whole or not at all (a failed run leaves the old one)."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.tmp")
-        tmp.write_text(text)
-        tmp.replace(path)
-    except OSError as exc:
-        raise ValidationFailed("cannot write the report", [FieldError(
-            "--html", exc.strerror or exc.__class__.__name__, str(path))]) from None

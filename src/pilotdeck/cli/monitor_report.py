@@ -1,0 +1,73 @@
+"""``pilotdeck monitor report``: every monitoring view in one HTML page and/or JSON."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from pilotdeck.cli.context import console, platform
+from pilotdeck.cli.monitor import WINDOW_OPTS, app, pilot_lake
+from pilotdeck.domain.errors import FieldError, ValidationFailed
+from pilotdeck.domain.when import parse_when
+
+
+@app.command("report")
+def report_cmd(pilot: str,
+               html_path: Path | None = typer.Option(None, "--html",
+                                                     help="Write a self-contained HTML report."),
+               json_path: Path | None = typer.Option(None, "--json", help="Write the data."),
+               since: str | None = WINDOW_OPTS["since"],
+               until: str | None = WINDOW_OPTS["until"],
+               sensitive: list[str] = typer.Option([], "--sensitive",
+                                                   help="Fairness columns (repeatable)."),
+               every: str = typer.Option("day", "--every", help="hour | day")) -> None:
+    """Drift, distributions, quality over time, fairness, impact and health in one
+    report (HTML with charts, and/or JSON)."""
+    from rich.progress import Progress
+
+    from pilotdeck.services import report
+
+    if html_path is None and json_path is None:
+        raise ValidationFailed("invalid options", [FieldError(
+            "--html", "give --html PATH and/or --json PATH")])
+    lake = pilot_lake(pilot)
+    p = platform()
+    with Progress(console=console, transient=True) as bar:
+        task = bar.add_task("report", total=7)
+
+        def step(name: str) -> None:
+            bar.update(task, advance=1, description=f"report: {name}")
+
+        data = report.build(lake, pilot, since=parse_when(since, "--since"),
+                            until=parse_when(until, "--until"), sensitive=sensitive,
+                            every=every, alerts=p.alerts.list(pilot),
+                            cost_per_cpu_second=p.settings.cost_per_cpu_second, progress=step)
+        step("rendering")
+        for path, text in ((json_path, lambda: json.dumps(data, indent=1, default=str)),
+                           (html_path, lambda: _html(data))):
+            if path is not None:
+                _write_atomically(path, text())
+    for path in (html_path, json_path):
+        if path is not None:
+            console.print(f"wrote {path}")
+
+
+def _html(data: dict[str, Any]) -> str:
+    from pilotdeck.adapters.report_html import render
+
+    return render(data)
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    """A report appears whole or not at all (a failed run leaves the old one)."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.tmp")
+        tmp.write_text(text)
+        tmp.replace(path)
+    except OSError as exc:
+        raise ValidationFailed("cannot write the report", [FieldError(
+            "--html", exc.strerror or exc.__class__.__name__, str(path))]) from None
