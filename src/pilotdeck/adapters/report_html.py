@@ -164,8 +164,13 @@ def _impact(data: dict[str, Any]) -> str:
         return err
     if not imp["groups"]:
         return '<p class="note">No business outcomes in feedback yet.</p>'
-    fig, axes = plt.subplots(1, 3, figsize=(10, 3))
-    for ax, outcome in zip(axes, ("revenue", "cost_saved", "satisfaction"), strict=True):
+    # Only outcomes that feedback actually carried get a panel and table rows.
+    present = [o for o in ("revenue", "cost_saved", "satisfaction")
+               if any(g[o]["n"] for g in imp["groups"])]
+    if not present:
+        return '<p class="note">Feedback carried no revenue, cost or satisfaction yet.</p>'
+    fig, axes = plt.subplots(1, len(present), figsize=(3.4 * len(present), 3), squeeze=False)
+    for ax, outcome in zip(axes[0], present, strict=True):
         gs = [g for g in imp["groups"] if g[outcome]["mean"] is not None]
         means = [g[outcome]["mean"] for g in gs]
         err_lo = [m - (g[outcome]["ci_low"] if g[outcome]["ci_low"] is not None else m)
@@ -177,7 +182,7 @@ def _impact(data: dict[str, Any]) -> str:
         ax.set_title(f"{outcome} (95% CI)")
     rows = []
     for g in imp["groups"]:
-        for o in ("revenue", "cost_saved", "satisfaction"):
+        for o in present:
             s, d = g[o], g[o].get("vs_baseline") or {}
             rows.append({imp["by"]: g[imp["by"]], "outcome": o, "n": s["n"], "mean": s["mean"],
                          "ci_low": s["ci_low"], "ci_high": s["ci_high"],
