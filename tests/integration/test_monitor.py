@@ -108,6 +108,9 @@ def test_duckdb_tables_give_the_same_drift_as_parquet(tmp_path: Path) -> None:
             drift(Path(bad), cur)
         assert exc.value.errors[0].field == "--reference"
         assert problem in exc.value.errors[0].problem
+    with pytest.raises(ValidationFailed) as exc:  # Spark reads Parquet only
+        drift(ref, spec, engine="local[2]")
+    assert exc.value.errors[0].field == "--engine"
     r = subprocess.run([sys.executable, "-m", "pilotdeck", "monitor", "drift", "--reference",
                         f"duckdb:///{db}?table=train", "--current", str(cur), "--format",
                         "json"], capture_output=True, text=True, timeout=120)

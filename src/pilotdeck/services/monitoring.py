@@ -34,6 +34,11 @@ def kind_of(t: pa.DataType) -> str | None:
     return None  # timestamps, lists, binaries: not compared (yet)
 
 
+def schema_kinds(schema: pa.Schema) -> dict[str, str]:
+    """The columns drift and profiles compare, and their kind."""
+    return {f.name: k for f in schema if (k := kind_of(f.type)) is not None}
+
+
 def values(col: pa.ChunkedArray | pa.Array) -> np.ndarray:
     """Numeric non-null values; NaN and +-inf are dropped too (as Evidently does)."""
     arr = pc.drop_null(col).to_numpy().astype(np.float64, copy=False)
@@ -92,11 +97,10 @@ class Side:
         return 1 - d.size / rows if rows else 0.0
 
 
-def _table_side(path: Path | pa.Table, field: str) -> tuple[Side, list[str]]:
-    """A Parquet table (or an Arrow table already in memory) read a group of
-    columns at a time (as many as fit READ_BUDGET_BYTES): memory holds one
-    group, not the table, and wide tables are not re-opened per column."""
-    ds = open_table(path, field) if isinstance(path, Path) else pads.dataset(path)
+def _table_side(ds: pads.Dataset, label: dict[str, Any]) -> tuple[Side, list[str]]:
+    """A table read a group of columns at a time (as many as fit
+    READ_BUDGET_BYTES): memory holds one group, not the table, and wide tables
+    are not re-opened per column."""
     rows = ds.count_rows()
     kinds = {f.name: kind_of(f.type) for f in ds.schema}
 
@@ -105,9 +109,9 @@ def _table_side(path: Path | pa.Table, field: str) -> tuple[Side, list[str]]:
         out = pool.map(lambda c: column_dist(table[c], kinds[c] or "cat"), columns)
         return dict(zip(columns, out, strict=True))
 
-    return Side({"path": str(path), "rows": rows} if isinstance(path, Path) else {"rows": rows},
-                {f.name: str(f.type) for f in ds.schema}, kinds, dists, lambda _c: rows,
-                max(1, READ_BUDGET_BYTES // max(rows * 8, 1))), ds.schema.names
+    return Side({**label, "rows": rows}, {f.name: str(f.type) for f in ds.schema}, kinds,
+                dists, lambda _c: rows, max(1, READ_BUDGET_BYTES // max(rows * 8, 1))
+                ), ds.schema.names
 
 
 def _profile_side(profile: Any) -> tuple[Side, list[str]]:
@@ -127,7 +131,7 @@ STREAM_ROWS = 20_000_000  # a larger current table is profiled in row chunks fir
 SAMPLE_BYTES = 256 << 20  # the row sample a streamed current side keeps
 
 
-def _streamed_side(path: Path, engine: str, seed: int = 0,
+def _streamed_side(path: Path, ds: pads.Dataset, engine: str, seed: int = 0,
                    sample_rows: int | None = None) -> tuple[Side, list[str]]:
     """A current table too large to hold a column of: profiled in row chunks
     (or per Spark partition) into counts, moments and a uniform row sample, the
@@ -135,21 +139,10 @@ def _streamed_side(path: Path, engine: str, seed: int = 0,
     sample. Exact while the table fits the sample."""
     from pilotdeck.services import partial  # imports this module
 
-    ds = open_table(path, "--current")
-    kinds = {f.name: k for f in ds.schema if (k := kind_of(f.type)) is not None}
+    kinds = schema_kinds(ds.schema)
     numeric = [c for c, k in kinds.items() if k == "num"]
     limit = sample_rows or max(100_000, SAMPLE_BYTES // (8 * max(len(numeric), 1)))
-    rng = np.random.default_rng(seed)
-    if engine == "local":
-        whole = partial.profile_batches(ds.to_batches(columns=list(kinds),
-                                                      batch_size=200_000), kinds, limit, rng)
-    else:
-        master = "local[*]" if engine == "spark" else engine
-        if not (master.startswith("local[") or master.startswith("spark://")):
-            raise ValidationFailed("invalid engine", [FieldError(
-                "engine", "must be local, spark, local[N] or spark://HOST:PORT")])
-        whole = partial.merge_all(partial.spark_partials(str(path), kinds, limit, seed, master),
-                                  numeric, limit, rng)
+    whole = partial.summarise(path, ds, kinds, engine, limit, seed)
     index = {c: i for i, c in enumerate(numeric)}
 
     def dists(columns: list[str], pool: ThreadPoolExecutor) -> dict[str, Dist]:
@@ -176,16 +169,19 @@ def drift(reference: Path | None, current: Path | pa.Table, *, profile: Any = No
     A current table of more than ``stream_rows`` rows, or any with a Spark
     ``engine``, is first summarised in row chunks (see :func:`_streamed_side`)."""
     methods, thresholds = dict(methods or {}), dict(thresholds or {})
-    if isinstance(current, Path) and (engine != "local" or
-                                      open_table(current, "--current").count_rows()
-                                      > stream_rows):
-        cur, cur_names = _streamed_side(current, engine, sample_rows=sample_rows)
+    if isinstance(current, Path):
+        cur_ds = open_table(current, "--current")  # once: a DuckDB table is read here
+        if engine != "local" or cur_ds.count_rows() > stream_rows:
+            cur, cur_names = _streamed_side(current, cur_ds, engine, sample_rows=sample_rows)
+        else:
+            cur, cur_names = _table_side(cur_ds, {"path": str(current)})
     else:
-        cur, cur_names = _table_side(current, "--current")
+        cur, cur_names = _table_side(pads.dataset(current), {})
     if profile is not None:
         ref, ref_names = _profile_side(profile)
     elif reference is not None:
-        ref, ref_names = _table_side(reference, "--reference")
+        ref, ref_names = _table_side(open_table(reference, "--reference"),
+                                     {"path": str(reference)})
     else:
         raise ValidationFailed("nothing to compare with", [
             FieldError("--reference", "give a reference table or --profile")])

@@ -2,7 +2,8 @@
 
 The local engine folds every chunk of a table into one partial; the Spark
 engine builds one partial per partition on the executors (the same code) and
-merges them on the driver. Either way the result is the profile of the whole.
+merges them on the driver (:func:`summarise` picks the engine). Either way
+the result is the profile of the whole.
 """
 
 from __future__ import annotations
@@ -11,11 +12,14 @@ import io
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.dataset as pads
 
+from pilotdeck.domain.errors import FieldError, ValidationFailed
 from pilotdeck.domain.profile import (
     ColumnProfile,
     merge_samples,
@@ -90,20 +94,11 @@ def merge_all(parts: Iterable[Partial], numeric: list[str], limit: int,
     return acc
 
 
-def spark_partials(source: str, kinds: dict[str, str], limit: int, seed: int,
-                   master: str) -> list[Partial]:
+def spark_partials(spark: Any, source: str, kinds: dict[str, str], limit: int,
+                   seed: int) -> list[Partial]:
     """One partial per Spark partition, computed on the executors."""
-    import os
-    import sys
-
-    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-    os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
     from pyspark import TaskContext
-    from pyspark.sql import SparkSession
 
-    spark = (SparkSession.builder.master(master).appName("pilotdeck-profile")
-             .config("spark.ui.enabled", "false")
-             .config("spark.sql.session.timeZone", "UTC").getOrCreate())
     df = spark.read.parquet(source).select(*[f"`{c}`" for c in kinds])
 
     def run(batches: Iterable[pa.RecordBatch]) -> Any:
@@ -116,3 +111,29 @@ def spark_partials(source: str, kinds: dict[str, str], limit: int, seed: int,
 
     out = df.mapInArrow(run, "stats string, sample binary, rows long").collect()
     return [Partial.loads(r["stats"], bytes(r["sample"]), r["rows"]) for r in out]
+
+
+def summarise(source: Path | str, ds: pads.Dataset, kinds: dict[str, str], engine: str,
+              limit: int, seed: int = 0, *, chunk_rows: int = 200_000,
+              progress: Callable[[int, int], None] | None = None) -> Partial:
+    """The partial profile of a whole table with the named engine (``make_engine``'s
+    names): chunks folded here, or one partial per Spark partition merged here."""
+    from pilotdeck.adapters.compute import make_engine
+
+    runner = make_engine(engine)
+    rng = np.random.default_rng(seed)
+    if runner.name == "local":
+        total = ds.count_rows() if progress else 0
+        return profile_batches(ds.to_batches(columns=list(kinds), batch_size=chunk_rows),
+                               kinds, limit, rng,
+                               (lambda done: progress(done, total)) if progress else None)
+    if str(source).startswith("duckdb:"):
+        raise ValidationFailed("invalid engine", [FieldError(
+            "--engine", "Spark reads Parquet; use the local engine for DuckDB tables")])
+    numeric = [c for c, k in kinds.items() if k == "num"]
+    session = runner.session()  # type: ignore[attr-defined]
+    whole = merge_all(spark_partials(session, str(source), kinds, limit, seed),
+                      numeric, limit, rng)
+    if progress:
+        progress(whole.rows, whole.rows)
+    return whole

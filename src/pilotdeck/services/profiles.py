@@ -24,7 +24,7 @@ from pilotdeck.domain.drift import Dist
 from pilotdeck.domain.errors import FieldError, NotFound, ValidationFailed
 from pilotdeck.domain.profile import ColumnProfile
 from pilotdeck.services import partial
-from pilotdeck.services.monitoring import kind_of
+from pilotdeck.services.monitoring import schema_kinds
 
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 
@@ -68,30 +68,10 @@ def build(source: Path, name: str, root: Path, *, exact_limit: int = 100_000,
     the executors and merges them here (the same code, so the same profile)."""
     target = _dir(root, name)
     ds = open_table(source, "--input")
-    kinds: dict[str, str] = {}
-    for f in ds.schema:
-        kind = kind_of(f.type)
-        if kind is not None:
-            kinds[f.name] = kind
+    kinds = schema_kinds(ds.schema)
     numeric = [k for k, v in kinds.items() if v == "num"]
-    rng = np.random.default_rng(seed)
-    if engine == "local":
-        total = ds.count_rows()
-        whole = partial.profile_batches(
-            ds.to_batches(columns=list(kinds), batch_size=chunk_rows), kinds, exact_limit, rng,
-            (lambda done: progress(done, total)) if progress else None)
-    else:
-        master = "local[*]" if engine == "spark" else engine
-        if not (master.startswith("local[") or master.startswith("spark://")):
-            raise ValidationFailed("invalid engine", [FieldError(
-                "engine", "must be local, spark, local[N] or spark://HOST:PORT")])
-        if str(source).startswith("duckdb:"):
-            raise ValidationFailed("invalid engine", [FieldError(
-                "engine", "Spark reads Parquet; profile DuckDB tables with the local engine")])
-        parts = partial.spark_partials(str(source), kinds, exact_limit, seed, master)
-        whole = partial.merge_all(parts, numeric, exact_limit, rng)
-        if progress:
-            progress(whole.rows, whole.rows)
+    whole = partial.summarise(source, ds, kinds, engine, exact_limit, seed,
+                              chunk_rows=chunk_rows, progress=progress)
     cols, sample, rows = whole.cols, whole.sample, whole.rows
     tmp = target.with_name(f".{name}.tmp")
     shutil.rmtree(tmp, ignore_errors=True)

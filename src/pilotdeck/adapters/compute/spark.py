@@ -41,7 +41,7 @@ class SparkEngine:
     def __init__(self, master: str = "local[*]") -> None:
         self.master = master
 
-    def _session(self) -> Any:
+    def session(self) -> Any:
         os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
         os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
         from pyspark.sql import SparkSession
@@ -63,7 +63,7 @@ class SparkEngine:
         head = dataset.head(5).to_pandas()
         predict = load_predict(job.model_path)
         sample = predict(head[job.columns] if job.columns else head)
-        spark = self._session()
+        spark = self.session()
         spark.sparkContext.addFile(str(job.model_path), recursive=True)
         df = spark.read.parquet(str(job.input))
         # A new field list: StructType.add mutates the list it was built from.
