@@ -129,6 +129,13 @@ def test_fairness_matches_fairlearn_with_intersections_and_slices(logs: Any) -> 
     with pytest.raises(ValidationFailed) as exc:
         performance.fairness(lake, "churn", ["nope"], slices={"x": {"age": {"~": 1}}})
     assert {e.field for e in exc.value.errors} == {"slices.x.age"}
+    from pilotdeck.domain.performance import parse_slices
+
+    assert parse_slices('{"old": {"age": {">=": 60}}}', "slices") == {"old": {"age": {">=": 60}}}
+    for bad in ("- a list", "{not: [yaml"):
+        with pytest.raises(ValidationFailed) as exc:
+            parse_slices(bad, "--slices", "s.yaml")
+        assert (exc.value.errors[0].field, exc.value.errors[0].source) == ("--slices", "s.yaml")
 
 
 def test_business_impact_intervals_match_scipy(logs: Any) -> None:

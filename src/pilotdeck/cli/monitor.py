@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 import typer
-import yaml
 
 from pilotdeck.cli.context import (
     console,
@@ -18,6 +17,7 @@ from pilotdeck.cli.context import (
     print_table,
 )
 from pilotdeck.domain.errors import FieldError, ValidationFailed
+from pilotdeck.domain.performance import parse_slices
 from pilotdeck.domain.when import parse_when
 
 app = typer.Typer(help="Observability: drift, data and model quality, fairness, business "
@@ -218,16 +218,14 @@ def fairness_cmd(pilot: str,
     from pilotdeck.services import performance
 
     fail_format(format, ["table", "json"])
-    parsed: Any = {}
+    parsed: dict[str, Any] = {}
     if slices is not None:
         try:
-            parsed = yaml.safe_load(slices.read_text())
-        except (OSError, yaml.YAMLError) as exc:
+            text = slices.read_text()
+        except OSError as exc:
             raise ValidationFailed("invalid slices", [FieldError(
                 "--slices", f"cannot read ({exc.__class__.__name__})", str(slices))]) from None
-        if not isinstance(parsed, dict):
-            raise ValidationFailed("invalid slices", [FieldError(
-                "--slices", "must be a mapping of name -> conditions", str(slices))])
+        parsed = parse_slices(text, "--slices", str(slices))
     out = performance.fairness(pilot_lake(pilot), pilot, sensitive, parse_when(since, "--since"),
                                parse_when(until, "--until"), slices=parsed, version=version)
     if format == "json":

@@ -29,7 +29,7 @@ def task_of(labels: np.ndarray) -> str:
     return "classification"
 
 
-def _as_labels(a: np.ndarray) -> np.ndarray:
+def as_labels(a: np.ndarray) -> np.ndarray:
     """Class labels compared as text, so 1, 1.0 and "1" are the same class."""
     out = []
     for v in a.tolist():
@@ -45,7 +45,7 @@ def classification(y_true: np.ndarray, y_pred: np.ndarray) -> dict[str, Any]:
     score and expected calibration error over 10 bins."""
     from sklearn import metrics as m
 
-    y = _as_labels(y_true)
+    y = as_labels(y_true)
     classes = sorted(set(y.tolist()))
     scores = None
     try:
@@ -60,7 +60,7 @@ def classification(y_true: np.ndarray, y_pred: np.ndarray) -> dict[str, Any]:
         negative = classes[0] if len(classes) == 2 else "0"
         pred = np.where(scores >= 0.5, positive, negative).astype(object)
     else:
-        pred = _as_labels(y_pred)
+        pred = as_labels(y_pred)
     binary = len(set(classes) | set(pred.tolist())) <= 2
     kw: dict[str, Any] = ({"average": "binary", "pos_label": positive} if binary
                           else {"average": "macro"})
@@ -134,6 +134,20 @@ def difference_ci(a: np.ndarray, b: np.ndarray, level: float = 0.95) -> dict[str
     return {"difference": float(a.mean() - b.mean()), "ci_low": float(ci.low),
             "ci_high": float(ci.high), "p_value": float(res.pvalue),
             "significant": bool(ci.low > 0 or ci.high < 0)}
+
+
+def parse_slices(text: str, field: str, source: str | None = None) -> dict[str, Any]:
+    """Slices written as YAML or JSON text: a mapping of name -> conditions."""
+    import yaml
+
+    try:
+        parsed = yaml.safe_load(text)
+    except yaml.YAMLError:
+        parsed = None
+    if not isinstance(parsed, dict):
+        raise ValidationFailed("invalid slices", [FieldError(
+            field, "must be a YAML or JSON mapping of name -> conditions", source)])
+    return parsed
 
 
 def check_slices(slices: dict[str, Any], columns: list[str]) -> None:

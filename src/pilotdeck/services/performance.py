@@ -32,9 +32,9 @@ def _group_keys(by: list[str], every: str | None) -> list[str]:
     return [GROUPS[b] for b in by] + (["window"] if every else [])
 
 
-def _frame(table: Any, every: str | None) -> pd.DataFrame:
-    df = table.to_pandas()
-    if every:
+def _with_window(df: pd.DataFrame, every: str | None) -> pd.DataFrame:
+    """Add the ``window`` column (start of the hour/day, ISO) to group by."""
+    if every and not df.empty:
         df["window"] = df["ts"].dt.floor(EVERY[every]).dt.strftime("%Y-%m-%dT%H:%M:%SZ")
     return df
 
@@ -67,9 +67,7 @@ def quality(lake: Path, pilot: str, since: datetime | None = None,
             version: int | None = None) -> dict[str, Any]:
     """Quality per model version and variant (and hour/day) once labels arrived."""
     keys = _group_keys(by if by is not None else ["version", "variant"], every)
-    df = labelled_rows(lake, pilot, since, until, variant, version)
-    if every and not df.empty:
-        df["window"] = df["ts"].dt.floor(EVERY[every]).dt.strftime("%Y-%m-%dT%H:%M:%SZ")
+    df = _with_window(labelled_rows(lake, pilot, since, until, variant, version), every)
     task = task or (perf.task_of(df["label"].to_numpy()) if not df.empty else None)
     groups = [{**k, **perf.quality(g["label"].to_numpy(), g["prediction"].to_numpy(), task)}
               for k, g in _groups(df, keys)]
@@ -99,8 +97,8 @@ def fairness(lake: Path, pilot: str, sensitive: list[str], since: datetime | Non
             FieldError(f"sensitive.{c}", "is not a logged input column") for c in missing])
     if df.empty:
         return {"pilot": pilot, "rows": 0, "groups": [], "slices": []}
-    y = perf._as_labels(df["label"].to_numpy())
-    pred = perf._as_labels(df["prediction"].to_numpy())
+    y = perf.as_labels(df["label"].to_numpy())
+    pred = perf.as_labels(df["prediction"].to_numpy())
     classes = sorted(set(y.tolist()) | set(pred.tolist()))
     positive = classes[-1]
     yt, yp = (y == positive).astype(int), (pred == positive).astype(int)
@@ -176,8 +174,8 @@ def health(lake: Path, pilot: str, since: datetime | None = None,
     keys = _group_keys(by if by is not None else ["version", "variant"], every)
     reqs = predlog.requests(lake / "predictions", pilot, since, until, variant=variant,
                             version=version, ok_only=False)
-    df = _frame(reqs.select(["ts", "variant", "model_version", "latency_ms", "cache_hit",
-                             "status", "rows"]), every)
+    df = _with_window(reqs.select(["ts", "variant", "model_version", "latency_ms",
+                                   "cache_hit", "status", "rows"]).to_pandas(), every)
     out = []
     for k, g in _groups(df, keys):
         lat = g["latency_ms"].to_numpy(dtype=float)

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-import yaml
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import HTMLResponse
 
 from pilotdeck.api.deps import get_platform, require
 from pilotdeck.auth.roles import Permission, Principal
 from pilotdeck.domain.errors import FieldError, ValidationFailed
+from pilotdeck.domain.performance import parse_slices
 from pilotdeck.domain.when import parse_when
 from pilotdeck.platform import Platform
 from pilotdeck.services import performance, windows
@@ -57,15 +57,7 @@ def fairness(pilot: str, sensitive: list[str] = Query(..., min_length=1),
              version: int | None = None,
              who: Principal = require(Permission.MONITORING_READ),
              platform: Platform = Depends(get_platform)) -> dict[str, Any]:
-    parsed: Any = {}
-    if slices:
-        try:
-            parsed = yaml.safe_load(slices)
-        except yaml.YAMLError:
-            parsed = None
-        if not isinstance(parsed, dict):
-            raise ValidationFailed("invalid slices", [FieldError(
-                "slices", "must be a YAML or JSON mapping of name -> conditions")])
+    parsed = parse_slices(slices, "slices") if slices else {}
     return performance.fairness(_lake(platform, pilot), pilot, sensitive,
                                 parse_when(since, "since"), parse_when(until, "until"),
                                 slices=parsed, version=version)
