@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from pilotdeck.adapters import predlog
 from pilotdeck.domain import performance as perf
@@ -54,20 +55,21 @@ def _groups(df: pd.DataFrame, keys: list[str]) -> list[tuple[dict[str, Any], pd.
 
 def labelled_rows(lake: Path, pilot: str, since: datetime | None,
                   until: datetime | None, variant: str | None = None,
-                  version: int | None = None) -> pd.DataFrame:
-    reqs = predlog.requests(lake / "predictions", pilot, since, until, variant=variant,
-                            version=version)
-    rows = predlog.rows(reqs)
+                  version: int | None = None, rows: pa.Table | None = None) -> pd.DataFrame:
+    """Logged rows joined to their labels; ``rows`` when the caller already read them."""
+    if rows is None:
+        rows = predlog.rows(predlog.requests(lake / "predictions", pilot, since, until,
+                                             variant=variant, version=version))
     return predlog.labelled(rows, predlog.feedback(lake / "feedback", pilot)).to_pandas()
 
 
 def quality(lake: Path, pilot: str, since: datetime | None = None,
             until: datetime | None = None, by: list[str] | None = None,
             every: str | None = None, task: str | None = None, variant: str | None = None,
-            version: int | None = None) -> dict[str, Any]:
+            version: int | None = None, rows: pa.Table | None = None) -> dict[str, Any]:
     """Quality per model version and variant (and hour/day) once labels arrived."""
     keys = _group_keys(by if by is not None else ["version", "variant"], every)
-    df = _with_window(labelled_rows(lake, pilot, since, until, variant, version), every)
+    df = _with_window(labelled_rows(lake, pilot, since, until, variant, version, rows), every)
     task = task or (perf.task_of(df["label"].to_numpy()) if not df.empty else None)
     groups = [{**k, **perf.quality(g["label"].to_numpy(), g["prediction"].to_numpy(), task)}
               for k, g in _groups(df, keys)]
@@ -76,7 +78,7 @@ def quality(lake: Path, pilot: str, since: datetime | None = None,
 
 def fairness(lake: Path, pilot: str, sensitive: list[str], since: datetime | None = None,
              until: datetime | None = None, slices: dict[str, Any] | None = None,
-             version: int | None = None) -> dict[str, Any]:
+             version: int | None = None, rows: pa.Table | None = None) -> dict[str, Any]:
     """fairlearn's MetricFrame per group of the sensitive columns (several columns
     give their intersections), parity differences, and named edge-case slices."""
     from fairlearn.metrics import (
@@ -86,7 +88,7 @@ def fairness(lake: Path, pilot: str, sensitive: list[str], since: datetime | Non
     )
     from sklearn import metrics as m
 
-    df = labelled_rows(lake, pilot, since, until)
+    df = labelled_rows(lake, pilot, since, until, rows=rows)
     if version is not None and not df.empty:
         df = df[df["model_version"] == version]
     missing = [c for c in sensitive if c not in df.columns]

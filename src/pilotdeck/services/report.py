@@ -13,11 +13,14 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from pilotdeck.adapters import predlog
-from pilotdeck.domain.drift import Dist, sturges_edges
+from pilotdeck.domain.drift import sturges_edges
 from pilotdeck.domain.errors import PilotdeckError
 from pilotdeck.services import performance, profiles, windows
+from pilotdeck.services.monitoring import column_dist
 
 MAX_DISTRIBUTIONS = 6
 
@@ -34,8 +37,7 @@ def main_window(drift: dict[str, Any]) -> dict[str, Any]:
     return max(drift["windows"], key=lambda w: w["rows"])  # type: ignore[no-any-return]
 
 
-def _distributions(lake: Path, pilot: str, drift: dict[str, Any], since: datetime | None,
-                   until: datetime | None) -> list[dict[str, Any]]:
+def _distributions(lake: Path, drift: dict[str, Any], rows: pa.Table) -> list[dict[str, Any]]:
     """Reference vs current shares of the most drifted columns (for the charts)."""
     if "error" in drift or not drift.get("windows"):
         return []
@@ -43,37 +45,29 @@ def _distributions(lake: Path, pilot: str, drift: dict[str, Any], since: datetim
     cols = sorted(main["columns"],
                   key=lambda c: (not c["drifted"], c["column"]))[:MAX_DISTRIBUTIONS]
     stored = profiles.load(main["profile"], lake / "profiles")
-    rows = predlog.rows(predlog.requests(lake / "predictions", pilot, since, until,
-                                         version=main["version"]))
+    if main["version"] is not None:
+        rows = rows.filter(pc.equal(rows["model_version"], main["version"]))
     out = []
     for c in cols:
         name = c["column"]
         ref = stored.dist(name)
-        values = [v for v in rows[name].to_pylist() if v is not None]
+        cur = column_dist(rows[name], ref.kind)  # the same summary drift compared
+        entry: dict[str, Any] = {"column": name, "kind": ref.kind, "drifted": c["drifted"]}
         if ref.kind == "num":
-            cur = np.array(values, dtype=float)
-            cur = np.sort(cur[np.isfinite(cur)])
-            lo = min(x for x in (ref.min, cur[0] if len(cur) else None) if x is not None)
-            hi = max(x for x in (ref.max, cur[-1] if len(cur) else None) if x is not None)
-            edges = sturges_edges(lo, hi, max(ref.size + len(cur), 2))[:31]
-            r: np.ndarray = (np.histogram(ref.values, edges)[0] if ref.values is not None
-                             else np.zeros(len(edges) - 1))
-            k = np.histogram(cur, edges)[0]
-            out.append({"column": name, "kind": "num", "drifted": c["drifted"],
-                        "edges": edges.tolist(),
-                        "reference": (np.asarray(r) / max(np.sum(r), 1)).tolist(),
-                        "current": (k / max(k.sum(), 1)).tolist()})
+            ends = [x for x in (ref.min, ref.max, cur.min, cur.max) if x is not None]
+            edges = sturges_edges(min(ends), max(ends), max(ref.size + cur.size, 2))[:31]
+            r, k = (np.histogram(d.values if d.values is not None else np.empty(0), edges)[0]
+                    for d in (ref, cur))
+            entry.update(edges=edges.tolist(), reference=(r / max(r.sum(), 1)).tolist(),
+                         current=(k / max(k.sum(), 1)).tolist())
         else:
-            cur_d = Dist.of_values("cat", np.array(values, dtype=object))
-            keys = sorted(set(map(str, ref.keys if ref.keys is not None else []))
-                          | set(map(str, cur_d.keys if cur_d.keys is not None else [])))
-            rmap = dict(zip(map(str, ref.keys), ref.counts, strict=True)) \
-                if ref.keys is not None and ref.counts is not None else {}
-            cmap = dict(zip(map(str, cur_d.keys), cur_d.counts, strict=True)) \
-                if cur_d.keys is not None and cur_d.counts is not None else {}
-            out.append({"column": name, "kind": "cat", "drifted": c["drifted"], "keys": keys,
-                        "reference": [rmap.get(x, 0) / max(ref.size, 1) for x in keys],
-                        "current": [cmap.get(x, 0) / max(cur_d.size, 1) for x in keys]})
+            rmap = dict(zip(ref.keys, ref.counts, strict=True))  # type: ignore[arg-type]
+            cmap = dict(zip(cur.keys, cur.counts, strict=True))  # type: ignore[arg-type]
+            keys = sorted(set(rmap) | set(cmap))
+            entry.update(keys=keys,
+                         reference=[rmap.get(x, 0) / max(ref.size, 1) for x in keys],
+                         current=[cmap.get(x, 0) / max(cur.size, 1) for x in keys])
+        out.append(entry)
     return out
 
 
@@ -84,17 +78,18 @@ def build(lake: Path, pilot: str, *, since: datetime | None = None,
           progress: Callable[[str], None] | None = None) -> dict[str, Any]:
     step = progress or (lambda _name: None)
     step("drift")
-    drift = _section(lambda: windows.window_drift(lake, pilot, since=since, until=until))
-    drift_series = _section(lambda: windows.window_drift(lake, pilot, since=since,
-                                                         until=until, by=every))
+    # The logged rows are read and expanded once, and every view below shares them.
+    rows = predlog.rows(predlog.requests(lake / "predictions", pilot, since, until))
+    drift = _section(lambda: windows.window_drift(lake, pilot, rows=rows))
+    drift_series = _section(lambda: windows.window_drift(lake, pilot, by=every, rows=rows))
     step("distributions")
-    dists = _section(lambda: _distributions(lake, pilot, drift, since, until))
+    dists = _section(lambda: _distributions(lake, drift, rows))
     step("quality")
-    quality = _section(lambda: performance.quality(lake, pilot, since, until,
-                                                   by=["variant"], every=every))
+    quality = _section(lambda: performance.quality(lake, pilot, by=["variant"], every=every,
+                                                   rows=rows))
     step("fairness")
-    fairness = (_section(lambda: performance.fairness(lake, pilot, sensitive or [], since,
-                                                      until))
+    fairness = (_section(lambda: performance.fairness(lake, pilot, sensitive or [],
+                                                      rows=rows))
                 if sensitive else None)
     step("impact")
     impact = _section(lambda: performance.business_impact(lake, pilot, since, until))

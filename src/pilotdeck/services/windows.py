@@ -45,13 +45,17 @@ def _split(rows: pa.Table, by: str | None) -> list[tuple[str, pa.Table]]:
 def window_drift(lake: Path, pilot: str, *, profile: str | None = None,
                  version: int | None = None, since: datetime | None = None,
                  until: datetime | None = None, variant: str | None = None,
-                 by: str | None = None, share: float = 0.5) -> dict[str, Any]:
-    """Drift of each window's logged features against the reference profile."""
+                 by: str | None = None, share: float = 0.5,
+                 rows: pa.Table | None = None) -> dict[str, Any]:
+    """Drift of each window's logged features against the reference profile.
+
+    ``rows`` are logged rows already read (``predlog.rows``) for callers that
+    need them for several views; the filters then apply to them as given."""
     if by is not None and by not in BY:
         raise ValidationFailed("invalid window", [FieldError("by", f"must be one of {BY}")])
-    reqs = predlog.requests(lake / "predictions", pilot, since, until, variant=variant,
-                            version=version)
-    rows = predlog.rows(reqs)
+    if rows is None:
+        rows = predlog.rows(predlog.requests(lake / "predictions", pilot, since, until,
+                                             variant=variant, version=version))
     if profile is not None:  # every row against the named profile
         plan = [(None, profile, rows)]
     else:  # each version's rows against that version's own profile
