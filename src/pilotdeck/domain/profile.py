@@ -75,15 +75,15 @@ class ColumnProfile:
                    None if distinct is None else {float(k): int(v) for k, v in distinct})
 
     def dist(self, sample: np.ndarray | None) -> Dist:
-        """This column as a drift side; ``sample`` holds numeric sample values."""
+        """This column as a drift side. ``sample`` holds the numeric sample values
+        *sorted* as ``np.sort`` leaves them (-inf first; +inf, then NaN, last), so
+        the finite values are one slice."""
         if self.kind == "cat":
             return Dist.of_counts(list(self.categories), list(self.categories.values()))
         vals = np.empty(0)
-        if sample is not None:  # stored sorted: -inf first, then +inf and NaN last
+        if sample is not None:
             vals = sample[np.searchsorted(sample, -np.inf, "right"):
                           np.searchsorted(sample, np.inf, "left")]
-            if not bool(np.all(vals[:-1] <= vals[1:])):  # a profile from before sorting
-                vals = np.sort(sample[np.isfinite(sample)])
         keys = counts = None
         if self.distinct is not None:
             keys = np.array(sorted(self.distinct), dtype=np.float64)

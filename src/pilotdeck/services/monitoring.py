@@ -146,8 +146,8 @@ def _streamed_side(path: Path, ds: pads.Dataset, engine: str, seed: int = 0,
     index = {c: i for i, c in enumerate(numeric)}
 
     def dists(columns: list[str], pool: ThreadPoolExecutor) -> dict[str, Dist]:
-        return {c: whole.cols[c].dist(whole.sample[:, index[c]] if c in index else None)
-                for c in columns}
+        return {c: whole.cols[c].dist(np.sort(whole.sample[:, index[c]]) if c in index
+                                      else None) for c in columns}
 
     label = {"path": str(path), "rows": whole.rows, "streamed": True,
              "exact": whole.rows <= limit, "engine": engine}
