@@ -91,3 +91,12 @@ def admin():  # type: ignore[no-untyped-def]
 @pytest.fixture
 def demo_pilots() -> Path:
     return DEMO_PILOTS
+
+
+def monitoring_at(root: Path):  # type: ignore[no-untyped-def]
+    """The monitoring service over a lake at ``root`` (no metadata store needed)."""
+    from pilotdeck.adapters.compute import make_engine
+    from pilotdeck.adapters.lake import LocalLake
+    from pilotdeck.services.monitoring import MonitoringService
+
+    return MonitoringService(LocalLake(root), make_engine)

@@ -26,7 +26,6 @@ from sqlalchemy import insert, text
 
 from pilotdeck.adapters.store.db import Database
 from pilotdeck.adapters.store.models import AuditEventRow
-from pilotdeck.adapters.store.uow import read, write
 from pilotdeck.audit import merkle
 from pilotdeck.audit.log import utcnow
 from pilotdeck.services.audit import AuditService
@@ -45,7 +44,7 @@ def append(db: Database, n: int, batch: int) -> float:
     done = 0
     while done < n:
         k = min(batch, n - done)
-        with write(db) as uow:
+        with db.write() as uow:
             now = utcnow()
             for i in range(done, done + k):
                 uow.audit.record(ACTOR, "pilot.updated", "pilot", f"p{i % 50}", event_data(i), now)
@@ -85,14 +84,14 @@ def bench_append(db: Database, n_single: int, n_batch: int) -> None:
 
 
 def grow_to(db: Database, size: int) -> None:
-    with read(db) as uow:
+    with db.read() as uow:
         have = uow.audit_events.state().size
     if size > have:
         append(db, size - have, 5000)
 
 
 def bench_verify(db: Database, svc: AuditService, size: int) -> None:
-    with read(db) as uow:
+    with db.read() as uow:
         bodies = [bytes(r[1]) for r in uow.audit_events.stream()]
     total = sum(map(len, bodies))
     start = time.perf_counter()
@@ -103,7 +102,7 @@ def bench_verify(db: Database, svc: AuditService, size: int) -> None:
     # The physical limit for a verifier: read every event's bytes from the same
     # database and hash each once.
     start = time.perf_counter()
-    with read(db) as uow:
+    with db.read() as uow:
         for row in uow.audit_events.stream():
             hashlib.sha256(row[1]).digest()
     limit = time.perf_counter() - start

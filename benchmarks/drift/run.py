@@ -42,15 +42,17 @@ def _peak_rss_mb() -> float:
 
 def worker(mode: str, source: str, root: str) -> None:
     """One measurement in a fresh process (so peak RSS is this step's own)."""
-    from pilotdeck.services import profiles
-    from pilotdeck.services.monitoring import drift
+    from pilotdeck.adapters.compute import make_engine
+    from pilotdeck.adapters.lake import LocalLake
+    from pilotdeck.services.monitoring import MonitoringService
 
+    monitoring = MonitoringService(LocalLake(Path(root)), make_engine)
     start = time.perf_counter()
     if mode == "build":
-        profiles.build(Path(source), "ref", Path(root))
+        monitoring.build_profile(source, "ref")
         columns: dict[str, Any] = {}
     else:
-        out = drift(None, Path(source), profile=profiles.load("ref", Path(root)))
+        out = monitoring.drift(None, source, profile="ref")
         columns = {c["column"]: c for c in out["columns"]}
     print(json.dumps({"seconds": time.perf_counter() - start, "rss_mb": _peak_rss_mb(),
                       "columns": columns}))

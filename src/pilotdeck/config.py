@@ -10,15 +10,35 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     TomlConfigSettingsSource,
 )
+
+
+class LocalComputeConfig(BaseModel):
+    """Batch work in this process (pyarrow, chunked): the default."""
+
+    model_config = ConfigDict(extra="forbid")
+    type: Literal["local"] = "local"
+
+
+class SparkComputeConfig(BaseModel):
+    """Batch work on Apache Spark (``pip install 'pilotdeck[spark]'``)."""
+
+    model_config = ConfigDict(extra="forbid")
+    type: Literal["spark"] = "spark"
+    master: str = Field(default="local[*]", pattern=r"^(local(\[(\*|\d+)\])?|spark://\S+)$",
+                        description="local[*], local[N] or spark://HOST:PORT")
+
+
+# Typed like Feast's compute-engine configs: the ``type`` picks the class.
+ComputeConfig = Annotated[LocalComputeConfig | SparkComputeConfig, Field(discriminator="type")]
 
 
 def _toml_path() -> Path:
@@ -28,7 +48,8 @@ def _toml_path() -> Path:
 class Settings(BaseSettings):
     """Process-wide configuration; build one in the app factory and pass it in."""
 
-    model_config = SettingsConfigDict(env_prefix="PILOTDECK_", extra="forbid")
+    model_config = SettingsConfigDict(env_prefix="PILOTDECK_", extra="forbid",
+                                      env_nested_delimiter="__")
 
     home: Path = Field(default=Path(".pilotdeck"), description="Data directory.")
     db_url: str = Field(default="", description="SQLAlchemy URL of the metadata store.")
@@ -65,6 +86,9 @@ class Settings(BaseSettings):
                                      "$PILOTDECK_HOME/alerts.yaml, used when it exists).")
     alert_interval_s: float = Field(default=60.0, ge=0, description="Seconds between the "
                                     "API server's rule evaluations; 0 turns the loop off.")
+    compute: ComputeConfig = Field(default_factory=LocalComputeConfig, description=(
+        "Default engine for batch scoring and profiling: PILOTDECK_COMPUTE__TYPE=spark "
+        "and PILOTDECK_COMPUTE__MASTER=spark://HOST:PORT, or [compute] in pilotdeck.toml."))
     max_body_bytes: int = 5 * 1024 * 1024
     max_rows: int = 10_000
 

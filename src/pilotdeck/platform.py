@@ -1,4 +1,10 @@
-"""Builds the stores and services once from Settings (no module-level globals)."""
+"""The composition root: builds the stores, adapters and services once from Settings.
+
+This is the one module that picks adapters (by URI scheme or typed config) and
+wires them into services; interfaces (CLI, API, gateway) receive a Platform and
+never import an adapter themselves. Everything is built on first use, so a
+command pays only for what it touches (``pilotdeck version`` builds nothing).
+"""
 
 from __future__ import annotations
 
@@ -7,26 +13,34 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import yaml
-
-from pilotdeck.adapters.registry import MlflowRegistry
-from pilotdeck.adapters.store.db import Database
 from pilotdeck.config import Settings
 from pilotdeck.domain.errors import FieldError, ValidationFailed
-from pilotdeck.domain.maturity import MaturityModel
-from pilotdeck.domain.prioritization import Rubric
-from pilotdeck.services.access import AccessService
-from pilotdeck.services.assessment import AssessmentService
-from pilotdeck.services.audit import AuditService
-from pilotdeck.services.portfolio import PortfolioService
-from pilotdeck.services.prioritization import PrioritizationService
-from pilotdeck.services.registry import RegistryService
 
 if TYPE_CHECKING:
+    from pilotdeck.domain.maturity import MaturityModel
+    from pilotdeck.domain.ports.cache import PredictionCache
+    from pilotdeck.domain.ports.compute import ComputeEngine
+    from pilotdeck.domain.ports.lake import Lake
+    from pilotdeck.domain.ports.registry import ModelRegistry
+    from pilotdeck.domain.ports.store import Store
+    from pilotdeck.domain.prioritization import Rubric
+    from pilotdeck.services.access import AccessService
     from pilotdeck.services.alerts import AlertService
+    from pilotdeck.services.assessment import AssessmentService
+    from pilotdeck.services.audit import AuditService
+    from pilotdeck.services.batch import BatchService
+    from pilotdeck.services.monitoring import MonitoringService
+    from pilotdeck.services.portfolio import PortfolioService
+    from pilotdeck.services.prioritization import PrioritizationService
+    from pilotdeck.services.registry import RegistryService
+    from pilotdeck.services.serving import ServingService
+
+__all__ = ["Platform"]
 
 
 def _yaml(path: Path | None, default: str) -> tuple[Any, str]:
+    import yaml
+
     if path is None:
         text = resources.files("pilotdeck.data").joinpath(default).read_text(encoding="utf-8")
         return yaml.safe_load(text), f"(shipped) {default}"
@@ -38,68 +52,137 @@ def _yaml(path: Path | None, default: str) -> tuple[Any, str]:
 
 
 class Platform:
-    """One instance per process; the API app and the CLI both use it."""
+    """One instance per process; the API app, the gateway and the CLI all use it."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
 
+    # -- adapters ------------------------------------------------------------
     @cached_property
-    def db(self) -> Database:
+    def store(self) -> Store:
+        from pilotdeck.adapters.store.db import Database
+
         return Database(self.settings.db_url)
 
-    @cached_property
-    def rubric(self) -> Rubric:
-        data, src = _yaml(self.settings.rubric_path, "rubric.yaml")
-        return Rubric.from_data(data, src)
+    @property
+    def db(self) -> Store:
+        """The metadata store (older name of :attr:`store`)."""
+        return self.store
 
     @cached_property
-    def maturity_model(self) -> MaturityModel:
-        data, src = _yaml(self.settings.maturity_model_path, "maturity.yaml")
-        return MaturityModel.from_data(data, src)
+    def registry(self) -> ModelRegistry:
+        from pilotdeck.adapters.registry import MlflowRegistry
 
-    @cached_property
-    def portfolio(self) -> PortfolioService:
-        return PortfolioService(self.db, self.rubric)
-
-    @cached_property
-    def assessments(self) -> AssessmentService:
-        return AssessmentService(self.db, self.maturity_model)
-
-    @cached_property
-    def prioritization(self) -> PrioritizationService:
-        return PrioritizationService(self.portfolio, self.rubric)
-
-    @cached_property
-    def audit(self) -> AuditService:
-        assert self.settings.audit_key_path is not None
-        return AuditService(self.db, self.settings.audit_key_path, self.settings.audit_origin)
-
-    @cached_property
-    def registry(self) -> MlflowRegistry:
         home = self.settings.home
         (home / "mlflow").mkdir(parents=True, exist_ok=True)
         return MlflowRegistry(self.settings.mlflow_uri, home / "mlflow" / "artifacts",
                               home / "models")
 
     @cached_property
+    def lake(self) -> Lake:
+        from pilotdeck.adapters.lake import LocalLake
+
+        assert self.settings.lakehouse_dir is not None
+        return LocalLake(self.settings.lakehouse_dir)
+
+    def engine(self, name: str | None = None) -> ComputeEngine:
+        """A compute engine by name or master URL (``local``, ``spark``,
+        ``local[N]``, ``spark://HOST:PORT``); by default the configured one."""
+        from pilotdeck.adapters.compute import make_engine
+
+        compute = self.settings.compute
+        if name is None or name == compute.type:
+            name = compute.type if compute.type == "local" else compute.master
+        return make_engine(name)
+
+    def prediction_cache(self) -> PredictionCache:
+        """A new prediction cache (one per gateway process) from ``cache_url``."""
+        from pilotdeck.adapters.cache import make_cache
+
+        return make_cache(self.settings.cache_url, self.settings.cache_max_entries)
+
+    # -- configuration data ---------------------------------------------------
+    @cached_property
+    def rubric(self) -> Rubric:
+        from pilotdeck.domain.prioritization import Rubric
+
+        data, src = _yaml(self.settings.rubric_path, "rubric.yaml")
+        return Rubric.from_data(data, src)
+
+    @cached_property
+    def maturity_model(self) -> MaturityModel:
+        from pilotdeck.domain.maturity import MaturityModel
+
+        data, src = _yaml(self.settings.maturity_model_path, "maturity.yaml")
+        return MaturityModel.from_data(data, src)
+
+    # -- services ---------------------------------------------------------------
+    @cached_property
+    def portfolio(self) -> PortfolioService:
+        from pilotdeck.adapters.manifests import YamlManifestFiles
+        from pilotdeck.services.portfolio import PortfolioService
+
+        return PortfolioService(self.store, self.rubric, YamlManifestFiles())
+
+    @cached_property
+    def assessments(self) -> AssessmentService:
+        from pilotdeck.services.assessment import AssessmentService
+
+        return AssessmentService(self.store, self.maturity_model)
+
+    @cached_property
+    def prioritization(self) -> PrioritizationService:
+        from pilotdeck.services.prioritization import PrioritizationService
+
+        return PrioritizationService(self.portfolio, self.rubric)
+
+    @cached_property
+    def audit(self) -> AuditService:
+        from pilotdeck.services.audit import AuditService
+
+        assert self.settings.audit_key_path is not None
+        return AuditService(self.store, self.settings.audit_key_path,
+                            self.settings.audit_origin)
+
+    @cached_property
     def models(self) -> RegistryService:
-        lake = self.settings.lakehouse_dir
-        return RegistryService(self.db, self.registry, lake / "profiles" if lake else None)
+        from pilotdeck.services.registry import RegistryService
+
+        # Monitoring (pandas, pyarrow) is built only when a version brings a reference.
+        return RegistryService(self.store, self.registry, lambda: self.monitoring)
+
+    @cached_property
+    def monitoring(self) -> MonitoringService:
+        # Imported here: it pulls in pandas, pyarrow and the metric libraries,
+        # which most commands never need.
+        from pilotdeck.services.monitoring import MonitoringService
+
+        return MonitoringService(self.lake, self.engine, self.settings.cost_per_cpu_second)
 
     @cached_property
     def alerts(self) -> AlertService:
-        # Imported here: it pulls in pandas and the metric libraries, which most
-        # commands never need.
         from pilotdeck.services.alerts import AlertService
 
-        assert self.settings.lakehouse_dir is not None
-        return AlertService(self.db, self.settings.lakehouse_dir, self.models,
-                            self.settings.cost_per_cpu_second)
+        return AlertService(self.store, self.monitoring, self.models)
+
+    @cached_property
+    def batch(self) -> BatchService:
+        from pilotdeck.services.batch import BatchService
+
+        return BatchService(self.store, self.models, self.registry, self.engine)
+
+    @cached_property
+    def serving(self) -> ServingService:
+        from pilotdeck.services.serving import ServingService
+
+        return ServingService(self.store)
 
     @cached_property
     def access(self) -> AccessService:
-        return AccessService(self.db)
+        from pilotdeck.services.access import AccessService
+
+        return AccessService(self.store)
 
     def close(self) -> None:
-        if "db" in self.__dict__:
-            self.db.dispose()
+        if "store" in self.__dict__:
+            self.store.dispose()

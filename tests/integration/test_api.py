@@ -10,8 +10,8 @@ from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
 from pilotdeck.api.app import api_routes, create_app
-from pilotdeck.api.deps import declared_permissions
 from pilotdeck.auth.roles import GRANTS, Permission, Role
+from pilotdeck.http import declared_permissions
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@ import pyarrow.parquet as pq
 import pytest
 
 from pilotdeck.domain.errors import NotFound, ValidationFailed
-from pilotdeck.services.batch import BatchService
 from tests.integration.conftest import ADMIN, COLS, Env
 
 
@@ -32,7 +31,7 @@ def test_local_engine_scores_in_chunks_with_the_models_own_predictions(
     src = write_partitioned(X, tmp_path / "in")
     out = tmp_path / "scored.parquet"
     seen: list[int] = []
-    res = BatchService(env.platform).score("churn-prediction", src, out, ADMIN,
+    res = env.platform.batch.score("churn-prediction", src, out, ADMIN,
                                            chunk_rows=128, progress=lambda d, t: seen.append(d))
     assert res["rows"] == len(X) and res["version"] == 1
     assert len(seen) >= len(X) // 128 and seen[-1] == len(X)  # really chunked
@@ -46,7 +45,7 @@ def test_local_engine_scores_in_chunks_with_the_models_own_predictions(
 
 
 def test_bad_inputs_fail_cleanly_and_write_nothing(env: Env, tmp_path: Path) -> None:
-    svc = BatchService(env.platform)
+    svc = env.platform.batch
     X = env.trained["X"]
     short = tmp_path / "short.parquet"
     X.drop(columns=["age"]).to_parquet(short)
@@ -72,7 +71,7 @@ def test_spark_engine_gives_identical_predictions(env: Env, tmp_path: Path) -> N
         pytest.skip("no Java runtime for Spark")
     X = env.trained["X"]
     src = write_partitioned(X, tmp_path / "in")
-    svc = BatchService(env.platform)
+    svc = env.platform.batch
     local = svc.score("churn-prediction", src, tmp_path / "local.parquet", ADMIN, version=2)
     spark = svc.score("churn-prediction", src, tmp_path / "spark", ADMIN, version=2,
                       engine="local[2]")

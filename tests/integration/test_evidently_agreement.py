@@ -16,8 +16,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pilotdeck.services import profiles
-from pilotdeck.services.monitoring import drift
+from tests.conftest import monitoring_at
 
 REPO = Path(__file__).resolve().parents[2]
 _spec = importlib.util.spec_from_file_location(
@@ -78,7 +77,7 @@ def test_same_statistic_and_verdict_as_evidently_on_tables(
     frame(rng, n_ref, 0.0).to_parquet(ref)
     frame(rng, n_cur, shift).to_parquet(cur)
     theirs = evidently_verdicts(evidently, ref, cur)
-    ours = {c["column"]: c for c in drift(ref, cur)["columns"]}
+    ours = {c["column"]: c for c in monitoring_at(tmp_path).drift(ref, cur)["columns"]}
     assert set(ours) == set(theirs)
     for col, t in theirs.items():
         o = ours[col]
@@ -95,9 +94,10 @@ def test_same_verdicts_as_evidently_against_a_stored_profile(
     ref, cur = tmp_path / "ref.parquet", tmp_path / "cur.parquet"
     frame(rng, n_ref, 0.0).to_parquet(ref)
     frame(rng, n_ref, 0.3).to_parquet(cur)
-    profiles.build(ref, "ref", tmp_path / "p", exact_limit=exact_limit, chunk_rows=7000)
+    monitoring_at(tmp_path / "p").build_profile(ref, "ref", exact_limit=exact_limit,
+                                                chunk_rows=7000)
     theirs = evidently_verdicts(evidently, ref, cur)
-    ours = drift(None, cur, profile=profiles.load("ref", tmp_path / "p"))["columns"]
+    ours = monitoring_at(tmp_path / "p").drift(None, cur, profile="ref")["columns"]
     disagree = [(c["column"], c["value"], theirs[c["column"]]["value"]) for c in ours
                 if c["drifted"] != theirs[c["column"]]["drifted"]
                 or NAMES[c["method"]] != theirs[c["column"]]["method"]]

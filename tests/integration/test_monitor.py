@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from pilotdeck.domain.errors import ValidationFailed
-from pilotdeck.services.monitoring import drift
+from tests.conftest import monitoring_at
 
 
 def tables(tmp: Path, n: int) -> tuple[Path, Path]:
@@ -32,7 +32,7 @@ def tables(tmp: Path, n: int) -> tuple[Path, Path]:
 @pytest.mark.parametrize("n", [800, 4000])
 def test_drift_report_names_drifted_columns_and_schema_changes(tmp_path: Path, n: int) -> None:
     ref, cur = tables(tmp_path, n)
-    out = drift(ref, cur)
+    out = monitoring_at(tmp_path).drift(ref, cur)
     by = {c["column"]: c for c in out["columns"]}
     assert by["age"]["drifted"] and by["plan"]["drifted"] and not by["income"]["drifted"]
     assert by["age"]["method"] == ("ks" if n <= 1000 else "wasserstein")
@@ -47,10 +47,10 @@ def test_drift_report_names_drifted_columns_and_schema_changes(tmp_path: Path, n
 def test_bad_options_are_field_errors(tmp_path: Path) -> None:
     ref, cur = tables(tmp_path, 200)
     with pytest.raises(ValidationFailed) as exc:
-        drift(ref, cur, methods={"age": "vibes", "nope": "ks"})
+        monitoring_at(tmp_path).drift(ref, cur, methods={"age": "vibes", "nope": "ks"})
     assert {e.field for e in exc.value.errors} == {"method.age", "method.nope"}
     with pytest.raises(ValidationFailed):
-        drift(tmp_path / "missing.parquet", cur)
+        monitoring_at(tmp_path).drift(tmp_path / "missing.parquet", cur)
 
 
 def test_cli_json_and_fail_on_drift(tmp_path: Path) -> None:
@@ -80,7 +80,7 @@ def test_quality_checks_find_range_categories_constants_and_missing(tmp_path: Pa
     cur["m"] = np.where(rng.random(n) < 0.3, np.nan, cur["m"])  # 30 % missing
     ref.to_parquet(tmp_path / "r.parquet")
     cur.to_parquet(tmp_path / "c.parquet")
-    out = drift(tmp_path / "r.parquet", tmp_path / "c.parquet")
+    out = monitoring_at(tmp_path).drift(tmp_path / "r.parquet", tmp_path / "c.parquet")
     q = {c["column"]: c for c in out["quality"]}
     assert q["x"]["out_of_range"] == pytest.approx(0.05)
     assert q["plan"]["unseen_categories"] == ["z"] and q["plan"]["unseen_share"] == 0.02
@@ -98,18 +98,18 @@ def test_duckdb_tables_give_the_same_drift_as_parquet(tmp_path: Path) -> None:
     with duckdb.connect(str(db)) as con:
         con.execute(f"CREATE TABLE train AS SELECT * FROM read_parquet('{ref}')")
     spec = Path(f"duckdb://{db}?table=train")  # as the CLI's Path option passes it
-    a, b = drift(ref, cur), drift(spec, cur)
+    a, b = monitoring_at(tmp_path).drift(ref, cur), monitoring_at(tmp_path).drift(spec, cur)
     assert [(c["column"], c["value"], c["drifted"]) for c in a["columns"]] == \
         [(c["column"], c["value"], c["drifted"]) for c in b["columns"]]
     for bad, problem in ((f"duckdb:{db}?table=nope", "DuckDB"),
                          (f"duckdb:{db}?table=x;drop", "expected"),
                          (f"duckdb:{tmp_path}/none.duckdb?table=t", "no such")):
         with pytest.raises(ValidationFailed) as exc:
-            drift(Path(bad), cur)
+            monitoring_at(tmp_path).drift(Path(bad), cur)
         assert exc.value.errors[0].field == "--reference"
         assert problem in exc.value.errors[0].problem
     with pytest.raises(ValidationFailed) as exc:  # Spark reads Parquet only
-        drift(ref, spec, engine="local[2]")
+        monitoring_at(tmp_path).drift(ref, spec, engine="local[2]")
     assert exc.value.errors[0].field == "--engine"
     r = subprocess.run([sys.executable, "-m", "pilotdeck", "monitor", "drift", "--reference",
                         f"duckdb:///{db}?table=train", "--current", str(cur), "--format",
@@ -120,24 +120,25 @@ def test_duckdb_tables_give_the_same_drift_as_parquet(tmp_path: Path) -> None:
 
 def test_streamed_current_side_is_exact_while_it_fits_its_sample(tmp_path: Path) -> None:
     ref, cur = tables(tmp_path, 3000)
-    whole = drift(ref, cur)
-    streamed = drift(ref, cur, stream_rows=100)  # force row-chunk summaries
+    whole = monitoring_at(tmp_path).drift(ref, cur)
+    streamed = monitoring_at(tmp_path).drift(ref, cur, stream_rows=100)  # force row-chunk summaries
     assert streamed["current"]["streamed"] and streamed["current"]["exact"]
     key = lambda r: [(c["column"], c["method"], c["drifted"]) for c in r["columns"]]  # noqa: E731
     assert key(streamed) == key(whole)
     assert [c["value"] for c in streamed["columns"]] == \
         pytest.approx([c["value"] for c in whole["columns"]])
     assert [q["problems"] for q in streamed["quality"]] == [q["problems"] for q in whole["quality"]]
-    sampled = drift(ref, cur, stream_rows=100, sample_rows=1500)  # a sample of the rows
+    # a sample of the rows
+    sampled = monitoring_at(tmp_path).drift(ref, cur, stream_rows=100, sample_rows=1500)
     assert not sampled["current"]["exact"] and key(sampled) == key(whole)
 
 
 def test_spark_current_side_gives_the_same_verdicts(tmp_path: Path) -> None:
     pytest.importorskip("pyspark")
     ref, cur = tables(tmp_path, 3000)
-    local = drift(ref, cur)
-    spark = drift(ref, cur, engine="local[2]")
-    assert spark["current"]["engine"] == "local[2]"
+    local = monitoring_at(tmp_path).drift(ref, cur)
+    spark = monitoring_at(tmp_path).drift(ref, cur, engine="local[2]")
+    assert spark["current"]["engine"] == "spark" and spark["current"]["master"] == "local[2]"
     assert [(c["column"], c["drifted"]) for c in spark["columns"]] == \
         [(c["column"], c["drifted"]) for c in local["columns"]]
     assert [c["value"] for c in spark["columns"]] == \

@@ -1,6 +1,6 @@
 """Quality, fairness, business impact and health read back from real gateway logs.
 
-The logs are written by the gateway's own ParquetLog writer; every number is
+The logs are written by the gateway's own log writer (the lake adapter's); every number is
 checked against scikit-learn, fairlearn or SciPy computed on the raw data.
 """
 
@@ -22,8 +22,7 @@ from scipy import stats
 from sklearn import metrics as m
 
 from pilotdeck.domain.errors import ValidationFailed
-from pilotdeck.gateway.predlog import FEEDBACK_SCHEMA, PREDICTION_SCHEMA, ParquetLog
-from pilotdeck.services import performance
+from tests.conftest import monitoring_at
 
 T0 = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 COLS = ["age", "gender", "region", "income"]
@@ -33,8 +32,8 @@ def write_logs(lake: Path, n: int = 600, seed: int = 3) -> dict[str, Any]:
     """n one-row requests over two days, champion v1 and challenger v2, some failures,
     labels for most, a few multi-row requests with a label list."""
     rng = np.random.default_rng(seed)
-    preds = ParquetLog(lake / "predictions", PREDICTION_SCHEMA, 1, 10**6)
-    fb = ParquetLog(lake / "feedback", FEEDBACK_SCHEMA, 1, 10**6)
+    preds = monitoring_at(lake).lake.prediction_log(1, 10**6)
+    fb = monitoring_at(lake).lake.feedback_log(1, 10**6)
     truth: dict[str, list[Any]] = {k: [] for k in [*COLS, "y", "p", "variant", "version",
                                                    "ts", "revenue"]}
     p_rec, f_rec = [], []
@@ -79,7 +78,7 @@ def logs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]
 
 def test_quality_per_version_and_variant_matches_scikit_learn(logs: Any) -> None:
     lake, t = logs
-    out = performance.quality(lake, "churn")
+    out = monitoring_at(lake).quality("churn")
     assert out["task"] == "classification" and out["labelled_rows"] == len(t["y"])
     for g in out["groups"]:
         sel = t["version"] == g["model_version"]
@@ -94,20 +93,20 @@ def test_quality_per_version_and_variant_matches_scikit_learn(logs: Any) -> None
 
 def test_quality_over_daily_windows(logs: Any) -> None:
     lake, t = logs
-    out = performance.quality(lake, "churn", by=[], every="day")
+    out = monitoring_at(lake).quality("churn", by=[], every="day")
     days = sorted({ts.strftime("%Y-%m-%d") for ts in t["ts"].tolist()})
     assert [g["window"][:10] for g in out["groups"]] == days
     first = np.array([ts.strftime("%Y-%m-%d") == days[0] for ts in t["ts"].tolist()])
     assert out["groups"][0]["accuracy"] == pytest.approx(
         m.accuracy_score(t["y"][first], t["p"][first]))
     since = T0 + timedelta(days=1)
-    later = performance.quality(lake, "churn", since=since, by=[])
+    later = monitoring_at(lake).quality("churn", since=since, by=[])
     assert later["labelled_rows"] == sum(ts >= since for ts in t["ts"].tolist())
 
 
 def test_fairness_matches_fairlearn_with_intersections_and_slices(logs: Any) -> None:
     lake, t = logs
-    out = performance.fairness(lake, "churn", ["gender", "region"],
+    out = monitoring_at(lake).fairness("churn", ["gender", "region"],
                                slices={"older_north": {"age": {">=": 60},
                                                        "region": {"in": ["north"]}}})
     sf = np.column_stack([t["gender"], t["region"]])
@@ -127,7 +126,7 @@ def test_fairness_matches_fairlearn_with_intersections_and_slices(logs: Any) -> 
     assert s["rows"] == mask.sum()
     assert s["accuracy"] == pytest.approx(m.accuracy_score(t["y"][mask], t["p"][mask]))
     with pytest.raises(ValidationFailed) as exc:
-        performance.fairness(lake, "churn", ["nope"], slices={"x": {"age": {"~": 1}}})
+        monitoring_at(lake).fairness("churn", ["nope"], slices={"x": {"age": {"~": 1}}})
     assert {e.field for e in exc.value.errors} == {"slices.x.age"}
     from pilotdeck.domain.performance import parse_slices
 
@@ -140,7 +139,7 @@ def test_fairness_matches_fairlearn_with_intersections_and_slices(logs: Any) -> 
 
 def test_business_impact_intervals_match_scipy(logs: Any) -> None:
     lake, t = logs
-    out = performance.business_impact(lake, "churn")
+    out = monitoring_at(lake).business_impact("churn")
     by = {g["variant"]: g for g in out["groups"]}
     champ, chall = (t["revenue"][t["variant"] == v] for v in ("champion", "challenger"))
     lo, hi = stats.t.interval(0.95, len(champ) - 1, loc=champ.mean(), scale=stats.sem(champ))
@@ -155,7 +154,7 @@ def test_business_impact_intervals_match_scipy(logs: Any) -> None:
 
 def test_health_has_latency_errors_cache_and_cost(logs: Any) -> None:
     lake, t = logs
-    out = performance.health(lake, "churn", cost_per_cpu_second=0.5)
+    out = monitoring_at(lake).health("churn", cost_per_cpu_second=0.5)
     reqs = t["requests"]
     for g in out["groups"]:
         mine = [r for r in reqs if r["model_version"] == g["model_version"]]
@@ -170,8 +169,8 @@ def test_health_has_latency_errors_cache_and_cost(logs: Any) -> None:
 
 def test_regression_metrics_and_multi_row_labels(tmp_path: Path) -> None:
     rng = np.random.default_rng(1)
-    preds = ParquetLog(tmp_path / "predictions", PREDICTION_SCHEMA, 1, 10**6)
-    fb = ParquetLog(tmp_path / "feedback", FEEDBACK_SCHEMA, 1, 10**6)
+    preds = monitoring_at(tmp_path).lake.prediction_log(1, 10**6)
+    fb = monitoring_at(tmp_path).lake.feedback_log(1, 10**6)
     ys, ps, p_rec, f_rec = [], [], [], []
     for i in range(40):
         k = 3  # three rows per request, labelled with a list
@@ -189,7 +188,7 @@ def test_regression_metrics_and_multi_row_labels(tmp_path: Path) -> None:
                       "cost_saved": None, "satisfaction": None})
     preds._write(p_rec)
     fb._write(f_rec)
-    g = performance.quality(tmp_path, "price")["groups"][0]
+    g = monitoring_at(tmp_path).quality("price")["groups"][0]
     assert g["task"] == "regression" and g["n"] == 120
     assert g["mae"] == pytest.approx(m.mean_absolute_error(ys, ps))
     assert g["rmse"] == pytest.approx(np.sqrt(m.mean_squared_error(ys, ps)))
@@ -217,11 +216,9 @@ def test_scores_give_auc_log_loss_and_calibration() -> None:
 
 
 def test_report_renders_every_section_and_says_what_is_missing(logs: Any) -> None:
-    from pilotdeck.adapters.report_html import render
-    from pilotdeck.services import report
-
+    from pilotdeck.render.report_html import render
     lake, _ = logs
-    data = report.build(lake, "churn", sensitive=["gender"], every="day")
+    data = monitoring_at(lake).report("churn", sensitive=["gender"], every="day")
     assert "error" in data["drift"]  # no reference profile for this pilot: said, not fatal
     assert len(data["quality"]["groups"]) == 2 * 3  # two variants x three days
     assert {g["group"]["gender"] for g in data["fairness"]["groups"]} == {"f", "m"}
@@ -231,9 +228,7 @@ def test_report_renders_every_section_and_says_what_is_missing(logs: Any) -> Non
 
 
 def test_log_rows_from_requests_with_different_columns(tmp_path: Path) -> None:
-    from pilotdeck.adapters import predlog
-
-    log = ParquetLog(tmp_path / "predictions", PREDICTION_SCHEMA, 1, 10**6)
+    log = monitoring_at(tmp_path).lake.prediction_log(1, 10**6)
     base = {"pilot": "mix", "variant": "champion", "model_version": 1, "latency_ms": 1.0,
             "cache_hit": False, "status": 200}
     log._write([
@@ -246,7 +241,7 @@ def test_log_rows_from_requests_with_different_columns(tmp_path: Path) -> None:
         {**base, "request_id": "c", "ts": T0 + timedelta(seconds=2), "rows": 1, "outputs": "[1]",
          "inputs": orjson.dumps({"columns": ["x"], "data": [[3.0]]}).decode()},
     ])
-    t = predlog.rows(predlog.requests(tmp_path / "predictions", "mix")).to_pylist()
+    t = monitoring_at(tmp_path).logged_rows("mix").to_pylist()
     assert [(r["request_id"], r["row"]) for r in t] == [("a", 0), ("a", 1), ("b", 0), ("c", 0)]
     assert [r["x"] for r in t] == [1.0, 2.0, None, 3.0]
     assert [r["y"] for r in t] == ["u", "v", None, None]

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from pilotdeck.adapters.store.pilots import PilotFilter
 from pilotdeck.auth.roles import Principal, Role
 from pilotdeck.domain.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from pilotdeck.domain.query import PilotFilter
 
 
 def copy_demo(demo_pilots: Path, dest: Path) -> Path:

@@ -13,8 +13,7 @@ import pandas as pd
 import pytest
 
 from pilotdeck.domain.errors import NotFound, ValidationFailed
-from pilotdeck.services import profiles
-from pilotdeck.services.monitoring import drift
+from tests.conftest import monitoring_at
 
 
 def make(tmp: Path, n: int, shift: float = 0.0, name: str = "t") -> Path:
@@ -29,9 +28,10 @@ def make(tmp: Path, n: int, shift: float = 0.0, name: str = "t") -> Path:
 
 def test_chunked_profile_statistics_equal_the_whole_table(tmp_path: Path) -> None:
     src = make(tmp_path, 5000)
-    meta = profiles.build(src, "ref", tmp_path / "p", chunk_rows=700, exact_limit=100_000)
+    meta = monitoring_at(tmp_path / "p").build_profile(src, "ref", chunk_rows=700,
+                                                       exact_limit=100_000)
     assert meta["exact"] and meta["rows"] == 5000
-    p = profiles.load("ref", tmp_path / "p")
+    p = monitoring_at(tmp_path / "p").profile("ref")
     df = pd.read_parquet(src)
     y = df["y"].dropna()
     assert p.columns["y"].count == len(y) and p.columns["y"].missing == df["y"].isna().sum()
@@ -48,9 +48,9 @@ def test_chunked_profile_statistics_equal_the_whole_table(tmp_path: Path) -> Non
 def test_drift_against_an_exact_profile_equals_drift_against_the_table(
         tmp_path: Path, n: int) -> None:
     ref, cur = make(tmp_path, n, name="ref"), make(tmp_path, n, 0.4, "cur")
-    profiles.build(ref, "ref", tmp_path / "p", chunk_rows=333)
-    a = drift(ref, cur)
-    b = drift(None, cur, profile=profiles.load("ref", tmp_path / "p"))
+    monitoring_at(tmp_path / "p").build_profile(ref, "ref", chunk_rows=333)
+    a = monitoring_at(tmp_path).drift(ref, cur)
+    b = monitoring_at(tmp_path / "p").drift(None, cur, profile="ref")
     strip = lambda r: [(c["column"], c["method"], round(c["value"], 9), c["drifted"])  # noqa: E731
                        for c in r["columns"]]
     assert strip(a) == strip(b)
@@ -61,9 +61,10 @@ def test_drift_against_an_exact_profile_equals_drift_against_the_table(
 def test_sampled_profile_keeps_the_method_of_the_full_size_and_clear_verdicts(
         tmp_path: Path) -> None:
     ref, cur = make(tmp_path, 30_000, name="ref"), make(tmp_path, 30_000, 0.5, "cur")
-    meta = profiles.build(ref, "big", tmp_path / "p", exact_limit=2000, chunk_rows=4096)
+    meta = monitoring_at(tmp_path / "p").build_profile(ref, "big", exact_limit=2000,
+                                                       chunk_rows=4096)
     assert not meta["exact"] and meta["sample_rows"] == 2000
-    out = drift(None, cur, profile=profiles.load("big", tmp_path / "p"))
+    out = monitoring_at(tmp_path / "p").drift(None, cur, profile="big")
     by = {c["column"]: c for c in out["columns"]}
     assert by["x"]["method"] == "wasserstein" and by["x"]["drifted"]  # true size > 1000
     assert not by["y"]["drifted"] and not by["c"]["drifted"]
@@ -71,9 +72,10 @@ def test_sampled_profile_keeps_the_method_of_the_full_size_and_clear_verdicts(
 
 def test_profile_errors(tmp_path: Path) -> None:
     with pytest.raises(NotFound):
-        profiles.load("nope", tmp_path)
+        monitoring_at(tmp_path).profile("nope")
     with pytest.raises(ValidationFailed):
-        profiles.build(make(tmp_path, 10), "../escape", tmp_path)
+        monitoring_at(tmp_path).build_profile(make(tmp_path, 10), "../escape")
+    assert not (tmp_path / "escape").exists()
 
 
 def test_cli_profile_then_drift(tmp_path: Path) -> None:
@@ -99,10 +101,10 @@ def test_spark_engine_builds_the_same_profile_and_verdicts(tmp_path: Path) -> No
         make(tmp_path, 1500 + i * 100, name=f"part{i}").rename(src / f"part{i}.parquet")
     cur = make(tmp_path, 3000, 0.3, "cur")
     root = tmp_path / "p"
-    a = profiles.build(src, "local", root)
-    b = profiles.build(src, "spark", root, engine="local[2]")
+    a = monitoring_at(root).build_profile(src, "local")
+    b = monitoring_at(root).build_profile(src, "spark", engine="local[2]")
     assert a["rows"] == b["rows"] == 4800 and a["exact"] and b["exact"]
-    pa_, pb = profiles.load("local", root), profiles.load("spark", root)
+    pa_, pb = monitoring_at(root).profile("local"), monitoring_at(root).profile("spark")
     for c, x in pa_.columns.items():
         y = pb.columns[c]
         assert (x.count, x.missing, x.min, x.max, x.categories, x.distinct) == \
@@ -110,10 +112,10 @@ def test_spark_engine_builds_the_same_profile_and_verdicts(tmp_path: Path) -> No
         assert x.mean == pytest.approx(y.mean) and x.std == pytest.approx(y.std)
         if x.kind == "num":
             assert np.array_equal(pa_.dist(c).values, pb.dist(c).values)  # same exact sample
-    ours = drift(None, cur, profile=pa_)["columns"]
-    theirs = drift(None, cur, profile=pb)["columns"]
+    ours = monitoring_at(tmp_path).drift(None, cur, profile=pa_)["columns"]
+    theirs = monitoring_at(tmp_path).drift(None, cur, profile=pb)["columns"]
     assert [(c["column"], c["method"], c["drifted"]) for c in ours] == \
         [(c["column"], c["method"], c["drifted"]) for c in theirs]
     assert [c["value"] for c in ours] == pytest.approx([c["value"] for c in theirs])
     with pytest.raises(ValidationFailed):
-        profiles.build(src, "x", root, engine="yarn")
+        monitoring_at(root).build_profile(src, "x", engine="yarn")

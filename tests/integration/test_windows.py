@@ -12,9 +12,7 @@ import pandas as pd
 import pytest
 
 from pilotdeck.domain.errors import ValidationFailed
-from pilotdeck.gateway.predlog import PREDICTION_SCHEMA, ParquetLog
-from pilotdeck.services import profiles
-from pilotdeck.services.windows import window_drift
+from tests.conftest import monitoring_at
 
 T0 = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
 
@@ -23,9 +21,10 @@ def write(lake: Path) -> None:
     rng = np.random.default_rng(4)
     ref = pd.DataFrame({"x": rng.normal(0, 1, 3000), "c": rng.choice(["a", "b"], 3000)})
     ref.to_parquet(lake / "ref.parquet")
+    mon = monitoring_at(lake)
     for v in (1, 2):  # v3 is registered without a reference
-        profiles.build(lake / "ref.parquet", f"p.v{v}", lake / "profiles")
-    log = ParquetLog(lake / "predictions", PREDICTION_SCHEMA, 1, 10**6)
+        mon.build_profile(lake / "ref.parquet", f"p.v{v}")
+    log = mon.lake.prediction_log(1, 10**6)
     recs = []
     for i in range(900):
         v = 1 + i % 3
@@ -42,20 +41,21 @@ def write(lake: Path) -> None:
 
 def test_each_version_against_its_own_profile(tmp_path: Path) -> None:
     write(tmp_path)
-    out = window_drift(tmp_path, "p")
+    window_drift = monitoring_at(tmp_path).window_drift
+    out = window_drift("p")
     by = {w["version"]: w for w in out["windows"]}
     assert set(by) == {1, 2} and out["skipped_versions"] == [3] and out["profile"] is None
     assert by[1]["profile"] == "p.v1" and not by[1]["dataset_drift"]
     assert by[2]["profile"] == "p.v2" and {c["column"]: c["drifted"]
                                            for c in by[2]["columns"]}["x"]
-    hourly = window_drift(tmp_path, "p", version=1, by="hour")
+    hourly = window_drift("p", version=1, by="hour")
     assert [w["window"] for w in hourly["windows"]] == [  # 900 requests, 8 s apart
         "2026-11-24T10:00:00Z", "2026-11-24T11:00:00Z"]
     assert sum(w["rows"] for w in hourly["windows"]) == 300
-    named = window_drift(tmp_path, "p", profile="p.v1")  # all traffic vs one profile
+    named = window_drift("p", profile="p.v1")  # all traffic vs one profile
     assert named["profile"] == "p.v1" and named["windows"][0]["rows"] == 900
     with pytest.raises(ValidationFailed) as exc:
-        window_drift(tmp_path, "p", version=3)
+        window_drift("p", version=3)
     assert "p.v3" in exc.value.errors[0].problem
 
 
@@ -66,6 +66,6 @@ def test_the_alert_judges_the_worst_version(tmp_path: Path) -> None:
     write(tmp_path)
     rule = parse_rules({"rules": [{"name": "drift", "pilot": "p", "metric":
                                    "drift.share_drifted", "window": "1d", "threshold": 0.4}]})[0]
-    svc = AlertService(db=None, lake=tmp_path, models=None)  # type: ignore[arg-type]
+    svc = AlertService(None, monitoring_at(tmp_path), None)  # type: ignore[arg-type]
     value, rows = svc.measure(rule, T0 + timedelta(hours=3))
     assert value == 0.5 and rows == 300  # v2: x drifted, c did not

@@ -9,10 +9,12 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from pilotdeck.adapters.cache import MemoryCache
 from pilotdeck.domain.errors import ValidationFailed
+from pilotdeck.domain.signature import ColumnSpec, columns_of
 from pilotdeck.gateway.batcher import MicroBatcher
-from pilotdeck.gateway.cache import MemoryCache, cache_key
-from pilotdeck.gateway.schema import ColumnSpec, PayloadTooLarge, columns_of, decode, validate
+from pilotdeck.gateway.cache import cache_key
+from pilotdeck.gateway.schema import PayloadTooLarge, decode, validate
 
 SPEC = [ColumnSpec("x", "double"), ColumnSpec("n", "long"), ColumnSpec("s", "string"),
         ColumnSpec("b", "boolean", required=False)]

@@ -2,21 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from pilotdeck.domain.errors import FieldError, ValidationFailed
+from pilotdeck.domain.ports.manifests import RawManifest
 
 SUFFIXES = (".yaml", ".yml")
-
-
-@dataclass(frozen=True)
-class RawManifest:
-    source: str  # "path/to/file.yaml" or "path/to/file.yaml#2" for the 2nd document
-    data: Any
 
 
 def _files(path: Path) -> list[Path]:
@@ -67,3 +61,13 @@ def write_manifest(directory: Path, name: str, document: dict[str, Any]) -> Path
     tmp.write_text(yaml.safe_dump(document, sort_keys=False, allow_unicode=True), encoding="utf-8")
     tmp.replace(path)
     return path
+
+
+class YamlManifestFiles:
+    """The :class:`~pilotdeck.domain.ports.manifests.ManifestFiles` on local YAML."""
+
+    def read(self, path: Path) -> list[RawManifest]:
+        return read_manifests(path)
+
+    def write(self, directory: Path, name: str, document: dict[str, Any]) -> Path:
+        return write_manifest(directory, name, document)

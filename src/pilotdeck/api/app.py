@@ -12,7 +12,6 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
 from pilotdeck import __version__
-from pilotdeck.api import problems
 from pilotdeck.api.routers import (
     alerts,
     assessments,
@@ -24,6 +23,7 @@ from pilotdeck.api.routers import (
     system,
     tokens,
 )
+from pilotdeck.http import install_problems, set_authenticator
 from pilotdeck.platform import Platform
 
 log = logging.getLogger("pilotdeck.api")
@@ -73,7 +73,8 @@ def create_app(platform: Platform) -> FastAPI:
     app = FastAPI(title="pilotdeck", version=__version__, description=DESCRIPTION,
                   lifespan=lifespan)
     app.state.platform = platform
-    problems.install(app)
+    install_problems(app)
+    set_authenticator(app, platform.access.authenticate)
     for module in (system, pilots, models, assessments, prioritization, audit, tokens,
                    monitoring, alerts):
         app.include_router(module.router)

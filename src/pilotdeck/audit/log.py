@@ -8,9 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
-from pilotdeck.adapters.store.audit import AuditRepository
 from pilotdeck.audit.merkle import Frontier, leaf_hash
 from pilotdeck.domain.canonical import canonical_json
 
@@ -33,10 +32,21 @@ class PendingEvent:
     at: datetime
 
 
+class AuditEventStore(Protocol):
+    """Where events go: the store's audit repository implements this."""
+
+    def lock_frontier(self) -> Frontier:
+        """Take the global writer lock and return the tree's current frontier."""
+        ...
+
+    def write(self, events: list[dict[str, Any]], nodes: list[dict[str, Any]],
+              frontier: Frontier) -> None: ...
+
+
 class AuditWriter:
     """Buffers the events of one transaction; ``flush`` hashes and stores them."""
 
-    def __init__(self, repo: AuditRepository) -> None:
+    def __init__(self, repo: AuditEventStore) -> None:
         self.repo = repo
         self._frontier: Frontier | None = None
         self._pending: list[PendingEvent] = []

@@ -9,7 +9,6 @@ import typer
 import yaml
 from rich.progress import track
 
-from pilotdeck.adapters.store.pilots import PilotFilter
 from pilotdeck.cli.context import (
     console,
     fail_format,
@@ -20,7 +19,7 @@ from pilotdeck.cli.context import (
     print_table,
 )
 from pilotdeck.domain.errors import FieldError, ValidationFailed
-from pilotdeck.domain.maturity import AssessmentInput
+from pilotdeck.domain.query import PilotFilter
 
 app = typer.Typer(help="Capability maturity assessment.", no_args_is_help=True)
 
@@ -68,6 +67,8 @@ def run(pilot: str | None = typer.Option(None, "--pilot", help="Assess this pilo
         chart: Path | None = typer.Option(None, "--chart", help="Write a radar chart .png/.svg"),
         ) -> None:
     """Assess the organisation (default), one pilot, or every pilot; saved to history."""
+    from pilotdeck.domain.maturity import AssessmentInput
+
     fail_format(format, ["table", "json"])
     data = _answers(answers)
     scores = {**data.get("scores", {}), **parse_pairs(score, "--score", int)}
@@ -88,7 +89,7 @@ def run(pilot: str | None = typer.Option(None, "--pilot", help="Assess this pilo
         return
     result = svc.assess(pilot, inp, me())
     if chart is not None:
-        from pilotdeck.adapters.charts import maturity_chart
+        from pilotdeck.render.charts import maturity_chart
 
         maturity_chart(result, chart)
     if format == "json":
@@ -107,7 +108,7 @@ def show(pilot: str | None = typer.Option(None, "--pilot"),
     fail_format(format, ["table", "json"])
     result = platform().assessments.latest(pilot)
     if chart is not None:
-        from pilotdeck.adapters.charts import maturity_chart
+        from pilotdeck.render.charts import maturity_chart
 
         maturity_chart(result, chart)
     print_json(result) if format == "json" else render(result)

@@ -8,8 +8,6 @@ from pathlib import Path
 
 import typer
 
-from pilotdeck.audit import merkle
-from pilotdeck.audit.checkpoint import load_public, parse_note, verify_note
 from pilotdeck.cli.context import (
     console,
     err_console,
@@ -133,6 +131,9 @@ def verify_checkpoint(note: Path = typer.Argument(..., help="Checkpoint note fil
                       consistency_proof: Path | None = typer.Option(None, "--consistency-proof"),
                       ) -> None:
     """Offline: check a checkpoint's signature, and optionally proofs against it."""
+    from pilotdeck.audit import merkle
+    from pilotdeck.audit.checkpoint import load_public, parse_note, verify_note
+
     cp = parse_note(_read(note, "checkpoint"))
     key = load_public(_read(public_key, "public key").encode())
     if not verify_note(cp, key):

@@ -8,7 +8,6 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
 from pilotdeck.cli.context import console, me, platform
-from pilotdeck.services.batch import BatchService
 
 app = typer.Typer(help="Batch scoring.", no_args_is_help=True)
 
@@ -28,7 +27,7 @@ def score(pilot: str,
     with Progress(*Progress.get_default_columns()[:1], BarColumn(), MofNCompleteColumn(),
                   TimeRemainingColumn(), console=console, transient=True) as bar:
         task = bar.add_task(f"scoring {pilot}", total=None)
-        out = BatchService(platform()).score(
+        out = platform().batch.score(
             pilot, input, output, me(), engine=engine, version=version, alias=alias,
             chunk_rows=chunk_rows,
             progress=lambda done, total: bar.update(task, completed=done, total=total))

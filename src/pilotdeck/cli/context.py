@@ -8,14 +8,15 @@ import io
 import json
 import sys
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.table import Table
 
 from pilotdeck.auth.roles import Principal, local_admin
-from pilotdeck.config import load_settings
-from pilotdeck.platform import Platform
+
+if TYPE_CHECKING:
+    from pilotdeck.platform import Platform
 
 # Piped output (CI logs, files) gets a wide fixed width instead of Rich's 80.
 console = Console(width=None if sys.stdout.isatty() else 160)
@@ -27,6 +28,9 @@ _platform: list[Platform] = []
 def platform() -> Platform:
     """The process's Platform, built on first use from the environment/config."""
     if not _platform:
+        from pilotdeck.config import load_settings
+        from pilotdeck.platform import Platform
+
         _platform.append(Platform(load_settings()))
     return _platform[0]
 

@@ -7,7 +7,6 @@ import sys
 
 import click
 import typer
-from sqlalchemy.exc import SQLAlchemyError
 
 from pilotdeck import __version__
 from pilotdeck.cli import (
@@ -104,7 +103,7 @@ def demo(serve: bool = typer.Option(True, "--serve/--no-serve", help="Start the 
 
     p = platform()
     console.print(f"pilotdeck {__version__} — data in {p.settings.home.resolve()} "
-                  f"({p.db.backend})")
+                  f"({p.store.backend})")
     out = story.run(p, me(), console)
     org = out["organisation"]["overall"]
     console.print(f"organisation maturity: level {org['level']} ({org['levelName']}), "
@@ -125,6 +124,13 @@ def version() -> None:
     typer.echo(__version__)
 
 
+def _is_database_error(exc: Exception) -> bool:
+    # SQLAlchemy is imported only by commands that open the store; if it was
+    # never imported, this cannot be one of its errors (and start-up stays fast).
+    sa_exc = sys.modules.get("sqlalchemy.exc")
+    return sa_exc is not None and isinstance(exc, sa_exc.SQLAlchemyError)
+
+
 def run() -> None:
     """Console-script entry: map every expected failure to a one-line message."""
     try:
@@ -141,11 +147,6 @@ def run() -> None:
         else:
             err_console.print(f"error: {exc.message}", markup=False, highlight=False)
         sys.exit(1)
-    except SQLAlchemyError as exc:
-        reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0][:200]
-        err_console.print(f"error: database problem: {reason} (check PILOTDECK_DB_URL)",
-                          markup=False, highlight=False)
-        sys.exit(1)
     except typer.Abort:
         err_console.print("aborted")
         sys.exit(1)
@@ -157,6 +158,11 @@ def run() -> None:
         exc.show()
         sys.exit(exc.exit_code)
     except Exception as exc:  # noqa: BLE001 - last line of defence: no tracebacks for users
+        if _is_database_error(exc):
+            reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0][:200]
+            err_console.print(f"error: database problem: {reason} (check PILOTDECK_DB_URL)",
+                              markup=False, highlight=False)
+            sys.exit(1)
         if os.environ.get("PILOTDECK_DEBUG"):
             raise
         err_console.print(f"error: internal error ({exc.__class__.__name__}: {exc}); "

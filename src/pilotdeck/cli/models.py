@@ -19,7 +19,6 @@ from pilotdeck.cli.context import (
     print_table,
 )
 from pilotdeck.domain.errors import FieldError, ValidationFailed
-from pilotdeck.domain.serving import DeploymentSpec
 
 app = typer.Typer(help="Model registry (MLflow) and deployments.", no_args_is_help=True)
 
@@ -103,6 +102,8 @@ def deploy(pilot: str,
                 FieldError("--default", "must be JSON, e.g. 0 or \"unknown\"")]) from None
         data = {"variants": variants, "shadow": shadow,
                 "fallback": {"to": fallback, "default": default_value}}
+    from pilotdeck.domain.serving import DeploymentSpec
+
     out = svc.deploy(pilot, DeploymentSpec.parse(data), me())
     console.print(f"deployed {pilot} (revision {out['revision']})")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -17,17 +17,13 @@ from pilotdeck.cli.context import (
     print_table,
 )
 from pilotdeck.domain.errors import FieldError, ValidationFailed
-from pilotdeck.domain.performance import parse_slices
 from pilotdeck.domain.when import parse_when
+
+if TYPE_CHECKING:
+    from pilotdeck.services.monitoring import MonitoringService
 
 app = typer.Typer(help="Observability: drift, data and model quality, fairness, business "
                   "impact, health.", no_args_is_help=True)
-
-
-def _profiles_root() -> Path:
-    lake = platform().settings.lakehouse_dir
-    assert lake is not None
-    return lake / "profiles"
 
 
 @app.command("profile")
@@ -42,15 +38,14 @@ def profile_cmd(input: Path = typer.Option(..., "--input", help="Parquet file or
     """Compute and store a reference profile (in chunks, with a progress bar)."""
     from rich.progress import Progress
 
-    from pilotdeck.services import profiles
-
+    monitoring = platform().monitoring
     with Progress(console=console, transient=True) as bar:
         task = bar.add_task(f"profiling {input}", total=None)
-        meta = profiles.build(input, name, _profiles_root(), exact_limit=exact_limit,
-                              progress=lambda d, t: bar.update(task, completed=d, total=t),
-                              engine=engine)
+        meta = monitoring.build_profile(
+            input, name, exact_limit=exact_limit, engine=engine,
+            progress=lambda d, t: bar.update(task, completed=d, total=t))
     kept = "every row" if meta["exact"] else f"a sample of {meta['sample_rows']:,} rows"
-    console.print(f"profile {name!r}: {meta['rows']:,} rows, {kept} -> {_profiles_root() / name}")
+    console.print(f"profile {name!r}: {meta['rows']:,} rows, {kept}")
 
 
 @app.command("drift")
@@ -82,9 +77,6 @@ def drift_cmd(reference: Path | None = typer.Option(None, "--reference",
                                          "on Spark"),
               ) -> None:
     """Per-column drift with Evidently's default tests, and the dataset verdict."""
-    from pilotdeck.services import profiles
-    from pilotdeck.services.monitoring import drift
-
     fail_format(format, ["table", "json"])
     if pilot is not None:
         _window_drift(pilot, profile, since, until, by, variant, version, share, format,
@@ -96,12 +88,13 @@ def drift_cmd(reference: Path | None = typer.Option(None, "--reference",
     if (reference is None) == (profile is None):
         raise ValidationFailed("invalid options", [
             FieldError("--reference", "give exactly one of --reference or --profile")])
-    stored = profiles.load(profile, _profiles_root()) if profile else None
+    monitoring = platform().monitoring
+    stored = monitoring.profile(profile) if profile else None
     from rich.progress import Progress
 
     with Progress(console=console, transient=True) as bar:
         task = bar.add_task("drift", total=None)
-        out = drift(reference, current, profile=stored,
+        out = monitoring.drift(reference, current, profile=stored,
                     methods=parse_pairs(method, "--method", str),
                     thresholds=parse_pairs(threshold, "--threshold", float), share=share,
                     progress=lambda d, t: bar.update(task, completed=d, total=t),
@@ -128,13 +121,9 @@ def drift_cmd(reference: Path | None = typer.Option(None, "--reference",
 def _window_drift(pilot: str, profile: str | None, since: str | None, until: str | None,
                   by: str | None, variant: str | None, version: int | None, share: float,
                   format: str, fail_on_drift: bool) -> None:
-    from pilotdeck.services.windows import window_drift
-
     p = platform()
     p.portfolio.get(pilot)
-    lake = p.settings.lakehouse_dir
-    assert lake is not None
-    out = window_drift(lake, pilot, profile=profile, version=version,
+    out = p.monitoring.window_drift(pilot, profile=profile, version=version,
                        since=parse_when(since, "--since"), until=parse_when(until, "--until"),
                        variant=variant, by=by, share=share)
     if format == "json":
@@ -156,12 +145,11 @@ def _window_drift(pilot: str, profile: str | None, since: str | None, until: str
         raise typer.Exit(3)
 
 
-def pilot_lake(pilot: str) -> Path:
+def pilot_monitoring(pilot: str) -> MonitoringService:
+    """The monitoring service, after a clear "not found" for an unknown pilot."""
     p = platform()
-    p.portfolio.get(pilot)  # a clear "not found" for an unknown pilot
-    lake = p.settings.lakehouse_dir
-    assert lake is not None
-    return lake
+    p.portfolio.get(pilot)
+    return p.monitoring
 
 
 def fmt(v: Any) -> str:
@@ -191,10 +179,8 @@ def quality_cmd(pilot: str, since: str | None = WINDOW_OPTS["since"],
                 every: str | None = typer.Option(None, "--every", help="hour | day"),
                 format: str = typer.Option("table", "--format", help="table | json")) -> None:
     """Model quality from feedback labels, per version/variant and window."""
-    from pilotdeck.services import performance
-
     fail_format(format, ["table", "json"])
-    out = performance.quality(pilot_lake(pilot), pilot, parse_when(since, "--since"),
+    out = pilot_monitoring(pilot).quality(pilot, parse_when(since, "--since"),
                               parse_when(until, "--until"), by=by, every=every)
     if format == "json":
         print_json(out)
@@ -215,8 +201,6 @@ def fairness_cmd(pilot: str,
                  until: str | None = WINDOW_OPTS["until"],
                  format: str = typer.Option("table", "--format", help="table | json")) -> None:
     """Performance per group (fairlearn), parity differences, edge-case slices."""
-    from pilotdeck.services import performance
-
     fail_format(format, ["table", "json"])
     parsed: dict[str, Any] = {}
     if slices is not None:
@@ -225,8 +209,10 @@ def fairness_cmd(pilot: str,
         except OSError as exc:
             raise ValidationFailed("invalid slices", [FieldError(
                 "--slices", f"cannot read ({exc.__class__.__name__})", str(slices))]) from None
+        from pilotdeck.domain.performance import parse_slices
+
         parsed = parse_slices(text, "--slices", str(slices))
-    out = performance.fairness(pilot_lake(pilot), pilot, sensitive, parse_when(since, "--since"),
+    out = pilot_monitoring(pilot).fairness(pilot, sensitive, parse_when(since, "--since"),
                                parse_when(until, "--until"), slices=parsed, version=version)
     if format == "json":
         print_json(out)
@@ -247,10 +233,8 @@ def impact_cmd(pilot: str, by: str = typer.Option("variant", "--by", help="varia
                until: str | None = WINDOW_OPTS["until"],
                format: str = typer.Option("table", "--format", help="table | json")) -> None:
     """Revenue, cost saved and satisfaction from feedback, with 95 % intervals."""
-    from pilotdeck.services import performance
-
     fail_format(format, ["table", "json"])
-    out = performance.business_impact(pilot_lake(pilot), pilot, parse_when(since, "--since"),
+    out = pilot_monitoring(pilot).business_impact(pilot, parse_when(since, "--since"),
                                       parse_when(until, "--until"), by=by, baseline=baseline)
     if format == "json":
         print_json(out)
@@ -275,12 +259,9 @@ def health_cmd(pilot: str, every: str | None = typer.Option(None, "--every", hel
                until: str | None = WINDOW_OPTS["until"],
                format: str = typer.Option("table", "--format", help="table | json")) -> None:
     """Latency percentiles, error rate, cache hit rate and estimated cost."""
-    from pilotdeck.services import performance
-
     fail_format(format, ["table", "json"])
-    out = performance.health(pilot_lake(pilot), pilot, parse_when(since, "--since"),
-                             parse_when(until, "--until"), every=every,
-                             cost_per_cpu_second=platform().settings.cost_per_cpu_second)
+    out = pilot_monitoring(pilot).health(pilot, parse_when(since, "--since"),
+                                         parse_when(until, "--until"), every=every)
     if format == "json":
         print_json(out)
         return

@@ -9,7 +9,7 @@ from typing import Any
 import typer
 
 from pilotdeck.cli.context import console, platform
-from pilotdeck.cli.monitor import WINDOW_OPTS, app, pilot_lake
+from pilotdeck.cli.monitor import WINDOW_OPTS, app, pilot_monitoring
 from pilotdeck.domain.errors import FieldError, ValidationFailed
 from pilotdeck.domain.when import parse_when
 
@@ -28,12 +28,10 @@ def report_cmd(pilot: str,
     report (HTML with charts, and/or JSON)."""
     from rich.progress import Progress
 
-    from pilotdeck.services import report
-
     if html_path is None and json_path is None:
         raise ValidationFailed("invalid options", [FieldError(
             "--html", "give --html PATH and/or --json PATH")])
-    lake = pilot_lake(pilot)
+    monitoring = pilot_monitoring(pilot)
     p = platform()
     with Progress(console=console, transient=True) as bar:
         task = bar.add_task("report", total=7)
@@ -41,10 +39,9 @@ def report_cmd(pilot: str,
         def step(name: str) -> None:
             bar.update(task, advance=1, description=f"report: {name}")
 
-        data = report.build(lake, pilot, since=parse_when(since, "--since"),
-                            until=parse_when(until, "--until"), sensitive=sensitive,
-                            every=every, alerts=p.alerts.list(pilot),
-                            cost_per_cpu_second=p.settings.cost_per_cpu_second, progress=step)
+        data = monitoring.report(pilot, since=parse_when(since, "--since"),
+                                 until=parse_when(until, "--until"), sensitive=sensitive,
+                                 every=every, alerts=p.alerts.list(pilot), progress=step)
         step("rendering")
         for path, text in ((json_path, lambda: json.dumps(data, indent=1, default=str)),
                            (html_path, lambda: _html(data))):
@@ -56,7 +53,7 @@ def report_cmd(pilot: str,
 
 
 def _html(data: dict[str, Any]) -> str:
-    from pilotdeck.adapters.report_html import render
+    from pilotdeck.render.report_html import render
 
     return render(data)
 

@@ -7,7 +7,6 @@ from pathlib import Path
 import typer
 import yaml
 
-from pilotdeck.adapters.store.pilots import PilotFilter
 from pilotdeck.cli.context import (
     console,
     fail_format,
@@ -17,6 +16,7 @@ from pilotdeck.cli.context import (
     print_json,
     print_table,
 )
+from pilotdeck.domain.query import PilotFilter
 
 app = typer.Typer(help="Pilot inventory.", no_args_is_help=True)
 

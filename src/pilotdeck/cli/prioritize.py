@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
-from pilotdeck.adapters.store.pilots import PilotFilter
 from pilotdeck.cli.context import console, fail_format, platform, print_json, print_table
-from pilotdeck.domain.prioritization import QUADRANT_LABELS
-from pilotdeck.services.prioritization import Prioritization
+from pilotdeck.domain.query import PilotFilter
+
+if TYPE_CHECKING:
+    from pilotdeck.services.prioritization import Prioritization
 
 
 def render(result: Prioritization) -> None:
+    from pilotdeck.domain.prioritization import QUADRANT_LABELS
+
     print_table(
         f"prioritisation (rubric '{result.rubric.name}': impact >= "
         f"{result.rubric.impact.threshold:g} is high, complexity >= "
@@ -52,7 +56,9 @@ def prioritize(format: str = typer.Option("table", "--format", help="table | jso
     svc = platform().prioritization
     result = svc.run(PilotFilter(business_unit=business_unit))
     if chart is not None:
-        svc.chart(result, chart)
+        from pilotdeck.render.charts import matrix_chart
+
+        matrix_chart(result.pilots, result.rubric, chart)
     if format == "json":
         print_json(result.as_dict())
     else:

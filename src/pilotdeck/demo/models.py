@@ -123,15 +123,12 @@ def train_and_register(platform: Platform, who: Principal,
                        progress: Callable[[str], None] | None = None) -> list[str]:
     """Train, register and deploy the demo models; skips pilots that have versions."""
     done: list[str] = []
-    lake = platform.settings.lakehouse_dir
-    assert lake is not None
     for i, problem in enumerate(PROBLEMS):
         if platform.models.versions(problem.pilot):
             continue
         rng = np.random.default_rng(100 + i)
         X, y = problem.make(rng, 4000)
-        table = lake / "tables" / f"{problem.pilot.replace('-', '_')}_training"
-        table.mkdir(parents=True, exist_ok=True)
+        table = platform.lake.table_dir(f"{problem.pilot.replace('-', '_')}_training")
         X.assign(label=y).to_parquet(table / "v1.parquet", index=False)
         dataset = f"lakehouse:tables/{table.name}@v1"
         train, test = slice(0, 3000), slice(3000, None)

@@ -10,11 +10,11 @@ import yaml
 from rich.console import Console
 from rich.progress import Progress
 
-from pilotdeck.adapters.charts import maturity_chart
-from pilotdeck.adapters.store.pilots import PilotFilter
 from pilotdeck.auth.roles import Principal
 from pilotdeck.domain.maturity import AssessmentInput
+from pilotdeck.domain.query import PilotFilter
 from pilotdeck.platform import Platform
+from pilotdeck.render.charts import matrix_chart, maturity_chart
 from pilotdeck.services.prioritization import Prioritization
 
 
@@ -65,8 +65,8 @@ def run(platform: Platform, who: Principal, console: Console) -> dict[str, Any]:
                   f"deployed {len(PROBLEMS)} to the gateway")
 
     result: Prioritization = platform.prioritization.run()
-    platform.prioritization.chart(result, reports / "prioritization-matrix.png")
-    platform.prioritization.chart(result, reports / "prioritization-matrix.svg")
+    matrix_chart(result.pilots, result.rubric, reports / "prioritization-matrix.png")
+    matrix_chart(result.pilots, result.rubric, reports / "prioritization-matrix.svg")
     cp = platform.audit.checkpoint(who)
     return {"imported": imported, "organisation": org, "pilots": per_pilot,
             "prioritization": result, "checkpoint": cp, "reports": reports}

@@ -5,11 +5,15 @@ with Chan et al.'s parallel formula), exact category counts, and exact value
 counts of numeric columns while they have few distinct values; plus a uniform
 row sample of the numeric columns, which *is* the whole table when it has at
 most ``exact_limit`` rows, so tests on small references stay exact. Profiles
-of chunks merge into the profile of their union (build in parallel or on Spark).
+of chunks merge into the profile of their union (build in parallel or on Spark):
+a :class:`Partial` is the profile of some rows, and two partials merge.
 """
 
 from __future__ import annotations
 
+import io
+import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -132,3 +136,41 @@ def merge_samples(a: np.ndarray, rows_a: int, b: np.ndarray, rows_b: int, limit:
     pick_a = a[rng.choice(len(a), take_a, replace=False)] if take_a < len(a) else a
     pick_b = b[rng.choice(len(b), take_b, replace=False)] if take_b < len(b) else b
     return np.concatenate([pick_a, pick_b])
+
+
+@dataclass
+class Partial:
+    cols: dict[str, ColumnProfile]
+    sample: np.ndarray  # rows x numeric columns
+    rows: int
+
+    def merge(self, other: Partial, numeric: list[str], limit: int,
+              rng: np.random.Generator) -> Partial:
+        cols = dict(self.cols)
+        for c, p in other.cols.items():
+            cols[c] = cols[c].merge(p) if c in cols else p
+        sample = merge_samples(self.sample, self.rows, other.sample, other.rows, limit, rng)
+        return Partial(cols, sample, self.rows + other.rows)
+
+    def dumps(self) -> tuple[str, bytes]:
+        """JSON statistics and the sample as .npy bytes (to ship from executors)."""
+        buf = io.BytesIO()
+        np.save(buf, self.sample, allow_pickle=False)
+        return json.dumps([p.as_dict() for p in self.cols.values()]), buf.getvalue()
+
+    @classmethod
+    def loads(cls, stats: str, sample: bytes, rows: int) -> Partial:
+        cols = {d["name"]: ColumnProfile.from_dict(d) for d in json.loads(stats)}
+        return cls(cols, np.load(io.BytesIO(sample), allow_pickle=False), rows)
+
+
+def empty(numeric: list[str]) -> Partial:
+    return Partial({}, np.empty((0, len(numeric))), 0)
+
+
+def merge_all(parts: Iterable[Partial], numeric: list[str], limit: int,
+              rng: np.random.Generator) -> Partial:
+    acc = empty(numeric)
+    for p in parts:
+        acc = acc.merge(p, numeric, limit, rng)
+    return acc

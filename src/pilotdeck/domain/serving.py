@@ -157,3 +157,9 @@ class Router:
             if b < bound:
                 return name
         return self.names[-1]
+
+
+def profile_name(pilot: str, version: int) -> str:
+    """The profile a version's logged traffic is compared with (stored when the
+    version is registered with a reference table)."""
+    return f"{pilot}.v{version}"

@@ -9,38 +9,19 @@ the value.
 
 from __future__ import annotations
 
-import json
 import math
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import orjson
 
 from pilotdeck.domain.errors import FieldError, PilotdeckError, ValidationFailed
+from pilotdeck.domain.signature import ColumnSpec
 
 NUMERIC = {"double", "float"}
 INTEGER = {"long", "integer"}
 MAX_ERRORS = 20
 _ABSENT = object()  # a key missing from a record, as opposed to an explicit null
-
-
-@dataclass(frozen=True)
-class ColumnSpec:
-    name: str
-    type: str
-    required: bool = True
-
-
-def columns_of(signature: dict[str, Any] | None) -> list[ColumnSpec] | None:
-    """Column specs from an MLflow signature dict; None when not column-based."""
-    if not signature or not signature.get("inputs"):
-        return None
-    raw = signature["inputs"]
-    cols = json.loads(raw) if isinstance(raw, str) else raw
-    if not cols or any("name" not in c or c.get("type") == "tensor" for c in cols):
-        return None
-    return [ColumnSpec(c["name"], c["type"], c.get("required", True)) for c in cols]
 
 
 class PayloadTooLarge(PilotdeckError):

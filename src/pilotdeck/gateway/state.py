@@ -19,13 +19,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from pilotdeck.adapters.store.uow import read
-from pilotdeck.auth.roles import Principal, Role
+from pilotdeck.auth.roles import Principal
 from pilotdeck.domain.serving import DeploymentSpec, Router
+from pilotdeck.domain.signature import ColumnSpec, columns_of
 from pilotdeck.gateway.batcher import MicroBatcher, Rows
 from pilotdeck.gateway.breaker import STATE_VALUE, CircuitBreaker
 from pilotdeck.gateway.metrics import GatewayMetrics
-from pilotdeck.gateway.schema import ColumnSpec, columns_of
 from pilotdeck.platform import Platform
 
 log = logging.getLogger("pilotdeck.gateway")
@@ -202,18 +201,9 @@ class GatewayState:
         others still update, and the pilot keeps its previous route if it had one.
         """
         with self._lock:
-            with read(self.platform.db) as uow:
-                deployments = uow.models.deployments()
-                tokens = {t.token_hash: Principal(t.user, Role(t.role), frozenset(t.pilots), t.id)
-                          for t in uow.tokens.list()}
-                signatures: dict[tuple[str, int], Any] = {}
-                for pilot, rev, _ in deployments:
-                    current = self.routes.get(pilot)
-                    if current is not None and current.revision == rev:
-                        continue
-                    row = uow.pilots.get(pilot)
-                    for mv in uow.models.versions(row.id):
-                        signatures[(pilot, mv.version)] = mv.signature
+            snap = self.platform.serving.snapshot(
+                {p: r.revision for p, r in self.routes.items()})
+            deployments, tokens, signatures = snap.deployments, snap.tokens, snap.signatures
             changed: dict[str, PilotRoute] = {}
             errors: dict[str, str] = {}
             for pilot, rev, spec_doc in deployments:

@@ -5,8 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from pilotdeck.adapters.store.db import Database
-from pilotdeck.adapters.store.uow import read, write
 from pilotdeck.audit.log import iso, utcnow
 from pilotdeck.auth.roles import Permission, Principal, Role
 from pilotdeck.auth.tokens import display_prefix, new_token, token_hash
@@ -17,6 +15,7 @@ from pilotdeck.domain.errors import (
     Unauthenticated,
     ValidationFailed,
 )
+from pilotdeck.domain.ports.store import Store
 
 
 @dataclass(frozen=True)
@@ -39,8 +38,8 @@ def parse_role(value: str) -> Role:
 
 
 class AccessService:
-    def __init__(self, db: Database) -> None:
-        self.db = db
+    def __init__(self, store: Store) -> None:
+        self.store = store
 
     def create(self, user: str, role: str, pilots: list[str], who: Principal) -> IssuedToken:
         if not who.can(Permission.TOKENS_MANAGE):
@@ -57,7 +56,7 @@ class AccessService:
         if errors:
             raise ValidationFailed("invalid token request", errors)
         secret = new_token()
-        with write(self.db) as uow:
+        with self.store.write() as uow:
             missing = sorted(set(pilots) - set(uow.pilots.by_names(pilots)))
             if missing:
                 raise ValidationFailed("invalid token request", [
@@ -72,7 +71,7 @@ class AccessService:
 
     def ensure_admin(self, who: Principal) -> IssuedToken | None:
         """On first start create an admin token (returned once), else None."""
-        with read(self.db) as uow:
+        with self.store.read() as uow:
             if uow.tokens.any_admin():
                 return None
         return self.create("admin", Role.ADMIN.value, [], who)
@@ -80,7 +79,7 @@ class AccessService:
     def revoke(self, token_id: int, who: Principal) -> None:
         if not who.can(Permission.TOKENS_MANAGE):
             raise Forbidden(f"{who.user} may not manage tokens")
-        with write(self.db) as uow:
+        with self.store.write() as uow:
             row = uow.tokens.get(token_id)
             if row is None:
                 raise NotFound("token", token_id)
@@ -91,7 +90,7 @@ class AccessService:
                              {"user": row.user, "role": row.role, "prefix": row.prefix})
 
     def list(self, include_revoked: bool = False) -> list[dict[str, Any]]:
-        with read(self.db) as uow:
+        with self.store.read() as uow:
             return [{"id": t.id, "user": t.user, "role": t.role, "pilots": t.pilots,
                      "prefix": t.prefix, "createdAt": iso(t.created_at),
                      "createdBy": t.created_by,
@@ -99,7 +98,7 @@ class AccessService:
                     for t in uow.tokens.list(include_revoked)]
 
     def authenticate(self, token: str) -> Principal:
-        with read(self.db) as uow:
+        with self.store.read() as uow:
             row = uow.tokens.by_hash(token_hash(token))
             if row is None or row.revoked_at is not None:
                 raise Unauthenticated("invalid or revoked token")

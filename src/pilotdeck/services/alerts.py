@@ -17,15 +17,13 @@ from typing import Any
 import httpx
 import yaml
 
-from pilotdeck.adapters.store.db import Database
-from pilotdeck.adapters.store.models import AlertRow
-from pilotdeck.adapters.store.uow import read, write
 from pilotdeck.audit.log import iso
 from pilotdeck.auth.roles import Principal, Role
 from pilotdeck.domain.alerts import AlertRule, parse_rules
 from pilotdeck.domain.errors import FieldError, PilotdeckError, ValidationFailed
+from pilotdeck.domain.ports.store import Store
 from pilotdeck.domain.when import parse_window
-from pilotdeck.services import performance, windows
+from pilotdeck.services.monitoring import MonitoringService
 from pilotdeck.services.registry import RegistryService
 
 log = logging.getLogger("pilotdeck.alerts")
@@ -45,10 +43,9 @@ def load_rules(path: Path) -> list[AlertRule]:
 
 
 class AlertService:
-    def __init__(self, db: Database, lake: Path, models: RegistryService,
-                 cost_per_cpu_second: float = 0.0, webhook_timeout_s: float = 5.0) -> None:
-        self.db, self.lake, self.models = db, lake, models
-        self.cost = cost_per_cpu_second
+    def __init__(self, store: Store, monitoring: MonitoringService, models: RegistryService,
+                 webhook_timeout_s: float = 5.0) -> None:
+        self.store, self.monitoring, self.models = store, monitoring, models
         self.webhook_timeout_s = webhook_timeout_s
         self._lock = threading.Lock()
 
@@ -59,7 +56,7 @@ class AlertService:
         kind, name = rule.metric.split(".", 1)
         sc = rule.scope
         if kind == "drift":
-            out = windows.window_drift(self.lake, rule.pilot, version=sc.version,
+            out = self.monitoring.window_drift(rule.pilot, version=sc.version,
                                        variant=sc.variant, since=since, until=now)
             if not out["windows"]:
                 return None, 0
@@ -68,14 +65,13 @@ class AlertService:
             return float(w["share_drifted"] if name == "share_drifted"
                          else w["dataset_drift"]), int(w["rows"])
         if kind == "quality":
-            q = performance.quality(self.lake, rule.pilot, since, now, by=[],
+            q = self.monitoring.quality(rule.pilot, since, now, by=[],
                                     variant=sc.variant, version=sc.version)
             g = q["groups"][0] if q["groups"] else {}
             return (float(g[name]) if name in g else None), int(g.get("n", 0))
         if kind == "health":
-            h = performance.health(self.lake, rule.pilot, since, now, by=[],
-                                   variant=sc.variant, version=sc.version,
-                                   cost_per_cpu_second=self.cost)
+            h = self.monitoring.health(rule.pilot, since, now, by=[],
+                                       variant=sc.variant, version=sc.version)
             if not h["groups"]:
                 return None, 0
             g = h["groups"][0]
@@ -83,10 +79,10 @@ class AlertService:
                      if name.startswith("latency_") else g[name])
             return float(value), int(g["requests"])
         if kind == "fairness":
-            f = performance.fairness(self.lake, rule.pilot, rule.sensitive, since, now,
+            f = self.monitoring.fairness(rule.pilot, rule.sensitive, since, now,
                                      version=sc.version)
             return (float(f[name]) if f["rows"] else None), int(f["rows"])
-        impact = performance.business_impact(self.lake, rule.pilot, since, now)
+        impact = self.monitoring.business_impact(rule.pilot, since, now)
         group = next((g for g in impact["groups"]
                       if g["variant"] == (sc.variant or "champion")), None)
         if group is None or group[name]["mean"] is None:
@@ -157,7 +153,7 @@ class AlertService:
     def _record(self, rule: AlertRule, value: float, fired: bool,
                 now: datetime) -> dict[str, Any]:
         fp = rule.fingerprint()
-        with write(self.db) as uow:
+        with self.store.write() as uow:
             row = uow.alerts.open_by_fingerprint(fp)
             if fired and row is not None:  # still firing: dedupe
                 row.count += 1
@@ -171,12 +167,12 @@ class AlertService:
                 return {"state": "resolved", "alert": row.id}
             if not fired:
                 return {"state": "ok"}
-            row = uow.alerts.add(AlertRow(
+            row = uow.alerts.add(
                 fingerprint=fp, rule=rule.name, pilot=rule.pilot, metric=rule.metric,
                 scope=rule.scope.model_dump(exclude_none=True), severity=rule.severity,
                 status="open", value=value, threshold=rule.threshold,
                 comparison=rule.comparison, count=1, first_seen=now, last_seen=now,
-                actions=[]))
+                actions=[])
             alert_id = row.id
             uow.audit.record(MONITOR.user, "alert.opened", "alert", str(alert_id), {
                 "rule": rule.name, "pilot": rule.pilot, "metric": rule.metric, "value": value,
@@ -185,8 +181,8 @@ class AlertService:
         # Actions run after the alert is committed: a rollback is its own audited
         # transaction, and a slow webhook must not hold the audit lock.
         actions = self._act(rule, value, alert_id)
-        with write(self.db) as uow:
-            stored = uow.session.get(AlertRow, alert_id)
+        with self.store.write() as uow:
+            stored = uow.alerts.get(alert_id)
             assert stored is not None
             stored.actions = actions
             if actions:
@@ -198,11 +194,11 @@ class AlertService:
         if status is not None and status not in ("open", "resolved"):
             raise ValidationFailed("invalid filter", [FieldError(
                 "status", "must be open or resolved")])
-        with read(self.db) as uow:
+        with self.store.read() as uow:
             return [view(r) for r in uow.alerts.list(pilot, status)]
 
 
-def view(r: AlertRow) -> dict[str, Any]:
+def view(r: Any) -> dict[str, Any]:
     return {"id": r.id, "rule": r.rule, "pilot": r.pilot, "metric": r.metric,
             "scope": r.scope, "severity": r.severity, "status": r.status, "value": r.value,
             "comparison": r.comparison, "threshold": r.threshold, "count": r.count,

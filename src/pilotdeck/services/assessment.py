@@ -5,14 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from pilotdeck.adapters.store.db import Database
-from pilotdeck.adapters.store.uow import UnitOfWork, read, write
 from pilotdeck.audit.log import iso, utcnow
 from pilotdeck.auth.roles import Permission, Principal
 from pilotdeck.domain.errors import Forbidden, NotFound
 from pilotdeck.domain.evidence import aggregate
 from pilotdeck.domain.maturity import AssessmentInput, Evidence, MaturityModel, assess
 from pilotdeck.domain.pilot import PilotManifest, PilotStatus
+from pilotdeck.domain.ports.store import Store, UnitOfWork
 from pilotdeck.services.evidence import DEFAULT_PROVIDERS, EvidenceProvider
 from pilotdeck.services.portfolio import manifest_of
 
@@ -24,9 +23,9 @@ def scope_of(pilot: str | None) -> str:
 
 
 class AssessmentService:
-    def __init__(self, db: Database, model: MaturityModel,
+    def __init__(self, store: Store, model: MaturityModel,
                  providers: Sequence[EvidenceProvider] = DEFAULT_PROVIDERS) -> None:
-        self.db = db
+        self.store = store
         self.model = model
         self.providers = list(providers)
 
@@ -40,7 +39,7 @@ class AssessmentService:
     def evidence_for(self, uow: UnitOfWork, pilot: str | None) -> dict[str, Evidence]:
         if pilot:
             return self._evidence(uow, manifest_of(uow.pilots.get(pilot)))
-        from pilotdeck.adapters.store.pilots import PilotFilter
+        from pilotdeck.domain.query import PilotFilter
 
         live = [manifest_of(r) for r in uow.pilots.list(PilotFilter())
                 if r.status != PilotStatus.SUNSET.value]
@@ -54,7 +53,7 @@ class AssessmentService:
         if pilot is None and who.scoped_pilot_writes() is not None:
             raise Forbidden(f"{who.user} may assess only their own pilots")
         inp.validate(self.model)
-        with write(self.db) as uow:
+        with self.store.write() as uow:
             row = uow.pilots.get(pilot) if pilot else None
             result = assess(self.model, inp, self.evidence_for(uow, pilot))
             scope = scope_of(pilot)
@@ -77,7 +76,7 @@ class AssessmentService:
             return result
 
     def latest(self, pilot: str | None) -> dict[str, Any]:
-        with read(self.db) as uow:
+        with self.store.read() as uow:
             if pilot:
                 uow.pilots.get(pilot)
             row = uow.assessments.latest(scope_of(pilot))
@@ -86,7 +85,7 @@ class AssessmentService:
             return dict(row.result)
 
     def history(self, pilot: str | None, limit: int = 100) -> list[dict[str, Any]]:
-        with read(self.db) as uow:
+        with self.store.read() as uow:
             if pilot:
                 uow.pilots.get(pilot)
             return [
@@ -98,7 +97,7 @@ class AssessmentService:
 
     def portfolio_levels(self) -> dict[str, dict[str, Any]]:
         """Latest assessment summary per scope, for dashboards and the plan."""
-        with read(self.db) as uow:
+        with self.store.read() as uow:
             return {scope: {"overallLevel": r.overall_level,
                             "assessedAt": iso(r.assessed_at)}
                     for scope, r in uow.assessments.latest_by_scope().items()}

@@ -7,8 +7,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from pilotdeck.adapters.store.db import Database
-from pilotdeck.adapters.store.uow import read, write
 from pilotdeck.audit import merkle
 from pilotdeck.audit.checkpoint import (
     Checkpoint,
@@ -22,6 +20,7 @@ from pilotdeck.audit.verify import VerifyReport, verify_log
 from pilotdeck.auth.roles import Principal
 from pilotdeck.domain.canonical import loads
 from pilotdeck.domain.errors import FieldError, ValidationFailed
+from pilotdeck.domain.ports.store import Store
 
 
 def event_view(row: Any) -> dict[str, Any]:
@@ -31,8 +30,8 @@ def event_view(row: Any) -> dict[str, Any]:
 
 
 class AuditService:
-    def __init__(self, db: Database, key_path: Path, origin: str = "pilotdeck") -> None:
-        self.db = db
+    def __init__(self, store: Store, key_path: Path, origin: str = "pilotdeck") -> None:
+        self.store = store
         self.key_path = key_path
         self.origin = origin
 
@@ -45,14 +44,14 @@ class AuditService:
     def log(self, *, since: datetime | None = None, actor: str | None = None,
             entity_type: str | None = None, entity_id: str | None = None,
             action: str | None = None, limit: int = 100, offset: int = 0) -> list[dict[str, Any]]:
-        with read(self.db) as uow:
+        with self.store.read() as uow:
             rows = uow.audit_events.events(since=since, actor=actor, entity_type=entity_type,
                                            entity_id=entity_id, action=action,
                                            limit=limit, offset=offset)
             return [event_view(r) for r in rows]
 
     def head(self) -> dict[str, Any]:
-        with read(self.db) as uow:
+        with self.store.read() as uow:
             f = uow.audit_events.state()
             cp = uow.audit_events.latest_checkpoint()
             return {"size": f.size, "root": f.root().hex(),
@@ -61,7 +60,7 @@ class AuditService:
     def checkpoint(self, who: Principal) -> Checkpoint:
         """Sign the current tree head (no-op if the newest checkpoint already covers it)."""
         key = self._key()
-        with write(self.db) as uow:
+        with self.store.write() as uow:
             f = uow.audit_events.state()
             latest = uow.audit_events.latest_checkpoint()
             if latest is not None and (latest.size == f.size or (
@@ -79,14 +78,14 @@ class AuditService:
             return cp
 
     def checkpoints(self) -> list[dict[str, Any]]:
-        with read(self.db) as uow:
+        with self.store.read() as uow:
             return [{"size": c.size, "root": bytes(c.root).hex(), "at": iso(c.at),
                      "keyId": c.key_id, "note": c.signed_note}
                     for c in uow.audit_events.checkpoints()]
 
     def verify(self) -> VerifyReport:
         public = self._key().public_key()
-        with read(self.db) as uow:
+        with self.store.read() as uow:
             state = uow.audit_events.state()
             cps = [(c.size, bytes(c.root), c.signed_note) for c in uow.audit_events.checkpoints()]
             return verify_log(uow.audit_events.stream(), cps, state.size, state.root(), public)
@@ -115,7 +114,7 @@ class AuditService:
 
     def proof(self, seq: int, size: int | None = None) -> dict[str, Any]:
         """Inclusion proof that event ``seq`` (1-based) is in the tree of ``size``."""
-        with read(self.db) as uow:
+        with self.store.read() as uow:
             state = uow.audit_events.state()
             size = size or state.size
             if not 1 <= seq <= size <= state.size:
@@ -131,7 +130,7 @@ class AuditService:
 
     def consistency(self, old: int, new: int | None = None) -> dict[str, Any]:
         """Proof that the tree of size ``new`` extends the one of size ``old``."""
-        with read(self.db) as uow:
+        with self.store.read() as uow:
             state = uow.audit_events.state()
             new = new or state.size
             if not 1 <= old <= new <= state.size:

@@ -6,23 +6,25 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from pilotdeck.adapters.compute import ScoreJob, make_engine
-from pilotdeck.adapters.store.uow import write
 from pilotdeck.auth.roles import Permission, Principal
 from pilotdeck.domain.errors import FieldError, Forbidden, ValidationFailed
-from pilotdeck.gateway.schema import columns_of
-from pilotdeck.platform import Platform
+from pilotdeck.domain.ports.compute import ComputeEngine, ScoreJob
+from pilotdeck.domain.ports.registry import ModelRegistry
+from pilotdeck.domain.ports.store import Store
+from pilotdeck.domain.signature import columns_of
+from pilotdeck.services.registry import RegistryService
 
 
 class BatchService:
-    def __init__(self, platform: Platform) -> None:
-        self.platform = platform
+    def __init__(self, store: Store, models: RegistryService, registry: ModelRegistry,
+                 engines: Callable[[str], ComputeEngine]) -> None:
+        self.store, self.models, self.registry, self.engines = store, models, registry, engines
 
     def resolve_version(self, pilot: str, version: int | None, alias: str | None) -> int:
         if version is not None:
-            self.platform.models.version(pilot, version)  # NotFound if it isn't there
+            self.models.version(pilot, version)  # NotFound if it isn't there
             return version
-        aliases = self.platform.registry.aliases(pilot)
+        aliases = self.registry.aliases(pilot)
         name = alias or "champion"
         if name not in aliases:
             raise ValidationFailed("no model to score with", [FieldError(
@@ -36,11 +38,11 @@ class BatchService:
         if not who.can(Permission.MODELS_READ):
             raise Forbidden(f"{who.user} may not use the models of {pilot!r}")
         v = self.resolve_version(pilot, version, alias)
-        info = self.platform.models.version(pilot, v)
-        job = ScoreJob(self.platform.registry.local_path(pilot, v),
+        info = self.models.version(pilot, v)
+        job = ScoreJob(self.registry.local_path(pilot, v),
                        [c.name for c in columns_of(info["signature"]) or []] or None,
                        input_path, output, v, chunk_rows=chunk_rows)
-        runner = make_engine(engine)
+        runner = self.engines(engine)
         result = runner.score(job, progress)
         lineage = {  # shaped like an OpenLineage RunEvent (COMPLETE)
             "eventType": "COMPLETE",
@@ -51,7 +53,7 @@ class BatchService:
             "model": {"pilot": pilot, "version": v, "source": info["source"]},
             "engine": runner.name, "seconds": round(result.seconds, 3),
         }
-        with write(self.platform.db) as uow:
+        with self.store.write() as uow:
             uow.audit.record(who.user, "batch.scored", "model", f"{pilot}/{v}", lineage)
         return {"pilot": pilot, "version": v, "rows": result.rows, "output": str(output),
                 "engine": runner.name, "seconds": result.seconds,

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from pilotdeck.adapters.store.uow import UnitOfWork
 from pilotdeck.domain.evidence import manifest_evidence
 from pilotdeck.domain.maturity import Evidence
 from pilotdeck.domain.pilot import PilotManifest
+from pilotdeck.domain.ports.store import UnitOfWork
 
 
 class EvidenceProvider(Protocol):

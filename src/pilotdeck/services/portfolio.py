@@ -7,16 +7,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pilotdeck.adapters.manifests import RawManifest, read_manifests, write_manifest
-from pilotdeck.adapters.store.db import Database
-from pilotdeck.adapters.store.models import PilotRow
-from pilotdeck.adapters.store.pilots import PilotFilter
-from pilotdeck.adapters.store.uow import UnitOfWork, read, write
 from pilotdeck.audit.log import iso, utcnow
 from pilotdeck.auth.roles import Permission, Principal
 from pilotdeck.domain.errors import Conflict, FieldError, Forbidden, ValidationFailed
 from pilotdeck.domain.pilot import PilotManifest, PilotStatus, parse_manifest
+from pilotdeck.domain.ports.manifests import ManifestFiles, RawManifest
+from pilotdeck.domain.ports.store import Store, UnitOfWork
 from pilotdeck.domain.prioritization import Rubric
+from pilotdeck.domain.query import PilotFilter
 
 
 @dataclass
@@ -29,7 +27,7 @@ class ImportResult:
         return {"created": self.created, "updated": self.updated, "unchanged": self.unchanged}
 
 
-def pilot_view(row: PilotRow) -> dict[str, Any]:
+def pilot_view(row: Any) -> dict[str, Any]:
     """The API/CLI shape of a pilot: its manifest plus the record's bookkeeping."""
     doc = dict(row.manifest)
     doc["record"] = {
@@ -41,14 +39,15 @@ def pilot_view(row: PilotRow) -> dict[str, Any]:
     return doc
 
 
-def manifest_of(row: PilotRow) -> PilotManifest:
+def manifest_of(row: Any) -> PilotManifest:
     return PilotManifest.model_validate(row.manifest)
 
 
 class PortfolioService:
-    def __init__(self, db: Database, rubric: Rubric) -> None:
-        self.db = db
+    def __init__(self, store: Store, rubric: Rubric, files: ManifestFiles) -> None:
+        self.store = store
         self.rubric = rubric
+        self.files = files
 
     # -- validation ----------------------------------------------------------
     def validate(self, raws: list[RawManifest]) -> list[PilotManifest]:
@@ -82,7 +81,7 @@ class PortfolioService:
     # -- writing -------------------------------------------------------------
     def import_path(self, path: Path, who: Principal) -> ImportResult:
         """Import a file or a directory tree of manifests, all or nothing."""
-        return self.apply(self.validate(read_manifests(path)), who)
+        return self.apply(self.validate(self.files.read(path)), who)
 
     def apply(self, manifests: list[PilotManifest], who: Principal,
               *, must_exist: bool | None = None) -> ImportResult:
@@ -91,7 +90,7 @@ class PortfolioService:
             if not who.can(Permission.PILOTS_WRITE, m.name):
                 raise Forbidden(f"{who.user} may not change pilot {m.name!r}")
         result = ImportResult()
-        with write(self.db) as uow:
+        with self.store.write() as uow:
             for m in manifests:
                 self._upsert(uow, m, who, result, must_exist)
         return result
@@ -130,7 +129,7 @@ class PortfolioService:
         result.updated.append(m.name)
 
     def delete(self, name: str, who: Principal) -> None:
-        with write(self.db) as uow:
+        with self.store.write() as uow:
             row = uow.pilots.get(name)
             uow.audit.record(who.user, "pilot.deleted", "pilot", name,
                              {"before": row.manifest, "digest": row.digest})
@@ -138,7 +137,7 @@ class PortfolioService:
 
     # -- reading -------------------------------------------------------------
     def get(self, name: str) -> dict[str, Any]:
-        with read(self.db) as uow:
+        with self.store.read() as uow:
             return pilot_view(uow.pilots.get(name))
 
     def list(self, f: PilotFilter, limit: int | None = None,
@@ -146,15 +145,15 @@ class PortfolioService:
         if f.status and f.status not in {s.value for s in PilotStatus}:
             raise ValidationFailed("invalid filter", [FieldError(
                 "status", f"must be one of {', '.join(s.value for s in PilotStatus)}")])
-        with read(self.db) as uow:
+        with self.store.read() as uow:
             rows = uow.pilots.list(f, limit, offset)
             total = uow.pilots.count(f) if limit is not None else len(rows)
             return [pilot_view(r) for r in rows], total
 
     def manifests(self, f: PilotFilter | None = None) -> builtins.list[PilotManifest]:
-        with read(self.db) as uow:
+        with self.store.read() as uow:
             return [manifest_of(r) for r in uow.pilots.list(f or PilotFilter())]
 
     def export(self, directory: Path, f: PilotFilter | None = None) -> builtins.list[Path]:
         """Write one manifest file per pilot; re-importing them is a no-op."""
-        return [write_manifest(directory, m.name, m.document()) for m in self.manifests(f)]
+        return [self.files.write(directory, m.name, m.document()) for m in self.manifests(f)]

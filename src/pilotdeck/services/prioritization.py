@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-from pilotdeck.adapters.store.pilots import PilotFilter
 from pilotdeck.domain.prioritization import (
     PilotPriority,
     PortfolioPlan,
@@ -16,6 +14,7 @@ from pilotdeck.domain.prioritization import (
     score_portfolio,
     sensitivity,
 )
+from pilotdeck.domain.query import PilotFilter
 from pilotdeck.services.portfolio import PortfolioService
 
 
@@ -53,7 +52,3 @@ class PrioritizationService:
             sensitivity(manifests, self.rubric),
         )
 
-    def chart(self, result: Prioritization, path: Path) -> Path:
-        from pilotdeck.adapters.charts import matrix_chart
-
-        return matrix_chart(result.pilots, self.rubric, path)

@@ -3,24 +3,27 @@ the serving configuration and the audit trail."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pilotdeck.adapters.registry import ALIASES, MlflowRegistry
-from pilotdeck.adapters.store.db import Database
-from pilotdeck.adapters.store.uow import read, write
 from pilotdeck.audit.log import iso, utcnow
 from pilotdeck.auth.roles import Permission, Principal
 from pilotdeck.domain.errors import FieldError, Forbidden, NotFound, ValidationFailed
-from pilotdeck.domain.serving import DeploymentSpec
+from pilotdeck.domain.ports.registry import ALIASES, ModelRegistry
+from pilotdeck.domain.ports.store import Store
+from pilotdeck.domain.serving import DeploymentSpec, profile_name
+
+if TYPE_CHECKING:
+    from pilotdeck.services.monitoring import MonitoringService
 
 
 class RegistryService:
-    def __init__(self, db: Database, registry: MlflowRegistry,
-                 profiles_root: Path | None = None) -> None:
-        self.db = db
+    def __init__(self, store: Store, registry: ModelRegistry,
+                 monitoring: Callable[[], MonitoringService] | None = None) -> None:
+        self.store = store
         self.registry = registry
-        self.profiles_root = profiles_root
+        self.monitoring = monitoring
 
     def _check(self, who: Principal, pilot: str, perm: Permission = Permission.MODELS_WRITE
                ) -> None:
@@ -37,13 +40,11 @@ class RegistryService:
         profile is stored as ``PILOT.vN`` for drift checks of what the version
         is later asked; the table is checked before anything is registered."""
         self._check(who, pilot)
-        with read(self.db) as uow:
+        with self.store.read() as uow:
             uow.pilots.get(pilot)  # fail before touching MLflow
-        if reference is not None:
-            from pilotdeck.adapters.tables import open_table
-
+        if reference is not None and self.monitoring is not None:
             try:
-                open_table(reference, "reference")
+                self.monitoring().lake.open_table(str(reference), "reference")
             except ValidationFailed as exc:
                 raise ValidationFailed("invalid reference", [
                     FieldError("reference", e.problem, e.source) for e in exc.errors]) from None
@@ -56,16 +57,13 @@ class RegistryService:
             # registration leaves no orphan version behind.
             self.registry.discard(pilot, rv.version)
             raise
-        if reference is not None and self.profiles_root is not None:
-            from pilotdeck.services import profiles
-            from pilotdeck.services.windows import profile_name
-
-            profiles.build(reference, profile_name(pilot, rv.version), self.profiles_root)
+        if reference is not None and self.monitoring is not None:
+            self.monitoring().build_profile(reference, profile_name(pilot, rv.version))
         return self.version(pilot, rv.version)
 
     def _record_version(self, pilot: str, rv: Any, who: Principal, datasets: list[str] | None,
                         reference: Path | None) -> None:
-        with write(self.db) as uow:
+        with self.store.write() as uow:
             row = uow.pilots.get(pilot)
             now = utcnow()
             uow.models.add_version(pilot_id=row.id, version=rv.version, run_id=rv.run_id,
@@ -83,7 +81,7 @@ class RegistryService:
         if alias not in ALIASES:
             raise ValidationFailed("invalid alias", [FieldError(
                 "alias", f"must be one of {', '.join(ALIASES)}, got {alias!r}")])
-        with write(self.db) as uow:
+        with self.store.write() as uow:
             row = uow.pilots.get(pilot)
             if uow.models.version(row.id, version) is None:
                 raise NotFound("model version", f"{pilot}/{version}")
@@ -103,7 +101,7 @@ class RegistryService:
 
     def versions(self, pilot: str) -> list[dict[str, Any]]:
         aliases = self.registry.aliases(pilot)
-        with read(self.db) as uow:
+        with self.store.read() as uow:
             row = uow.pilots.get(pilot)
             dep = uow.models.deployment(row.id)
             deployed = _deployed(dep.spec) if dep else {}
@@ -117,7 +115,7 @@ class RegistryService:
 
     # -- deployments ---------------------------------------------------------
     def deployment(self, pilot: str) -> dict[str, Any]:
-        with read(self.db) as uow:
+        with self.store.read() as uow:
             row = uow.pilots.get(pilot)
             dep = uow.models.deployment(row.id)
             if dep is None:
@@ -129,7 +127,7 @@ class RegistryService:
                action: str = "deployment.updated", reason: str = "") -> dict[str, Any]:
         """Store a new serving configuration (the gateway picks it up in seconds)."""
         self._check(who, pilot, Permission.DEPLOYMENTS_WRITE)
-        with write(self.db) as uow:
+        with self.store.write() as uow:
             row = uow.pilots.get(pilot)
             known = {r.version for r in uow.models.versions(row.id)}
             missing = sorted(({v.version for v in spec.variants} | set(spec.shadow)) - known)

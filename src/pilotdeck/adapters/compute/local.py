@@ -1,4 +1,5 @@
-"""In-process batch scoring: stream Parquet in chunks, predict, stream Parquet out.
+"""In-process batch work: scoring (stream Parquet in chunks, predict, stream Parquet
+out) and profiling (fold chunks into one :class:`Partial`).
 
 Memory stays bounded by one chunk: pyarrow reads record batches of
 ``chunk_rows`` and a ParquetWriter appends each scored batch.
@@ -7,7 +8,7 @@ Memory stays bounded by one chunk: pyarrow reads record batches of
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,15 @@ import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
 from pilotdeck.adapters.compute.base import ScoreJob, ScoreResult
+from pilotdeck.domain.columns import category_counts, values
 from pilotdeck.domain.errors import FieldError, ValidationFailed
+from pilotdeck.domain.profile import (
+    ColumnProfile,
+    Partial,
+    empty,
+    profile_categories,
+    profile_column,
+)
 
 
 def open_dataset(path: Path) -> ds.Dataset:
@@ -70,6 +79,33 @@ def dictionary_columns(schema: pa.Schema) -> list[str]:
     return [f.name for f in schema if not pa.types.is_floating(f.type)]
 
 
+def profile_batches(batches: Iterable[pa.RecordBatch], kinds: dict[str, str],
+                    limit: int, rng: np.random.Generator,
+                    progress: Callable[[int], None] | None = None) -> Partial:
+    """Fold record batches into one partial profile (memory: one batch + the sample)."""
+    numeric = [c for c, k in kinds.items() if k == "num"]
+    acc = empty(numeric)
+    for batch in batches:
+        if batch.num_rows == 0:
+            continue
+        table = pa.Table.from_batches([batch])
+        cols: dict[str, ColumnProfile] = {}
+        for c, kind in kinds.items():
+            if kind == "num":
+                vals = values(table[c])
+                cols[c] = profile_column(c, vals, batch.num_rows - len(vals))
+            else:
+                keys, counts = category_counts(table[c])
+                cols[c] = profile_categories(c, keys, counts, batch.num_rows - sum(counts))
+        chunk = (np.column_stack([table[c].to_numpy(zero_copy_only=False).astype(np.float64)
+                                  for c in numeric]) if numeric
+                 else np.empty((batch.num_rows, 0)))
+        acc = acc.merge(Partial(cols, chunk, batch.num_rows), numeric, limit, rng)
+        if progress:
+            progress(acc.rows)
+    return acc
+
+
 class LocalEngine:
     name = "local"
 
@@ -119,3 +155,13 @@ class LocalEngine:
                                                                str(job.input))])
         tmp.replace(job.output)  # the output appears whole or not at all
         return ScoreResult(done, job.output, time.perf_counter() - start)
+
+    def summarise(self, source: str, dataset: ds.Dataset, kinds: dict[str, str], limit: int,
+                  seed: int = 0, *, chunk_rows: int = 200_000,
+                  progress: Callable[[int, int], None] | None = None) -> Partial:
+        """The partial profile of a whole table, folded chunk by chunk here
+        (memory: one chunk plus the sample)."""
+        total = dataset.count_rows() if progress else 0
+        return profile_batches(dataset.to_batches(columns=list(kinds), batch_size=chunk_rows),
+                               kinds, limit, np.random.default_rng(seed),
+                               (lambda done: progress(done, total)) if progress else None)

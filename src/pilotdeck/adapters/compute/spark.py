@@ -11,16 +11,25 @@ from __future__ import annotations
 import os
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import pyarrow as pa
+
 from pilotdeck.adapters.compute.base import ScoreJob, ScoreResult
-from pilotdeck.adapters.compute.local import check_columns, load_predict, open_dataset
+from pilotdeck.adapters.compute.local import (
+    check_columns,
+    load_predict,
+    open_dataset,
+    profile_batches,
+)
+from pilotdeck.domain.errors import FieldError, ValidationFailed
+from pilotdeck.domain.profile import Partial, merge_all
 
 
 def _spark_type(sample: Any) -> Any:
-    import numpy as np
     from pyspark.sql import types as T
 
     arr = np.asarray(sample)
@@ -33,6 +42,25 @@ def _spark_type(sample: Any) -> Any:
     if arr.dtype.kind == "f":
         return T.DoubleType()
     return T.StringType()
+
+
+def spark_partials(spark: Any, source: str, kinds: dict[str, str], limit: int,
+                   seed: int) -> list[Partial]:
+    """One partial per Spark partition, computed on the executors."""
+    from pyspark import TaskContext
+
+    df = spark.read.parquet(source).select(*[f"`{c}`" for c in kinds])
+
+    def run(batches: Iterable[pa.RecordBatch]) -> Any:
+        ctx = TaskContext.get()
+        rng = np.random.default_rng(seed + (ctx.partitionId() if ctx else 0))
+        part = profile_batches(batches, kinds, limit, rng)
+        stats, sample = part.dumps()
+        yield pa.RecordBatch.from_pydict({"stats": [stats], "sample": [sample],
+                                          "rows": [part.rows]})
+
+    out = df.mapInArrow(run, "stats string, sample binary, rows long").collect()
+    return [Partial.loads(r["stats"], bytes(r["sample"]), r["rows"]) for r in out]
 
 
 class SparkEngine:
@@ -88,3 +116,18 @@ class SparkEngine:
         if progress:
             progress(rows, rows)
         return ScoreResult(rows, job.output, time.perf_counter() - start)
+
+    def summarise(self, source: str, dataset: Any, kinds: dict[str, str], limit: int,
+                  seed: int = 0, *, chunk_rows: int = 200_000,
+                  progress: Callable[[int, int], None] | None = None) -> Partial:
+        """One partial profile per Spark partition, built on the executors with the
+        local engine's code and merged here: the same profile as the local engine."""
+        if source.startswith("duckdb:"):
+            raise ValidationFailed("invalid engine", [FieldError(
+                "--engine", "Spark reads Parquet; use the local engine for DuckDB tables")])
+        numeric = [c for c, k in kinds.items() if k == "num"]
+        whole = merge_all(spark_partials(self.session(), source, kinds, limit, seed),
+                          numeric, limit, np.random.default_rng(seed))
+        if progress:
+            progress(whole.rows, whole.rows)
+        return whole

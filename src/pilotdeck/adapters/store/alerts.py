@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -18,10 +20,14 @@ class AlertRepository:
                                    AlertRow.status == "open")
         ).scalars().first()
 
-    def add(self, row: AlertRow) -> AlertRow:
+    def add(self, **fields: Any) -> AlertRow:
+        row = AlertRow(**fields)
         self.session.add(row)
         self.session.flush()
         return row
+
+    def get(self, alert_id: int) -> AlertRow | None:
+        return self.session.get(AlertRow, alert_id)
 
     def list(self, pilot: str | None = None, status: str | None = None,
              limit: int = 200) -> list[AlertRow]:

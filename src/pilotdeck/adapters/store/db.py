@@ -21,6 +21,7 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from pilotdeck.adapters.store.uow import UnitOfWork
 from pilotdeck.domain.errors import PilotdeckError
 
 VERSION_TABLE = "pilotdeck_alembic_version"
@@ -127,7 +128,8 @@ def migrate(engine: Engine) -> None:
 
 
 class Database:
-    """Owns the engine and hands out sessions; built once by the app factory."""
+    """The :class:`~pilotdeck.domain.ports.store.Store` on SQLAlchemy: owns the
+    engine and hands out units of work; built once by the composition root."""
 
     def __init__(self, url: str, *, auto_migrate: bool = True) -> None:
         self.url = url
@@ -142,8 +144,29 @@ class Database:
     def session(self) -> Session:
         return self._sessions()
 
+    @contextlib.contextmanager
+    def write(self) -> Iterator[UnitOfWork]:
+        """A mutating transaction: locks the audit log first, appends events at commit."""
+        with self.session() as session, session.begin():
+            uow = UnitOfWork(session)
+            uow.audit.lock()
+            yield uow
+            uow.audit.flush()
+
+    @contextlib.contextmanager
+    def read(self) -> Iterator[UnitOfWork]:
+        """A read-only transaction (rolled back at the end)."""
+        with self.read_session() as session, session.begin():
+            yield UnitOfWork(session)
+            session.rollback()
+
     def read_session(self) -> Session:
         return self._read_sessions()
+
+    def ping(self) -> None:
+        """Fail (SQLAlchemyError) unless the database answers."""
+        with self.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
 
     @property
     def backend(self) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -11,14 +10,7 @@ from sqlalchemy.orm import Session
 
 from pilotdeck.adapters.store.models import PilotRow
 from pilotdeck.domain.errors import NotFound
-
-
-@dataclass(frozen=True)
-class PilotFilter:
-    business_unit: str | None = None
-    status: str | None = None
-    owner: str | None = None
-    names: frozenset[str] | None = None
+from pilotdeck.domain.query import PilotFilter
 
 
 class PilotRepository:

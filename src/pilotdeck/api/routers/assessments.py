@@ -62,7 +62,7 @@ def history(pilot: str | None = None, limit: int = Query(100, ge=1, le=1000),
 def chart(pilot: str | None = None, format: Literal["png", "svg"] = "png",
           who: Principal = require(Permission.ASSESSMENTS_READ),
           platform: Platform = Depends(get_platform)) -> Response:
-    from pilotdeck.adapters.charts import maturity_bytes
+    from pilotdeck.render.charts import maturity_bytes
 
     data = maturity_bytes(platform.assessments.latest(pilot), format)
     return Response(data, media_type="image/png" if format == "png" else "image/svg+xml")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import HTMLResponse
@@ -13,7 +13,9 @@ from pilotdeck.domain.errors import FieldError, ValidationFailed
 from pilotdeck.domain.performance import parse_slices
 from pilotdeck.domain.when import parse_when
 from pilotdeck.platform import Platform
-from pilotdeck.services import performance, windows
+
+if TYPE_CHECKING:
+    from pilotdeck.services.monitoring import MonitoringService
 
 router = APIRouter(prefix="/v1/pilots/{pilot}/monitoring", tags=["monitoring"])
 
@@ -21,9 +23,9 @@ SINCE = Query(None, description="ISO 8601 or an age: 30m, 24h, 7d")
 UNTIL = Query(None, description="ISO 8601 or an age; default now")
 
 
-def _lake(platform: Platform, pilot: str) -> Any:
+def _monitoring(platform: Platform, pilot: str) -> MonitoringService:
     platform.portfolio.get(pilot)  # 404 for an unknown pilot
-    return platform.settings.lakehouse_dir
+    return platform.monitoring
 
 
 @router.get("/drift", summary="Drift of logged inputs against the version's reference profile")
@@ -33,8 +35,8 @@ def drift(pilot: str, since: str | None = SINCE, until: str | None = UNTIL,
           profile: str | None = None,
           who: Principal = require(Permission.MONITORING_READ),
           platform: Platform = Depends(get_platform)) -> dict[str, Any]:
-    return windows.window_drift(
-        _lake(platform, pilot), pilot, profile=profile, version=version,
+    return _monitoring(platform, pilot).window_drift(
+        pilot, profile=profile, version=version,
         since=parse_when(since, "since"), until=parse_when(until, "until"),
         variant=variant, by=by)
 
@@ -45,7 +47,7 @@ def quality(pilot: str, since: str | None = SINCE, until: str | None = UNTIL,
             every: str | None = Query(None, description="hour | day"),
             who: Principal = require(Permission.MONITORING_READ),
             platform: Platform = Depends(get_platform)) -> dict[str, Any]:
-    return performance.quality(_lake(platform, pilot), pilot, parse_when(since, "since"),
+    return _monitoring(platform, pilot).quality(pilot, parse_when(since, "since"),
                                parse_when(until, "until"), by=[b for b in by if b], every=every)
 
 
@@ -58,7 +60,7 @@ def fairness(pilot: str, sensitive: list[str] = Query(..., min_length=1),
              who: Principal = require(Permission.MONITORING_READ),
              platform: Platform = Depends(get_platform)) -> dict[str, Any]:
     parsed = parse_slices(slices, "slices") if slices else {}
-    return performance.fairness(_lake(platform, pilot), pilot, sensitive,
+    return _monitoring(platform, pilot).fairness(pilot, sensitive,
                                 parse_when(since, "since"), parse_when(until, "until"),
                                 slices=parsed, version=version)
 
@@ -69,7 +71,7 @@ def impact(pilot: str, since: str | None = SINCE, until: str | None = UNTIL,
            baseline: str = "champion",
            who: Principal = require(Permission.MONITORING_READ),
            platform: Platform = Depends(get_platform)) -> dict[str, Any]:
-    return performance.business_impact(_lake(platform, pilot), pilot,
+    return _monitoring(platform, pilot).business_impact(pilot,
                                        parse_when(since, "since"), parse_when(until, "until"),
                                        by=by, baseline=baseline)
 
@@ -79,9 +81,8 @@ def health(pilot: str, since: str | None = SINCE, until: str | None = UNTIL,
            every: str | None = Query(None, description="hour | day"),
            who: Principal = require(Permission.MONITORING_READ),
            platform: Platform = Depends(get_platform)) -> dict[str, Any]:
-    return performance.health(_lake(platform, pilot), pilot, parse_when(since, "since"),
-                              parse_when(until, "until"), every=every,
-                              cost_per_cpu_second=platform.settings.cost_per_cpu_second)
+    return _monitoring(platform, pilot).health(pilot, parse_when(since, "since"),
+                              parse_when(until, "until"), every=every)
 
 
 @router.get("/report", summary="Every monitoring view over one window (JSON, or HTML)",
@@ -92,17 +93,13 @@ def report(pilot: str, since: str | None = SINCE, until: str | None = UNTIL,
            format: str = Query("json", description="json | html"),
            who: Principal = require(Permission.MONITORING_READ),
            platform: Platform = Depends(get_platform)) -> Any:
-    from pilotdeck.services import report as report_service
-
     if format not in ("json", "html"):
         raise ValidationFailed("invalid format", [FieldError("format", "must be json or html")])
-    data = report_service.build(
-        _lake(platform, pilot), pilot, since=parse_when(since, "since"),
-        until=parse_when(until, "until"), sensitive=sensitive, every=every,
-        alerts=platform.alerts.list(pilot),
-        cost_per_cpu_second=platform.settings.cost_per_cpu_second)
+    data = _monitoring(platform, pilot).report(
+        pilot, since=parse_when(since, "since"), until=parse_when(until, "until"),
+        sensitive=sensitive, every=every, alerts=platform.alerts.list(pilot))
     if format == "html":
-        from pilotdeck.adapters.report_html import render
+        from pilotdeck.render.report_html import render
 
         return HTMLResponse(render(data))
     return data

@@ -9,11 +9,11 @@ import yaml
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 from fastapi.responses import PlainTextResponse
 
-from pilotdeck.adapters.store.pilots import PilotFilter
 from pilotdeck.api.deps import get_platform, require
 from pilotdeck.auth.roles import Permission, Principal
 from pilotdeck.domain.errors import FieldError, ValidationFailed
 from pilotdeck.domain.pilot import PilotManifest, PilotStatus, parse_manifest
+from pilotdeck.domain.query import PilotFilter
 from pilotdeck.platform import Platform
 
 router = APIRouter(prefix="/v1/pilots", tags=["pilots"])
@@ -90,7 +90,7 @@ async def import_pilots(
     if not isinstance(docs, list) or not docs:
         raise ValidationFailed("nothing to import", [FieldError(
             "manifests", "send a list of manifests (or {\"manifests\": [...]})")])
-    from pilotdeck.adapters.manifests import RawManifest
+    from pilotdeck.domain.ports.manifests import RawManifest
 
     manifests = platform.portfolio.validate(
         [RawManifest(f"manifests[{i}]", d) for i, d in enumerate(docs)])

@@ -6,9 +6,9 @@ from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Response
 
-from pilotdeck.adapters.store.pilots import PilotFilter
 from pilotdeck.api.deps import get_platform, require
 from pilotdeck.auth.roles import Permission, Principal
+from pilotdeck.domain.query import PilotFilter
 from pilotdeck.platform import Platform
 
 router = APIRouter(prefix="/v1/prioritization", tags=["prioritization"])
@@ -33,7 +33,7 @@ def chart(format: Literal["png", "svg"] = "png",
           business_unit: str | None = Query(None, alias="businessUnit"),
           who: Principal = require(Permission.PRIORITIZATION_READ),
           platform: Platform = Depends(get_platform)) -> Response:
-    from pilotdeck.adapters.charts import matrix_bytes
+    from pilotdeck.render.charts import matrix_bytes
 
     result = platform.prioritization.run(PilotFilter(business_unit=business_unit))
     data = matrix_bytes(result.pilots, platform.rubric, format)

@@ -6,7 +6,6 @@ from typing import Any
 
 from fastapi import APIRouter, Depends
 from fastapi.responses import HTMLResponse
-from sqlalchemy import text
 
 from pilotdeck import __version__
 from pilotdeck.api.deps import get_platform, public
@@ -17,9 +16,8 @@ router = APIRouter(tags=["system"])
 
 @router.get("/healthz", summary="Liveness and database reachability")
 def health(_: None = public(), platform: Platform = Depends(get_platform)) -> dict[str, Any]:
-    with platform.db.engine.connect() as conn:
-        conn.execute(text("SELECT 1"))
-    return {"status": "ok", "database": platform.db.backend}
+    platform.store.ping()
+    return {"status": "ok", "database": platform.store.backend}
 
 
 @router.get("/v1/version", summary="Server version")

@@ -17,7 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from pilotdeck.domain.errors import PilotdeckError
 
 MEDIA_TYPE = "application/problem+json"
-log = logging.getLogger("pilotdeck.api")
+log = logging.getLogger("pilotdeck.http")
 
 
 def problem(status: int, title: str, detail: str, errors: list[dict[str, str]] | None = None,
@@ -37,7 +37,8 @@ def _loc(loc: tuple[Any, ...]) -> str:
     return out or ".".join(str(p) for p in loc)
 
 
-def install(app: FastAPI) -> None:
+def install_problems(app: FastAPI) -> None:
+    """Map every error to problem+json once, for the whole app."""
     @app.exception_handler(PilotdeckError)
     async def _domain(_: Request, exc: PilotdeckError) -> JSONResponse:
         headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None

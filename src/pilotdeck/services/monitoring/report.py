@@ -9,18 +9,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from pilotdeck.adapters import predlog
+from pilotdeck.domain.columns import column_dist
 from pilotdeck.domain.drift import sturges_edges
 from pilotdeck.domain.errors import PilotdeckError
-from pilotdeck.services import performance, profiles, windows
-from pilotdeck.services.monitoring import column_dist
+from pilotdeck.domain.ports.lake import Lake
+from pilotdeck.services.monitoring import performance, windows
 
 MAX_DISTRIBUTIONS = 6
 
@@ -37,14 +36,14 @@ def main_window(drift: dict[str, Any]) -> dict[str, Any]:
     return max(drift["windows"], key=lambda w: w["rows"])  # type: ignore[no-any-return]
 
 
-def _distributions(lake: Path, drift: dict[str, Any], rows: pa.Table) -> list[dict[str, Any]]:
+def _distributions(lake: Lake, drift: dict[str, Any], rows: pa.Table) -> list[dict[str, Any]]:
     """Reference vs current shares of the most drifted columns (for the charts)."""
     if "error" in drift or not drift.get("windows"):
         return []
     main = main_window(drift)
     cols = sorted(main["columns"],
                   key=lambda c: (not c["drifted"], c["column"]))[:MAX_DISTRIBUTIONS]
-    stored = profiles.load(main["profile"], lake / "profiles")
+    stored = lake.load_profile(main["profile"])
     if main["version"] is not None:
         rows = rows.filter(pc.equal(rows["model_version"], main["version"]))
     out = []
@@ -71,7 +70,7 @@ def _distributions(lake: Path, drift: dict[str, Any], rows: pa.Table) -> list[di
     return out
 
 
-def build(lake: Path, pilot: str, *, since: datetime | None = None,
+def build(lake: Lake, pilot: str, *, since: datetime | None = None,
           until: datetime | None = None, sensitive: list[str] | None = None,
           every: str = "day", alerts: list[dict[str, Any]] | None = None,
           cost_per_cpu_second: float = 0.0,
@@ -79,7 +78,7 @@ def build(lake: Path, pilot: str, *, since: datetime | None = None,
     step = progress or (lambda _name: None)
     step("drift")
     # The logged rows are read and expanded once, and every view below shares them.
-    rows = predlog.rows(predlog.requests(lake / "predictions", pilot, since, until))
+    rows = lake.rows(lake.requests(pilot, since, until))
     drift = _section(lambda: windows.window_drift(lake, pilot, rows=rows))
     drift_series = _section(lambda: windows.window_drift(lake, pilot, by=every, rows=rows))
     step("distributions")

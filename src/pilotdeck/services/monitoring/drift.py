@@ -1,4 +1,4 @@
-"""Drift between a reference table and a current table (Parquet, file or directory).
+"""Drift between a reference table (or stored profile) and a current table.
 
 Each side of a column becomes a :class:`~pilotdeck.domain.drift.Dist` (sorted
 numbers, or value counts counted in Arrow), read column by column in worker
@@ -16,50 +16,14 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.dataset as pads
 
-from pilotdeck.adapters.tables import open_table
+from pilotdeck.domain.columns import column_dist, kind_of, schema_kinds
 from pilotdeck.domain.drift import METHODS, ColumnDrift, Dist, column_drift, dataset_drift
 from pilotdeck.domain.errors import FieldError, ValidationFailed
+from pilotdeck.domain.ports.compute import ComputeEngine
+from pilotdeck.domain.ports.lake import Lake
 from pilotdeck.domain.quality import ColumnQuality, column_quality
-
-
-def kind_of(t: pa.DataType) -> str | None:
-    if pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_decimal(t):
-        return "num"
-    if (pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_boolean(t)
-            or pa.types.is_dictionary(t)):
-        return "cat"
-    return None  # timestamps, lists, binaries: not compared (yet)
-
-
-def schema_kinds(schema: pa.Schema) -> dict[str, str]:
-    """The columns drift and profiles compare, and their kind."""
-    return {f.name: k for f in schema if (k := kind_of(f.type)) is not None}
-
-
-def values(col: pa.ChunkedArray | pa.Array) -> np.ndarray:
-    """Numeric non-null values; NaN and +-inf are dropped too (as Evidently does)."""
-    arr = pc.drop_null(col).to_numpy().astype(np.float64, copy=False)
-    return arr[np.isfinite(arr)]
-
-
-def category_counts(col: pa.ChunkedArray | pa.Array) -> tuple[list[str], list[int]]:
-    """Value counts of a categorical column, counted in Arrow (no Python objects
-    per row: a million strings take milliseconds)."""
-    col = pc.drop_null(col)
-    if pa.types.is_dictionary(col.type):
-        col = col.cast(col.type.value_type)
-    vc = pc.value_counts(col)
-    return ([str(k) for k in vc.field("values").to_pylist()],
-            [int(c) for c in vc.field("counts").to_pylist()])
-
-
-def column_dist(col: pa.ChunkedArray, kind: str) -> Dist:
-    if kind == "num":
-        return Dist.of_values("num", values(col))
-    return Dist.of_counts(*category_counts(col))
 
 
 def _check_overrides(names: set[str], methods: dict[str, str],
@@ -131,48 +95,52 @@ STREAM_ROWS = 20_000_000  # a larger current table is profiled in row chunks fir
 SAMPLE_BYTES = 256 << 20  # the row sample a streamed current side keeps
 
 
-def _streamed_side(path: Path, ds: pads.Dataset, engine: str, seed: int = 0,
+def _streamed_side(path: str, ds: pads.Dataset, engine: ComputeEngine, seed: int = 0,
                    sample_rows: int | None = None) -> tuple[Side, list[str]]:
     """A current table too large to hold a column of: profiled in row chunks
     (or per Spark partition) into counts, moments and a uniform row sample, the
     same summaries a stored reference profile has. Memory: one chunk plus the
     sample. Exact while the table fits the sample."""
-    from pilotdeck.services import partial  # imports this module
-
     kinds = schema_kinds(ds.schema)
     numeric = [c for c, k in kinds.items() if k == "num"]
     limit = sample_rows or max(100_000, SAMPLE_BYTES // (8 * max(len(numeric), 1)))
-    whole = partial.summarise(path, ds, kinds, engine, limit, seed)
+    whole = engine.summarise(path, ds, kinds, limit, seed)
     index = {c: i for i, c in enumerate(numeric)}
 
     def dists(columns: list[str], pool: ThreadPoolExecutor) -> dict[str, Dist]:
         return {c: whole.cols[c].dist(np.sort(whole.sample[:, index[c]]) if c in index
                                       else None) for c in columns}
 
-    label = {"path": str(path), "rows": whole.rows, "streamed": True,
-             "exact": whole.rows <= limit, "engine": engine}
+    label = {"path": path, "rows": whole.rows, "streamed": True,
+             "exact": whole.rows <= limit, "engine": engine.name,
+             **({"master": engine.master} if hasattr(engine, "master") else {})}
     return Side(label, {f.name: str(f.type) for f in ds.schema},
                 {f.name: kind_of(f.type) for f in ds.schema}, dists,
                 lambda c: whole.cols[c].count + whole.cols[c].missing), ds.schema.names
 
 
-def drift(reference: Path | None, current: Path | pa.Table, *, profile: Any = None,
+def drift(lake: Lake, reference: str | Path | None, current: str | Path | pa.Table, *,
+          profile: Any = None,
           methods: dict[str, str] | None = None, thresholds: dict[str, float] | None = None,
           share: float = 0.5, columns: list[str] | None = None,
           workers: int | None = None,
           progress: Callable[[int, int], None] | None = None,
-          engine: str = "local", stream_rows: int = STREAM_ROWS,
+          engine: ComputeEngine | None = None, stream_rows: int = STREAM_ROWS,
           sample_rows: int | None = None) -> dict[str, Any]:
     """Compare a current table with a reference table or a stored profile, column by
     column: the JSON scripts and CI jobs consume.
 
-    A current table of more than ``stream_rows`` rows, or any with a Spark
-    ``engine``, is first summarised in row chunks (see :func:`_streamed_side`)."""
+    A current table of more than ``stream_rows`` rows, or any with a non-local
+    ``engine``, is first summarised by the engine (see :func:`_streamed_side`)."""
     methods, thresholds = dict(methods or {}), dict(thresholds or {})
-    if isinstance(current, Path):
-        cur_ds = open_table(current, "--current")  # once: a DuckDB table is read here
-        if engine != "local" or cur_ds.count_rows() > stream_rows:
-            cur, cur_names = _streamed_side(current, cur_ds, engine, sample_rows=sample_rows)
+    if not isinstance(current, pa.Table):
+        cur_ds = lake.open_table(str(current), "--current")  # once: DuckDB is read here
+        streamed = engine is not None and (engine.name != "local"
+                                           or cur_ds.count_rows() > stream_rows)
+        if streamed:
+            assert engine is not None
+            cur, cur_names = _streamed_side(str(current), cur_ds, engine,
+                                            sample_rows=sample_rows)
         else:
             cur, cur_names = _table_side(cur_ds, {"path": str(current)})
     else:
@@ -180,7 +148,7 @@ def drift(reference: Path | None, current: Path | pa.Table, *, profile: Any = No
     if profile is not None:
         ref, ref_names = _profile_side(profile)
     elif reference is not None:
-        ref, ref_names = _table_side(open_table(reference, "--reference"),
+        ref, ref_names = _table_side(lake.open_table(str(reference), "--reference"),
                                      {"path": str(reference)})
     else:
         raise ValidationFailed("nothing to compare with", [

@@ -8,16 +8,15 @@ version, variant and (optionally) hour or day.
 from __future__ import annotations
 
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from pilotdeck.adapters import predlog
 from pilotdeck.domain import performance as perf
 from pilotdeck.domain.errors import FieldError, ValidationFailed
+from pilotdeck.domain.ports.lake import Lake
 
 EVERY = {"hour": "h", "day": "D"}
 GROUPS = {"version": "model_version", "variant": "variant"}
@@ -53,17 +52,17 @@ def _groups(df: pd.DataFrame, keys: list[str]) -> list[tuple[dict[str, Any], pd.
     return out
 
 
-def labelled_rows(lake: Path, pilot: str, since: datetime | None,
+def labelled_rows(lake: Lake, pilot: str, since: datetime | None,
                   until: datetime | None, variant: str | None = None,
                   version: int | None = None, rows: pa.Table | None = None) -> pd.DataFrame:
     """Logged rows joined to their labels; ``rows`` when the caller already read them."""
     if rows is None:
-        rows = predlog.rows(predlog.requests(lake / "predictions", pilot, since, until,
+        rows = lake.rows(lake.requests(pilot, since, until,
                                              variant=variant, version=version))
-    return predlog.labelled(rows, predlog.feedback(lake / "feedback", pilot)).to_pandas()
+    return lake.labelled(pilot, rows).to_pandas()
 
 
-def quality(lake: Path, pilot: str, since: datetime | None = None,
+def quality(lake: Lake, pilot: str, since: datetime | None = None,
             until: datetime | None = None, by: list[str] | None = None,
             every: str | None = None, task: str | None = None, variant: str | None = None,
             version: int | None = None, rows: pa.Table | None = None) -> dict[str, Any]:
@@ -76,7 +75,7 @@ def quality(lake: Path, pilot: str, since: datetime | None = None,
     return {"pilot": pilot, "task": task, "labelled_rows": len(df), "groups": groups}
 
 
-def fairness(lake: Path, pilot: str, sensitive: list[str], since: datetime | None = None,
+def fairness(lake: Lake, pilot: str, sensitive: list[str], since: datetime | None = None,
              until: datetime | None = None, slices: dict[str, Any] | None = None,
              version: int | None = None, rows: pa.Table | None = None) -> dict[str, Any]:
     """fairlearn's MetricFrame per group of the sensitive columns (several columns
@@ -141,15 +140,15 @@ def fairness(lake: Path, pilot: str, sensitive: list[str], since: datetime | Non
 OUTCOMES = ("revenue", "cost_saved", "satisfaction")
 
 
-def business_impact(lake: Path, pilot: str, since: datetime | None = None,
+def business_impact(lake: Lake, pilot: str, since: datetime | None = None,
                     until: datetime | None = None, by: str = "variant",
                     baseline: str = "champion") -> dict[str, Any]:
     """Revenue, cost saved and satisfaction per request from feedback, per variant
     (or version), with 95 % intervals, and each group's difference to the baseline."""
     key = _group_keys([by], None)[0]
-    reqs = predlog.requests(lake / "predictions", pilot, since, until).select(
+    reqs = lake.requests(pilot, since, until).select(
         ["request_id", "variant", "model_version"]).to_pandas()
-    fb = predlog.feedback(lake / "feedback", pilot).to_pandas()
+    fb = lake.feedback(pilot).to_pandas()
     df = reqs.merge(fb, on="request_id", how="inner")
     groups: dict[Any, pd.DataFrame] = dict(iter(df.groupby(key))) if not df.empty else {}
     base_key: Any = int(baseline) if key == "model_version" and baseline.isdigit() else baseline
@@ -167,14 +166,14 @@ def business_impact(lake: Path, pilot: str, since: datetime | None = None,
     return {"pilot": pilot, "by": by, "baseline": baseline, "groups": out}
 
 
-def health(lake: Path, pilot: str, since: datetime | None = None,
+def health(lake: Lake, pilot: str, since: datetime | None = None,
            until: datetime | None = None, every: str | None = None,
            cost_per_cpu_second: float = 0.0, by: list[str] | None = None,
            variant: str | None = None, version: int | None = None) -> dict[str, Any]:
     """Latency percentiles, error rate, cache hit rate and estimated cost per
     version and variant, from every logged request (failures included)."""
     keys = _group_keys(by if by is not None else ["version", "variant"], every)
-    reqs = predlog.requests(lake / "predictions", pilot, since, until, variant=variant,
+    reqs = lake.requests(pilot, since, until, variant=variant,
                             version=version, ok_only=False)
     df = _with_window(reqs.select(["ts", "variant", "model_version", "latency_ms",
                                    "cache_hit", "status", "rows"]).to_pandas(), every)

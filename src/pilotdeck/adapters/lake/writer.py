@@ -1,4 +1,5 @@
-"""Prediction and feedback logs: buffered in memory, written as partitioned Parquet.
+"""Prediction and feedback logs: buffered in memory, written as partitioned Parquet
+(the writing half of the lake adapter; ``reader.py`` reads them back).
 
 Records are appended on the hot path (a list append) and written by a
 background task every ``flush_s`` seconds or when ``max_rows`` are waiting, as
@@ -22,7 +23,9 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-log = logging.getLogger("pilotdeck.gateway.log")
+from pilotdeck.domain.pilot import NAME_RE as PILOT_RE
+
+log = logging.getLogger("pilotdeck.lake.log")
 
 PREDICTION_SCHEMA = pa.schema([
     ("request_id", pa.string()), ("ts", pa.timestamp("us", tz="UTC")), ("pilot", pa.string()),
@@ -84,6 +87,11 @@ class ParquetLog:
         for r in batch:
             groups[(r["pilot"], r["ts"].strftime("%Y-%m-%d"))].append(r)
         for (pilot, day), rows in groups.items():
+            if not isinstance(pilot, str) or not PILOT_RE.match(pilot):
+                # Callers validate pilots; this keeps any slip from ever becoming a
+                # path outside the log (or inside another pilot's partition).
+                log.error("dropped %d log records with an invalid pilot name", len(rows))
+                continue
             folder = self.root / f"pilot={pilot}" / f"date={day}"
             folder.mkdir(parents=True, exist_ok=True)
             table = pa.Table.from_pylist(rows, schema=self.schema)

@@ -9,23 +9,18 @@ variant; or, with ``profile``, all of them with one named profile.
 from __future__ import annotations
 
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from pilotdeck.adapters import predlog
 from pilotdeck.domain.errors import FieldError, NotFound, ValidationFailed
-from pilotdeck.services import profiles
-from pilotdeck.services.monitoring import drift
+from pilotdeck.domain.ports.lake import Lake
+from pilotdeck.services.monitoring.drift import drift
+from pilotdeck.services.monitoring.profiles import profile_name
 
 BY = ("hour", "day", "variant")
 META = {"request_id", "ts", "variant", "model_version", "row", "prediction"}
-
-
-def profile_name(pilot: str, version: int) -> str:
-    return f"{pilot}.v{version}"
 
 
 def _split(rows: pa.Table, by: str | None) -> list[tuple[str, pa.Table]]:
@@ -42,19 +37,19 @@ def _split(rows: pa.Table, by: str | None) -> list[tuple[str, pa.Table]]:
     return out
 
 
-def window_drift(lake: Path, pilot: str, *, profile: str | None = None,
+def window_drift(lake: Lake, pilot: str, *, profile: str | None = None,
                  version: int | None = None, since: datetime | None = None,
                  until: datetime | None = None, variant: str | None = None,
                  by: str | None = None, share: float = 0.5,
                  rows: pa.Table | None = None) -> dict[str, Any]:
     """Drift of each window's logged features against the reference profile.
 
-    ``rows`` are logged rows already read (``predlog.rows``) for callers that
+    ``rows`` are logged rows already read (``lake.rows``) for callers that
     need them for several views; the filters then apply to them as given."""
     if by is not None and by not in BY:
         raise ValidationFailed("invalid window", [FieldError("by", f"must be one of {BY}")])
     if rows is None:
-        rows = predlog.rows(predlog.requests(lake / "predictions", pilot, since, until,
+        rows = lake.rows(lake.requests(pilot, since, until,
                                              variant=variant, version=version))
     if profile is not None:  # every row against the named profile
         plan = [(None, profile, rows)]
@@ -66,7 +61,7 @@ def window_drift(lake: Path, pilot: str, *, profile: str | None = None,
     skipped: list[int | None] = []
     for v, name, part_rows in plan:
         try:
-            stored = profiles.load(name, lake / "profiles")
+            stored = lake.load_profile(name)
         except NotFound:
             if profile is not None or len(plan) == 1:
                 raise ValidationFailed("no reference profile", [FieldError(
@@ -77,7 +72,7 @@ def window_drift(lake: Path, pilot: str, *, profile: str | None = None,
             continue
         features = [c for c in part_rows.column_names if c not in META and c in stored.columns]
         for key, part in _split(part_rows, by):
-            result = drift(None, part.select(features), profile=stored, share=share)
+            result = drift(lake, None, part.select(features), profile=stored, share=share)
             out.append({"window": key, "version": v, "profile": name, "rows": part.num_rows,
                         **{k: result[k] for k in ("dataset_drift", "drifted_columns",
                                                   "columns_total", "share_drifted", "columns",

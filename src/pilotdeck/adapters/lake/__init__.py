@@ -1,0 +1,120 @@
+"""The lakehouse on local disk (or a mounted volume): logs, profiles and tables.
+
+Layout under the root::
+
+    predictions/pilot=P/date=D/part-*.parquet   the gateway's prediction log
+    feedback/pilot=P/date=D/part-*.parquet      labels and business outcomes
+    profiles/NAME/{profile.json,sample.parquet} reference profiles
+    tables/NAME/                                tables written by pilotdeck (demo data)
+
+Every identifier that becomes a path segment is checked against its pattern,
+and every path is resolved and refused if it leaves the root, so no input can
+write or read outside the lake.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pilotdeck.adapters.lake import profiles, reader
+from pilotdeck.adapters.lake.profiles import StoredProfile
+from pilotdeck.adapters.lake.writer import FEEDBACK_SCHEMA, PREDICTION_SCHEMA, ParquetLog
+from pilotdeck.domain.errors import FieldError, ValidationFailed
+from pilotdeck.domain.pilot import NAME_RE as PILOT_RE
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.dataset as pads
+
+TABLE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_]{0,99}$")
+PROFILE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
+
+__all__ = ["LocalLake", "StoredProfile"]
+
+
+class LocalLake:
+    """The :class:`~pilotdeck.domain.ports.lake.Lake` on a local directory."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root.resolve()
+
+    def _inside(self, *parts: str) -> Path:
+        path = self.root.joinpath(*parts).resolve()
+        if not path.is_relative_to(self.root):
+            raise ValidationFailed("invalid path", [FieldError(
+                "path", "resolves outside the lakehouse")])
+        return path
+
+    def _pilot(self, pilot: str, field: str = "pilot") -> str:
+        if not PILOT_RE.match(pilot):
+            raise ValidationFailed("invalid pilot name", [FieldError(
+                field, "lowercase letters, digits and '-', at most 63 characters")])
+        return pilot
+
+    @property
+    def predictions_dir(self) -> Path:
+        return self._inside("predictions")
+
+    @property
+    def feedback_dir(self) -> Path:
+        return self._inside("feedback")
+
+    # -- tables ------------------------------------------------------------
+    def table_dir(self, name: str) -> Path:
+        """The directory of a named table under ``tables/`` (created)."""
+        if not TABLE_RE.match(name):
+            raise ValidationFailed("invalid table name", [FieldError(
+                "name", "letters, digits and '_', at most 100 characters")])
+        path = self._inside("tables", name)
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+    def open_table(self, source: str | Path, field: str = "--current") -> pads.Dataset:
+        from pilotdeck.adapters.lake.tables import open_table
+
+        return open_table(source, field)
+
+    # -- logs --------------------------------------------------------------
+    def prediction_log(self, flush_s: float, max_rows: int) -> ParquetLog:
+        return ParquetLog(self.predictions_dir, PREDICTION_SCHEMA, flush_s, max_rows)
+
+    def feedback_log(self, flush_s: float, max_rows: int) -> ParquetLog:
+        return ParquetLog(self.feedback_dir, FEEDBACK_SCHEMA, flush_s, max_rows)
+
+    def requests(self, pilot: str, since: datetime | None = None,
+                 until: datetime | None = None, variant: str | None = None,
+                 version: int | None = None, include_shadow: bool = False,
+                 ok_only: bool = True) -> pa.Table:
+        return reader.requests(self.predictions_dir, self._pilot(pilot), since, until,
+                               variant=variant, version=version,
+                               include_shadow=include_shadow, ok_only=ok_only)
+
+    def rows(self, requests: pa.Table) -> pa.Table:
+        return reader.rows(requests)
+
+    def feedback(self, pilot: str) -> pa.Table:
+        return reader.feedback(self.feedback_dir, self._pilot(pilot))
+
+    def labelled(self, pilot: str, rows: pa.Table) -> pa.Table:
+        return reader.labelled(rows, self.feedback(pilot))
+
+    # -- profiles ----------------------------------------------------------
+    def check_profile_name(self, name: str) -> None:
+        if not PROFILE_RE.match(name):
+            raise ValidationFailed("invalid profile name", [FieldError(
+                "name", "letters, digits, '.', '_' and '-', at most 100 characters")])
+
+    def _profile_dir(self, name: str) -> Path:
+        self.check_profile_name(name)
+        return self._inside("profiles", name)
+
+    def save_profile(self, name: str, meta: dict[str, Any], sample: np.ndarray,
+                     numeric: list[str]) -> None:
+        profiles.save(self._profile_dir(name), meta, sample, numeric)
+
+    def load_profile(self, name: str) -> StoredProfile:
+        return profiles.load(self._profile_dir(name), name)

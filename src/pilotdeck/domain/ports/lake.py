@@ -1,0 +1,85 @@
+"""The lakehouse port: every table, log and profile under the lake goes through it.
+
+No caller builds a lake path: the implementation owns the layout, validates
+every identifier that becomes part of a path, and refuses any path that would
+resolve outside the lake root.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.dataset as pads
+
+    from pilotdeck.domain.drift import Dist
+    from pilotdeck.domain.profile import ColumnProfile
+
+
+class ReferenceProfile(Protocol):
+    """A stored profile: column statistics, plus numeric samples read on demand."""
+
+    name: str
+    rows: int
+    columns: Mapping[str, ColumnProfile]
+    meta: dict[str, Any]
+
+    def dists(self, columns: list[str]) -> dict[str, Dist]: ...
+    def dist(self, column: str) -> Dist: ...
+    @property
+    def exact(self) -> bool: ...
+
+
+class LogWriter(Protocol):
+    """An append-only log buffered in memory and flushed in the background."""
+
+    written: int
+    files: int
+
+    def append(self, record: dict[str, Any]) -> None: ...
+    def start(self) -> None: ...
+    async def flush(self) -> int: ...
+    async def close(self) -> None: ...
+
+
+class Lake(Protocol):
+    def open_table(self, source: str, field: str = "--current") -> pads.Dataset:
+        """A Parquet file/directory or ``duckdb:PATH?table=T``, as an Arrow dataset."""
+        ...
+
+    def table_dir(self, name: str) -> Path:
+        """Where a named table is kept (a directory, created)."""
+        ...
+
+    # -- prediction and feedback logs --------------------------------------
+    def prediction_log(self, flush_s: float, max_rows: int) -> LogWriter: ...
+    def feedback_log(self, flush_s: float, max_rows: int) -> LogWriter: ...
+    def requests(self, pilot: str, since: datetime | None = None,
+                 until: datetime | None = None, variant: str | None = None,
+                 version: int | None = None, include_shadow: bool = False,
+                 ok_only: bool = True) -> pa.Table:
+        """One row per logged request of ``pilot`` in ``[since, until)``."""
+        ...
+
+    def rows(self, requests: pa.Table) -> pa.Table:
+        """One row per scored row: the features as columns and the prediction."""
+        ...
+
+    def feedback(self, pilot: str) -> pa.Table:
+        """The latest feedback per request id."""
+        ...
+
+    def labelled(self, pilot: str, rows: pa.Table) -> pa.Table:
+        """``rows`` joined to their labels (rows without one are dropped)."""
+        ...
+
+    # -- reference profiles -------------------------------------------------
+    def check_profile_name(self, name: str) -> None: ...
+    def save_profile(self, name: str, meta: dict[str, Any], sample: np.ndarray,
+                     numeric: list[str]) -> None: ...
+    def load_profile(self, name: str) -> ReferenceProfile: ...

@@ -1,0 +1,55 @@
+"""The metadata-store port: transactions ("units of work") and their repositories.
+
+A write unit of work locks the audit log first and appends its audit events at
+commit, so a change and its audit record land together or not at all. The
+implementation is SQLAlchemy (SQLite or PostgreSQL, chosen by URL);
+``tests/contract/test_store.py`` runs the same suite against both.
+
+Repositories hand back records with the attributes of the stored row (id,
+name, manifest, revision, ...). They are typed loosely here on purpose: the
+records are the store's own objects and services only read and set their
+fields inside the unit of work.
+"""
+
+from __future__ import annotations
+
+from contextlib import AbstractContextManager
+from typing import Any, Protocol
+
+
+class AuditLog(Protocol):
+    """The audit events of one unit of work (hashed and appended at commit)."""
+
+    def record(self, actor: str, action: str, entity_type: str, entity_id: str,
+               data: dict[str, Any] | None = None, at: Any = None) -> None: ...
+
+
+class UnitOfWork(Protocol):
+    pilots: Any
+    assessments: Any
+    tokens: Any
+    models: Any
+    alerts: Any
+    audit_events: Any
+    audit: AuditLog
+
+
+class Store(Protocol):
+    @property
+    def backend(self) -> str:
+        """``sqlite`` or ``postgresql``."""
+        ...
+
+    def write(self) -> AbstractContextManager[UnitOfWork]:
+        """A mutating transaction; audit events recorded in it commit with it."""
+        ...
+
+    def read(self) -> AbstractContextManager[UnitOfWork]:
+        """A read-only transaction (rolled back at the end)."""
+        ...
+
+    def ping(self) -> None:
+        """Raise unless the database answers (health checks)."""
+        ...
+
+    def dispose(self) -> None: ...

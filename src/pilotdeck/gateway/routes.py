@@ -1,0 +1,153 @@
+"""The gateway's HTTP routes: predict, feedback, metrics, health and status."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+from fastapi import APIRouter, Query, Request, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from pydantic import BaseModel, ConfigDict, Field
+
+from pilotdeck import __version__
+from pilotdeck.auth.roles import Permission, Principal
+from pilotdeck.domain.errors import NotFound
+from pilotdeck.gateway.schema import PayloadTooLarge, decode, unsigned_rows, validate
+from pilotdeck.gateway.serving import Gateway, ModelUnavailable
+from pilotdeck.gateway.state import ServedModel
+from pilotdeck.http import public, require
+
+
+def _predict_doc() -> dict[str, Any]:
+    return {"requestBody": {"required": True, "content": {"application/json": {"schema": {
+        "type": "object",
+        "description": "MLflow scoring format: exactly one of the properties.",
+        "properties": {
+            "dataframe_split": {"type": "object", "properties": {
+                "columns": {"type": "array", "items": {"type": "string"}},
+                "data": {"type": "array", "items": {"type": "array"}}}},
+            "dataframe_records": {"type": "array", "items": {"type": "object"}},
+            "instances": {"type": "array"},
+            "inputs": {"oneOf": [{"type": "object"}, {"type": "array"}]}}}}}}}
+
+
+class Feedback(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    request_id: str = Field(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
+    pilot: str = Field(min_length=1, max_length=63)
+    label: Any = None
+    revenue: float | None = None
+    cost_saved: float | None = None
+    satisfaction: float | None = Field(None, ge=0, le=10)
+
+
+router = APIRouter()
+
+
+@router.post("/v1/pilots/{pilot}/predict", summary="Score rows with the pilot's deployment",
+             openapi_extra=_predict_doc())
+async def predict(pilot: str, request: Request,
+                  key: str | None = Query(None, description="Sticky routing key (or header "
+                                          "X-Pilotdeck-Key)."),
+                  who: Principal = require(Permission.GATEWAY_PREDICT)) -> Response:
+    start = time.perf_counter()
+    gw: Gateway = request.app.state.gateway
+    route = gw.state.routes.get(pilot)
+    if route is None:
+        raise NotFound("deployment of pilot", pilot)
+    body = await request.body()
+    if len(body) > gw.settings.max_body_bytes:
+        raise PayloadTooLarge(f"body of {len(body)} bytes; at most {gw.settings.max_body_bytes}")
+    columns, raw_rows = decode(body, gw.settings.max_rows)
+    variant = route.router.pick(request.headers.get("x-pilotdeck-key") or key)
+    served = route.variants[variant]
+    allow = frozenset(route.spec.allow_missing)
+    views: dict[Any, Any] = {}
+
+    def rows_for(model: ServedModel) -> Any:
+        """The request in ``model``'s signature order, validated once per signature.
+
+        Versions of one pilot may have different signatures; rows validated for
+        one must never be fed to another (the array path would misorder them).
+        """
+        key = tuple((c.name, c.type, c.required) for c in model.columns or ())
+        if key not in views:
+            if model.columns is not None:
+                views[key] = validate(columns, raw_rows, model.columns, allow)
+            else:
+                views[key] = unsigned_rows(columns, raw_rows)
+        return views[key]
+
+    rows = rows_for(served)  # a bad request is a 4xx before any model is called
+    try:
+        out, used, version, cached = await gw.serve(route, variant, rows_for)
+    except ModelUnavailable:
+        gw.metrics.requests.labels(pilot, variant, "503").inc()
+        # Logged too, so health and error rates can be read back from the log.
+        gw.log_prediction(uuid.uuid4().hex, pilot, variant, served.version, served.names,
+                          rows, None, (time.perf_counter() - start) * 1000, False, 503)
+        raise
+    request_id = uuid.uuid4().hex
+    latency = time.perf_counter() - start
+    gw.metrics.latency.labels(pilot, used).observe(latency)
+    gw.metrics.requests.labels(pilot, used, "200").inc()
+    logged = route.variants.get(used, served)
+    gw.log_prediction(request_id, pilot, used, version, logged.names,
+                      rows_for(logged) if used in route.variants else rows, out,
+                      latency * 1000, cached, 200)
+    if route.shadows:
+        gw.shadow(route, rows_for, request_id)
+    return Response(orjson.dumps({"predictions": out, "request_id": request_id,
+                                  "variant": used, "model_version": version,
+                                  "cached": cached}), media_type="application/json")
+
+
+@router.post("/v1/feedback", status_code=202,
+             summary="Attach a ground-truth label and business outcomes to a request id")
+async def feedback(body: Feedback, request: Request,
+                   who: Principal = require(Permission.GATEWAY_FEEDBACK)) -> dict[str, str]:
+    gw: Gateway = request.app.state.gateway
+    gw.feedback.append({"request_id": body.request_id, "ts": datetime.now(UTC), "pilot": body.pilot,
+                        "label": orjson.dumps(body.label).decode(), "revenue": body.revenue,
+                        "cost_saved": body.cost_saved, "satisfaction": body.satisfaction})
+    return {"status": "accepted", "request_id": body.request_id}
+
+
+@router.get("/metrics", summary="Prometheus metrics", response_class=Response)
+async def metrics(request: Request, _: None = public()) -> Response:
+    gw: Gateway = request.app.state.gateway
+    gw.state.breaker_gauges()
+    return Response(generate_latest(gw.metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+
+@router.get("/healthz", summary="Liveness")
+async def health(request: Request, _: None = public()) -> dict[str, Any]:
+    gw: Gateway = request.app.state.gateway
+    return {"status": "ok", "pilots": sorted(gw.state.routes),
+            "lastRefresh": gw.state.last_refresh}
+
+
+@router.get("/v1/gateway/status", summary="Routes, breakers and cache hit rate")
+async def status(request: Request, who: Principal = require(Permission.MODELS_READ)
+                 ) -> dict[str, Any]:
+    gw: Gateway = request.app.state.gateway
+    total = gw.cache_hits + gw.cache_misses
+    return {
+        "version": __version__,
+        "cache": {"backend": gw.cache.name, "hits": gw.cache_hits, "misses": gw.cache_misses,
+                  "hitRate": gw.cache_hits / total if total else None},
+        "predictionLog": {"written": gw.predictions.written, "files": gw.predictions.files},
+        "loadErrors": gw.state.load_errors,
+        "loadedModels": gw.state.loaded(),
+        "routes": {p: {"revision": r.revision,
+                       "variants": [{"name": v.name, "version": v.version, "weight": v.weight,
+                                     "breaker": ("forced-open" if v.name in r.spec.force_open
+                                                 else r.variants[v.name].breaker.state.value),
+                                     "breakerReason": r.variants[v.name].breaker.reason}
+                                    for v in r.spec.variants],
+                       "shadow": [s.version for s in r.shadows]}
+                   for p, r in gw.state.routes.items()},
+    }

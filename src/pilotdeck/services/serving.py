@@ -1,0 +1,41 @@
+"""What a gateway needs from the store, in one read: deployments, tokens, signatures.
+
+The gateway refreshes from this snapshot in the background; nothing on its
+request path touches the store.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from pilotdeck.auth.roles import Principal, Role
+from pilotdeck.domain.ports.store import Store
+
+
+@dataclass(frozen=True)
+class ServingSnapshot:
+    deployments: list[tuple[str, int, dict[str, Any]]]  # (pilot, revision, spec)
+    tokens: dict[str, Principal]  # token hash -> principal (revoked ones left out)
+    signatures: dict[tuple[str, int], dict[str, Any] | None]  # of changed pilots only
+
+
+class ServingService:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def snapshot(self, known: dict[str, int]) -> ServingSnapshot:
+        """Every deployment and live token; the signatures of every version of the
+        pilots whose deployment revision differs from ``known`` (pilot -> revision)."""
+        with self.store.read() as uow:
+            deployments = uow.models.deployments()
+            tokens = {t.token_hash: Principal(t.user, Role(t.role), frozenset(t.pilots), t.id)
+                      for t in uow.tokens.list()}
+            signatures: dict[tuple[str, int], dict[str, Any] | None] = {}
+            for pilot, rev, _ in deployments:
+                if known.get(pilot) == rev:
+                    continue
+                row = uow.pilots.get(pilot)
+                for mv in uow.models.versions(row.id):
+                    signatures[(pilot, mv.version)] = mv.signature
+        return ServingSnapshot(deployments, tokens, signatures)
