@@ -77,8 +77,8 @@ class MlflowRegistry:
             run_id = run.info.run_id
             for k, v in metrics.items():
                 client.log_metric(run_id, k, float(v))
-            for k, v in (params or {}).items():
-                client.log_param(run_id, k, v)
+            for name, param in (params or {}).items():
+                client.log_param(run_id, name, param)
             if datasets:
                 client.set_tag(run_id, "pilotdeck.datasets", ",".join(datasets))
             if path is not None:

@@ -66,8 +66,8 @@ class RedisCache:
         if not self.available:
             return None
         try:
-            value: bytes | None = await self._redis.get(key)
-            return value
+            value = await self._redis.get(key)
+            return value if isinstance(value, bytes) or value is None else value.encode()
         except Exception as exc:  # noqa: BLE001 - any Redis failure means "miss"
             self._failed(exc)
             return None

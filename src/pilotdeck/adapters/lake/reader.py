@@ -138,8 +138,8 @@ def _rows(reqs: pa.Table) -> pa.Table:
         positions.append(np.arange(len(flat)) - np.repeat(np.cumsum(counts) - counts, counts))
     out = reqs.select(META).take(pa.array(np.concatenate(takes)))
     out = out.append_column("row", pa.array(np.concatenate(positions).astype(np.int32)))
-    for c, v in columns.items():
-        out = out.append_column(c, _array(v))
+    for c, values in columns.items():
+        out = out.append_column(c, _array(values))
     out = out.append_column("prediction", _array(preds))
     if len(groups) > 1:  # back to time order
         out = out.sort_by([("ts", "ascending"), ("request_id", "ascending"),

@@ -86,7 +86,7 @@ class AuditRepository:
         return Frontier(row.size, _split(row.frontier))
 
     def count(self) -> int:
-        return int(self.session.execute(select(func.count()).select_from(AuditEventRow)).scalar())
+        return int(self.session.execute(select(func.count()).select_from(AuditEventRow)).scalar_one())
 
     def event(self, seq: int) -> AuditEventRow:
         row = self.session.get(AuditEventRow, seq)

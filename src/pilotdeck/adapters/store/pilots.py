@@ -54,7 +54,7 @@ class PilotRepository:
 
     def count(self, f: PilotFilter) -> int:
         sub = self._filtered(f).subquery()
-        return int(self.session.execute(select(func.count()).select_from(sub)).scalar())
+        return int(self.session.execute(select(func.count()).select_from(sub)).scalar_one())
 
     def add(self, *, name: str, business_unit: str, owner: str, status: str,
             manifest: dict[str, Any], digest: str, now: datetime) -> PilotRow:

@@ -7,7 +7,6 @@ resolve outside the lake root.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -26,7 +25,7 @@ class ReferenceProfile(Protocol):
 
     name: str
     rows: int
-    columns: Mapping[str, ColumnProfile]
+    columns: dict[str, ColumnProfile]
     meta: dict[str, Any]
 
     def dists(self, columns: list[str]) -> dict[str, Dist]: ...

@@ -25,13 +25,21 @@ class AuditLog(Protocol):
 
 
 class UnitOfWork(Protocol):
-    pilots: Any
-    assessments: Any
-    tokens: Any
-    models: Any
-    alerts: Any
-    audit_events: Any
-    audit: AuditLog
+    # Read-only members: an implementation may hold more specific types.
+    @property
+    def pilots(self) -> Any: ...
+    @property
+    def assessments(self) -> Any: ...
+    @property
+    def tokens(self) -> Any: ...
+    @property
+    def models(self) -> Any: ...
+    @property
+    def alerts(self) -> Any: ...
+    @property
+    def audit_events(self) -> Any: ...
+    @property
+    def audit(self) -> AuditLog: ...
 
 
 class Store(Protocol):
@@ -40,11 +48,11 @@ class Store(Protocol):
         """``sqlite`` or ``postgresql``."""
         ...
 
-    def write(self) -> AbstractContextManager[UnitOfWork]:
+    def write(self) -> AbstractContextManager[UnitOfWork, bool | None]:
         """A mutating transaction; audit events recorded in it commit with it."""
         ...
 
-    def read(self) -> AbstractContextManager[UnitOfWork]:
+    def read(self) -> AbstractContextManager[UnitOfWork, bool | None]:
         """A read-only transaction (rolled back at the end)."""
         ...
 
