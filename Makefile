@@ -3,7 +3,7 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test install install-test lint bench-audit bench-serving bench-drift clean
+.PHONY: demo test install install-test lint bench-audit bench-serving bench-drift bench-startup clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -33,6 +33,9 @@ bench-serving: install
 
 bench-drift: install
 	$(BIN)/python benchmarks/drift/run.py
+
+bench-startup: install
+	$(BIN)/python benchmarks/startup/run.py
 
 clean:
 	rm -rf $(VENV) .venv-evidently .pilotdeck build src/*.egg-info

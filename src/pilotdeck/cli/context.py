@@ -22,17 +22,57 @@ if TYPE_CHECKING:
 console = Console(width=None if sys.stdout.isatty() else 160)
 err_console = Console(stderr=True, width=None if sys.stderr.isatty() else 200)
 
-_platform: list[Platform] = []
+class LazyPlatform:
+    """What the root command puts in Typer's ``ctx.obj``: the Platform, built from
+    the environment/config on first use (``pilotdeck version`` never builds it)
+    and closed when the command ends."""
+
+    def __init__(self) -> None:
+        self._platform: Platform | None = None
+
+    def get(self) -> Platform:
+        if self._platform is None:
+            from pilotdeck.config import load_settings
+            from pilotdeck.platform import Platform
+
+            self._platform = Platform(load_settings())
+        return self._platform
+
+    def close(self) -> None:
+        if self._platform is not None:
+            self._platform.close()
+            self._platform = None
+
+
+def _current_context() -> Any:
+    # Typer >= 0.2x ships its own copy of Click; the context stack (and the
+    # exceptions) are that copy's, not the click package's.
+    try:
+        from typer._click.globals import get_current_context
+    except ImportError:  # a Typer that uses the click package
+        from click import get_current_context  # type: ignore[no-redef]
+    return get_current_context(silent=True)
+
+
+def click_exceptions() -> tuple[type[Exception], ...]:
+    """The ClickException classes Typer may raise (usage errors, bad options)."""
+    import click
+
+    found: list[type[Exception]] = [click.ClickException]
+    try:
+        from typer._click.exceptions import ClickException
+    except ImportError:
+        return tuple(found)
+    return (*found, ClickException)
 
 
 def platform() -> Platform:
-    """The process's Platform, built on first use from the environment/config."""
-    if not _platform:
-        from pilotdeck.config import load_settings
-        from pilotdeck.platform import Platform
-
-        _platform.append(Platform(load_settings()))
-    return _platform[0]
+    """The running command's Platform (from the root context's ``obj``)."""
+    ctx = _current_context()
+    holder = ctx.find_root().obj if ctx is not None else None
+    if not isinstance(holder, LazyPlatform):
+        raise RuntimeError("pilotdeck commands run inside the pilotdeck app")
+    return holder.get()
 
 
 def me() -> Principal:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import sys
 
-import click
 import typer
 
 from pilotdeck import __version__
@@ -20,7 +19,14 @@ from pilotdeck.cli import (
     pilots,
     tokens,
 )
-from pilotdeck.cli.context import console, err_console, me, platform
+from pilotdeck.cli.context import (
+    LazyPlatform,
+    click_exceptions,
+    console,
+    err_console,
+    me,
+    platform,
+)
 from pilotdeck.cli.prioritize import prioritize
 from pilotdeck.cli.prioritize import render as render_prioritization
 from pilotdeck.domain.errors import PilotdeckError
@@ -32,6 +38,16 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
+
+
+@app.callback()
+def _root(ctx: typer.Context) -> None:
+    """Carry one lazily built Platform for the command in ``ctx.obj``."""
+    holder = LazyPlatform()
+    ctx.obj = holder
+    ctx.call_on_close(holder.close)
+
+
 app.add_typer(pilots.app, name="pilots")
 app.add_typer(assess.app, name="assess")
 app.add_typer(audit.app, name="audit")
@@ -154,10 +170,10 @@ def run() -> None:
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         sys.exit(130)
-    except click.ClickException as exc:
-        exc.show()
-        sys.exit(exc.exit_code)
     except Exception as exc:  # noqa: BLE001 - last line of defence: no tracebacks for users
+        if isinstance(exc, click_exceptions()):  # a bad option or argument: Click's message
+            exc.show()  # type: ignore[attr-defined]
+            sys.exit(exc.exit_code)  # type: ignore[attr-defined]
         if _is_database_error(exc):
             reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0][:200]
             err_console.print(f"error: database problem: {reason} (check PILOTDECK_DB_URL)",

@@ -86,7 +86,8 @@ class AuditRepository:
         return Frontier(row.size, _split(row.frontier))
 
     def count(self) -> int:
-        return int(self.session.execute(select(func.count()).select_from(AuditEventRow)).scalar_one())
+        count = select(func.count()).select_from(AuditEventRow)
+        return int(self.session.execute(count).scalar_one())
 
     def event(self, seq: int) -> AuditEventRow:
         row = self.session.get(AuditEventRow, seq)
