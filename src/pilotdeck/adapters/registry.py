@@ -10,23 +10,13 @@ from __future__ import annotations
 
 import shutil
 import threading
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from pilotdeck.domain.errors import FieldError, NotFound, ValidationFailed
+from pilotdeck.domain.ports.registry import ALIASES, RegisteredVersion
 
-ALIASES = ("champion", "challenger")
-
-
-@dataclass(frozen=True)
-class RegisteredVersion:
-    name: str
-    version: int
-    run_id: str | None
-    source: str
-    signature: dict[str, Any] | None
-    metrics: dict[str, float] = field(default_factory=dict)
+__all__ = ["ALIASES", "MlflowRegistry", "RegisteredVersion", "save_sklearn"]
 
 
 def _bad(field_name: str, problem: str) -> ValidationFailed:

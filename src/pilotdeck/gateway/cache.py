@@ -9,10 +9,12 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
-from typing import Any, Protocol
+from typing import Any
 
 import orjson
 from cachetools import TLRUCache
+
+from pilotdeck.domain.ports.cache import PredictionCache
 
 log = logging.getLogger("pilotdeck.gateway.cache")
 
@@ -21,14 +23,6 @@ def cache_key(namespace: str, pilot: str, version: int, rows: list[tuple[Any, ..
     data = orjson.dumps(rows, option=orjson.OPT_SERIALIZE_NUMPY)
     digest = hashlib.blake2b(data, digest_size=16).hexdigest()
     return f"{namespace}:{pilot}:{version}:{digest}"
-
-
-class PredictionCache(Protocol):
-    name: str
-
-    async def get(self, key: str) -> bytes | None: ...
-    async def set(self, key: str, value: bytes, ttl: float) -> None: ...
-    async def close(self) -> None: ...
 
 
 class MemoryCache:

@@ -1,0 +1,43 @@
+"""The compute engine port: heavy batch work (scoring today) behind one small
+interface, ``local`` by default and Spark when the data outgrows one machine."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol, runtime_checkable
+
+
+@dataclass(frozen=True)
+class ScoreJob:
+    model_path: Path  # a local MLflow model directory
+    columns: list[str] | None  # signature input columns, in order (None: use all)
+    input: Path  # Parquet file or (hive-partitioned) directory
+    output: Path  # Parquet file (local) or directory (Spark)
+    model_version: int
+    prediction_column: str = "prediction"
+    chunk_rows: int = 50_000
+
+
+@dataclass(frozen=True)
+class ScoreResult:
+    rows: int
+    output: Path
+    seconds: float
+
+
+@runtime_checkable
+class ComputeEngine(Protocol):
+    """Scores a Parquet table with a model, writing the input plus a prediction
+    and a ``model_version`` column.
+
+    The contract (``tests/contract/test_compute_engine.py``): every engine gives
+    the same predictions; a column the model needs but the input lacks, and an
+    input without rows, raise ``ValidationFailed`` before any output appears.
+    """
+
+    name: str
+
+    def score(self, job: ScoreJob, progress: Callable[[int, int], None] | None = None
+              ) -> ScoreResult: ...
