@@ -14,9 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from pilotdeck.domain.errors import FieldError, NotFound, ValidationFailed
-from pilotdeck.domain.ports.registry import ALIASES, RegisteredVersion
-
-__all__ = ["ALIASES", "MlflowRegistry", "RegisteredVersion", "save_sklearn"]
+from pilotdeck.domain.ports.registry import RegisteredVersion
 
 
 def _bad(field_name: str, problem: str) -> ValidationFailed:
