@@ -79,3 +79,15 @@ def test_plugins_add_schemes_but_never_replace_built_ins(
     assert "broken" in caplog.text and "memory" in caplog.text
     r.build("s3://again")
     assert groups == ["pilotdeck.test_things"]  # entry points are read once
+
+
+@pytest.mark.parametrize(("name", "engine", "master"), [
+    ("local", "local", None), ("spark", "spark", "local[*]"), ("local[2]", "spark", "local[2]"),
+    ("spark://head:7077", "spark", "spark://head:7077"),
+])
+def test_compute_engine_names(name: str, engine: str, master: str | None) -> None:
+    from pilotdeck.adapters.compute import make_compute_engine, make_engine
+
+    built = make_compute_engine(name)
+    assert built.name == engine and getattr(built, "master", None) == master
+    assert make_engine is make_compute_engine
