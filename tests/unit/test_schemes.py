@@ -81,6 +81,20 @@ def test_plugins_add_schemes_but_never_replace_built_ins(
     assert groups == ["pilotdeck.test_things"]  # entry points are read once
 
 
+def test_each_adapter_kind_has_its_own_registry_and_setting() -> None:
+    from pilotdeck.adapters.cache import prediction_caches
+    from pilotdeck.adapters.compute import engines
+    from pilotdeck.adapters.registry import model_registries
+    from pilotdeck.adapters.store.db import sql_engines
+
+    assert {"sqlite", "postgresql"} <= set(sql_engines.schemes())
+    assert {"memory", "redis", "rediss", "unix"} <= set(prediction_caches.schemes())
+    assert {"local", "local[N]", "spark"} <= set(engines.schemes())
+    assert {"sqlite", "postgresql", "file", "memory"} <= set(model_registries.schemes())
+    assert [r.field for r in (sql_engines, prediction_caches, engines, model_registries)] == [
+        "PILOTDECK_DB_URL", "PILOTDECK_CACHE_URL", "--engine", "PILOTDECK_MLFLOW_URI"]
+
+
 @pytest.mark.parametrize(("name", "engine", "master"), [
     ("local", "local", None), ("spark", "spark", "local[*]"), ("local[2]", "spark", "local[2]"),
     ("spark://head:7077", "spark", "spark://head:7077"),
@@ -91,3 +105,12 @@ def test_compute_engine_names(name: str, engine: str, master: str | None) -> Non
     built = make_compute_engine(name)
     assert built.name == engine and getattr(built, "master", None) == master
     assert make_engine is make_compute_engine
+
+
+def test_unsupported_database_url_reads_as_before() -> None:
+    from pilotdeck.adapters.store.db import make_sql_engine
+
+    with pytest.raises(ValidationFailed) as err:
+        make_sql_engine("mysql://nobody:pw@nowhere/db")
+    assert "unsupported database URL scheme" in str(err.value)
+    assert make_sql_engine("sqlite://").url.get_backend_name() == "sqlite"
