@@ -95,8 +95,8 @@ def demo_pilots() -> Path:
 
 def monitoring_at(root: Path):  # type: ignore[no-untyped-def]
     """The monitoring service over a lake at ``root`` (no metadata store needed)."""
-    from pilotdeck.adapters.compute import make_engine
+    from pilotdeck.adapters.compute import make_compute_engine
     from pilotdeck.adapters.lake import LocalLake
     from pilotdeck.services.monitoring import MonitoringService
 
-    return MonitoringService(LocalLake(root), make_engine)
+    return MonitoringService(LocalLake(root), make_compute_engine)

@@ -42,11 +42,11 @@ def _peak_rss_mb() -> float:
 
 def worker(mode: str, source: str, root: str) -> None:
     """One measurement in a fresh process (so peak RSS is this step's own)."""
-    from pilotdeck.adapters.compute import make_engine
+    from pilotdeck.adapters.compute import make_compute_engine
     from pilotdeck.adapters.lake import LocalLake
     from pilotdeck.services.monitoring import MonitoringService
 
-    monitoring = MonitoringService(LocalLake(Path(root)), make_engine)
+    monitoring = MonitoringService(LocalLake(Path(root)), make_compute_engine)
     start = time.perf_counter()
     if mode == "build":
         monitoring.build_profile(source, "ref")

@@ -71,12 +71,12 @@ class Platform:
 
     @cached_property
     def registry(self) -> ModelRegistry:
-        from pilotdeck.adapters.registry import MlflowRegistry
+        from pilotdeck.adapters.registry import make_model_registry
 
         home = self.settings.home
         (home / "mlflow").mkdir(parents=True, exist_ok=True)
-        return MlflowRegistry(self.settings.mlflow_uri, home / "mlflow" / "artifacts",
-                              home / "models")
+        return make_model_registry(self.settings.mlflow_uri, home / "mlflow" / "artifacts",
+                                   home / "models")
 
     @cached_property
     def lake(self) -> Lake:
@@ -88,18 +88,18 @@ class Platform:
     def engine(self, name: str | None = None) -> ComputeEngine:
         """A compute engine by name or master URL (``local``, ``spark``,
         ``local[N]``, ``spark://HOST:PORT``); by default the configured one."""
-        from pilotdeck.adapters.compute import make_engine
+        from pilotdeck.adapters.compute import make_compute_engine
 
         compute = self.settings.compute
         if name is None or name == compute.type:
             name = compute.type if compute.type == "local" else compute.master
-        return make_engine(name)
+        return make_compute_engine(name)
 
     def prediction_cache(self) -> PredictionCache:
         """A new prediction cache (one per gateway process) from ``cache_url``."""
-        from pilotdeck.adapters.cache import make_cache
+        from pilotdeck.adapters.cache import make_prediction_cache
 
-        return make_cache(self.settings.cache_url, self.settings.cache_max_entries)
+        return make_prediction_cache(self.settings.cache_url, self.settings.cache_max_entries)
 
     # -- configuration data ---------------------------------------------------
     @cached_property

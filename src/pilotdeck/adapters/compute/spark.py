@@ -88,6 +88,9 @@ class SparkEngine:
         start = time.perf_counter()
         dataset = open_dataset(job.input)  # same checks and errors as the local engine
         check_columns(dataset.schema, job.columns, str(job.input))
+        if dataset.count_rows() == 0:  # the same error as the local engine, before Spark
+            raise ValidationFailed("cannot score", [FieldError("--input", "has no rows",
+                                                               str(job.input))])
         head = dataset.head(5).to_pandas()
         predict = load_predict(job.model_path)
         sample = predict(head[job.columns] if job.columns else head)

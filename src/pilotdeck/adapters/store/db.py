@@ -1,4 +1,4 @@
-"""Engine factory, migrations and the unit of work.
+"""SQL engine factory, migrations and the unit of work.
 
 Every mutating unit of work first locks the single ``audit_state`` row: that
 serialises writers across processes on both SQLite and PostgreSQL, so the audit
@@ -21,32 +21,39 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from pilotdeck.adapters.schemes import SchemeRegistry
 from pilotdeck.adapters.store.uow import UnitOfWork
-from pilotdeck.domain.errors import PilotdeckError
 
 VERSION_TABLE = "pilotdeck_alembic_version"
 MIGRATIONS = Path(__file__).with_name("migrations")
 _PG_MIGRATION_LOCK = 7_014_221_337  # arbitrary, constant advisory-lock key
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
-    """Create an engine for ``sqlite:///…`` or ``postgresql+psycopg://…``."""
+def _sqlite_engine(url: str, **kwargs: Any) -> Engine:
     parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(
-            url, connect_args={"timeout": 60, "check_same_thread": False}, **kwargs
-        )
-        _sqlite_pragmas(engine)
-        return engine
-    if parsed.get_backend_name() == "postgresql":
-        return create_engine(url, pool_pre_ping=True, **kwargs)
-    raise PilotdeckError(
-        f"unsupported database URL scheme {parsed.drivername!r}; "
-        "use sqlite:///PATH or postgresql+psycopg://USER@HOST/DB",
-        title="Configuration error",
+    if parsed.database and parsed.database != ":memory:":
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(
+        url, connect_args={"timeout": 60, "check_same_thread": False}, **kwargs
     )
+    _sqlite_pragmas(engine)
+    return engine
+
+
+def _postgresql_engine(url: str, **kwargs: Any) -> Engine:
+    return create_engine(url, pool_pre_ping=True, **kwargs)
+
+
+# "database URL" makes the error read "unsupported database URL scheme".
+sql_engines: SchemeRegistry[Engine] = SchemeRegistry(
+    "database URL", "PILOTDECK_DB_URL", group="pilotdeck.sql_engines")
+sql_engines.register("sqlite", _sqlite_engine)
+sql_engines.register("postgresql", _postgresql_engine)
+
+
+def make_sql_engine(url: str, **kwargs: Any) -> Engine:
+    """Create an engine for ``sqlite:///…`` or ``postgresql+psycopg://…``."""
+    return sql_engines.build(url, **kwargs)
 
 
 def _sqlite_pragmas(engine: Engine) -> None:
@@ -133,7 +140,7 @@ class Database:
 
     def __init__(self, url: str, *, auto_migrate: bool = True) -> None:
         self.url = url
-        self.engine = make_engine(url)
+        self.engine = make_sql_engine(url)
         if auto_migrate:
             migrate(self.engine)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)

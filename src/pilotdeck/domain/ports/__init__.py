@@ -1,7 +1,8 @@
-"""Ports: the small interfaces services depend on, one module per adapter kind.
+"""Ports: the interfaces services and the gateway are typed against.
 
-Adapters implement them (structurally: no adapter imports a service); the
-composition root (``pilotdeck.platform``) picks an implementation by URI or
-configuration; ``tests/contract/`` runs one suite per port against every
-implementation.
+Each module declares one adapter kind as a ``typing.Protocol`` plus the plain
+values that cross it (MLflow's ``abstract_store.py`` beside its stores is the
+model). Implementations live in ``pilotdeck.adapters`` and are picked by URI
+scheme in the composition root; nothing here imports an adapter or a heavy
+library at runtime.
 """

@@ -1,12 +1,12 @@
-"""The compute-engine port: batch work (scoring, profiling) that may outgrow one
-machine runs behind it; ``local`` in process, ``spark`` on a cluster."""
+"""The compute engine port: heavy batch work (scoring, profiling) behind one small
+interface, ``local`` by default and Spark when the data outgrows one machine."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
     from pilotdeck.domain.profile import Partial
@@ -30,13 +30,21 @@ class ScoreResult:
     seconds: float
 
 
+@runtime_checkable
 class ComputeEngine(Protocol):
+    """Scores a Parquet table with a model, writing the input plus a prediction
+    and a ``model_version`` column; and summarises a table into a profile.
+
+    The contract (``tests/contract/test_compute_engine.py``): every engine gives
+    the same predictions; a column the model needs but the input lacks, and an
+    input without rows, raise ``ValidationFailed`` before any output appears;
+    every engine summarises a table into the same profile.
+    """
+
     name: str
 
     def score(self, job: ScoreJob, progress: Callable[[int, int], None] | None = None
-              ) -> ScoreResult:
-        """Score a table with a model, writing the output whole or not at all."""
-        ...
+              ) -> ScoreResult: ...
 
     def summarise(self, source: str, dataset: Any, kinds: dict[str, str], limit: int,
                   seed: int = 0, *, chunk_rows: int = 200_000,

@@ -4,6 +4,7 @@ MLflow is imported lazily (it costs seconds) and always through an explicit
 ``MlflowClient`` bound to our URIs, never through MLflow's process-global
 tracking URI. Embedded default: a SQLite tracking/registry store and local
 artifacts under ``$PILOTDECK_HOME/mlflow``; production: any MLflow URI.
+MLflow's exceptions stop here: callers see ``NotFound`` and ``ValidationFailed``.
 """
 
 from __future__ import annotations
@@ -12,9 +13,14 @@ import shutil
 import threading
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from pilotdeck.domain.errors import FieldError, NotFound, ValidationFailed
 from pilotdeck.domain.ports.registry import RegisteredVersion
+
+# MLflow servers keep artifacts where they are configured to; a store we open
+# directly (SQLite, PostgreSQL, files) gets ours, not MLflow's ``./mlruns``.
+_SERVER_SCHEMES = ("http", "https", "databricks", "databricks-uc", "uc")
 
 
 def _bad(field_name: str, problem: str) -> ValidationFailed:
@@ -22,6 +28,8 @@ def _bad(field_name: str, problem: str) -> ValidationFailed:
 
 
 class MlflowRegistry:
+    """The ``ModelRegistry`` port on an MLflow tracking/registry store."""
+
     def __init__(self, tracking_uri: str, artifact_root: Path, cache_dir: Path) -> None:
         self.tracking_uri = tracking_uri
         self.artifact_root = artifact_root
@@ -46,7 +54,7 @@ class MlflowRegistry:
         if exp is not None:
             return str(exp.experiment_id)
         location = None
-        if "://" not in self.tracking_uri or self.tracking_uri.startswith("sqlite:"):
+        if urlsplit(self.tracking_uri).scheme.partition("+")[0] not in _SERVER_SCHEMES:
             location = (self.artifact_root / pilot).resolve().as_uri()
         return str(self.client.create_experiment(name, artifact_location=location))
 
@@ -77,8 +85,8 @@ class MlflowRegistry:
             run_id = run.info.run_id
             for k, v in metrics.items():
                 client.log_metric(run_id, k, float(v))
-            for name, param in (params or {}).items():
-                client.log_param(run_id, name, param)
+            for k, p in (params or {}).items():
+                client.log_param(run_id, k, p)
             if datasets:
                 client.set_tag(run_id, "pilotdeck.datasets", ",".join(datasets))
             if path is not None:
@@ -98,7 +106,25 @@ class MlflowRegistry:
             raise _bad("source", f"MLflow refused it: {exc.message[:300]}") from None
         version = int(mv.version)
         return RegisteredVersion(pilot, version, run_id, source,
-                                 self._signature(pilot, version), metrics)
+                                 self._signature(pilot, version), metrics, list(datasets or []))
+
+    def version(self, pilot: str, version: int) -> RegisteredVersion:
+        """What MLflow holds about a version: the run's metrics and datasets tag.
+
+        A version copied from ``models:/`` shares its source's run, so it
+        reports the source run's metrics."""
+        from mlflow.exceptions import MlflowException
+
+        try:
+            mv = self.client.get_model_version(pilot, str(version))
+            run = self.client.get_run(mv.run_id) if mv.run_id else None
+        except MlflowException:
+            raise NotFound("model version", f"{pilot}/{version}") from None
+        metrics = {k: float(v) for k, v in run.data.metrics.items()} if run else {}
+        tag = run.data.tags.get("pilotdeck.datasets", "") if run else ""
+        return RegisteredVersion(pilot, int(mv.version), mv.run_id, mv.source,
+                                 self._signature(pilot, version), metrics,
+                                 tag.split(",") if tag else [])
 
     def _copy(self, pilot: str, uri: str, metrics: dict[str, float],
               description: str) -> RegisteredVersion:
@@ -109,7 +135,7 @@ class MlflowRegistry:
             client.get_registered_model(pilot)
         except MlflowException:
             client.create_registered_model(pilot, tags={"pilotdeck.pilot": pilot})
-        mv = client.copy_model_version(uri, pilot)
+        mv = client.copy_model_version(uri, pilot)  # MlflowException → register's except
         version = int(mv.version)
         return RegisteredVersion(pilot, version, mv.run_id, mv.source,
                                  self._signature(pilot, version), metrics)
@@ -149,16 +175,26 @@ class MlflowRegistry:
 
     def discard(self, pilot: str, version: int) -> None:
         """Delete a version just registered (compensation when pilotdeck could not
-        record it): best effort, never raises."""
+        record it): best effort, never raises. The local copy goes too, so the
+        version cannot be served from it any more."""
         from mlflow.exceptions import MlflowException
 
+        shutil.rmtree(self.cache_dir / pilot / str(version), ignore_errors=True)
         try:
             self.client.delete_model_version(pilot, str(version))
         except MlflowException:
             return
 
     def set_alias(self, pilot: str, alias: str, version: int) -> None:
-        self.client.set_registered_model_alias(pilot, alias, str(version))
+        from mlflow.exceptions import MlflowException
+
+        try:
+            self.client.set_registered_model_alias(pilot, alias, str(version))
+        except MlflowException as exc:
+            if exc.error_code == "RESOURCE_DOES_NOT_EXIST":
+                raise NotFound("model version", f"{pilot}/{version}") from None
+            raise ValidationFailed("cannot set alias", [FieldError(
+                "alias", f"MLflow refused it: {exc.message[:300]}")]) from None
 
     def delete_alias(self, pilot: str, alias: str) -> None:
         from mlflow.exceptions import MlflowException
