@@ -1,9 +1,9 @@
 """Same per-column verdicts as Evidently's ``Report([DataDriftPreset()])``.
 
-Evidently runs in its own venv (it needs pandas<3), made once by
-``benchmarks/drift/evidently_peer.py``; the test skips only when that venv
-cannot be installed. Against a table the statistics must match Evidently's
-to float precision; against a sampled profile the verdicts must.
+Evidently runs in its own venv (it needs pandas<3), built once per machine
+and reused by ``benchmarks/drift/evidently_peer.py``; the test skips only when
+that venv cannot be installed. Against a table the statistics must match
+Evidently's to float precision; against a sampled profile the verdicts must.
 """
 
 from __future__ import annotations
