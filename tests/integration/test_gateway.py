@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import concurrent.futures
 import json
-import os
 import time
 from collections import Counter
 from pathlib import Path
@@ -12,11 +11,11 @@ from typing import Any
 
 import duckdb
 import httpx
-import pytest
 import uvicorn
 
 from pilotdeck.domain.serving import DeploymentSpec
 from pilotdeck.platform import Platform
+from tests.backends import require_redis
 from tests.integration.conftest import ADMIN, COLS, Env, free_port, split, start_gateway
 
 BASE = {"variants": [{"name": "champion", "version": 1, "weight": 90},
@@ -245,12 +244,7 @@ def test_redis_cache_is_shared_between_replicas(env: Env, pg_ok: bool) -> None:
 
     import redis
 
-    try:
-        redis.Redis(host="127.0.0.1", port=6379, socket_timeout=2).ping()
-    except redis.RedisError:
-        if os.environ.get("CI"):
-            raise
-        pytest.skip("Redis not reachable")
+    require_redis()
     env.deploy(**BASE)
     ns = f"t{uuid.uuid4().hex[:10]}"
     one, url1 = second_gateway(env, cache_url="redis://127.0.0.1:6379/0", cache_namespace=ns)

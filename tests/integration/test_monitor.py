@@ -13,6 +13,7 @@ import pytest
 
 from pilotdeck.domain.errors import ValidationFailed
 from pilotdeck.services.monitoring import drift
+from tests.backends import require_spark
 
 
 def tables(tmp: Path, n: int) -> tuple[Path, Path]:
@@ -133,7 +134,7 @@ def test_streamed_current_side_is_exact_while_it_fits_its_sample(tmp_path: Path)
 
 
 def test_spark_current_side_gives_the_same_verdicts(tmp_path: Path) -> None:
-    pytest.importorskip("pyspark")
+    require_spark()
     ref, cur = tables(tmp_path, 3000)
     local = drift(ref, cur)
     spark = drift(ref, cur, engine="local[2]")

@@ -15,6 +15,7 @@ import pytest
 from pilotdeck.domain.errors import NotFound, ValidationFailed
 from pilotdeck.services import profiles
 from pilotdeck.services.monitoring import drift
+from tests.backends import require_spark
 
 
 def make(tmp: Path, n: int, shift: float = 0.0, name: str = "t") -> Path:
@@ -92,7 +93,7 @@ def test_cli_profile_then_drift(tmp_path: Path) -> None:
 
 
 def test_spark_engine_builds_the_same_profile_and_verdicts(tmp_path: Path) -> None:
-    pytest.importorskip("pyspark")
+    require_spark()
     src = tmp_path / "ref"
     src.mkdir()
     for i in range(3):  # several files: several partitions, merged on the driver
