@@ -22,7 +22,15 @@ from sklearn import metrics as m
 from pilotdeck.config import Settings
 from pilotdeck.domain.serving import DeploymentSpec
 from pilotdeck.platform import Platform
-from tests.integration.conftest import ADMIN, COLS, start_api, start_gateway
+from tests.integration.conftest import (
+    ADMIN,
+    COLS,
+    start_api,
+    start_gateway,
+    stop,
+    wait_logged,
+    wait_revision,
+)
 
 PILOT = "churn-prediction"
 
@@ -42,10 +50,7 @@ def live(trained: dict[str, Any], tmp_path_factory: pytest.TempPathFactory,
     token = platform.access.create("ops", "admin", [], ADMIN).token
     server, base = start_gateway(platform)
     http = httpx.Client(base_url=base, timeout=30, headers={"Authorization": f"Bearer {token}"})
-    for _ in range(200):
-        if PILOT in http.get("/v1/gateway/status").json()["routes"]:
-            break
-        time.sleep(0.05)
+    wait_revision(http, platform, PILOT)
     rng = np.random.default_rng(9)
     sent: dict[str, list[Any]] = {"y": [], "p": [], "phase": []}
 
@@ -66,24 +71,17 @@ def live(trained: dict[str, Any], tmp_path_factory: pytest.TempPathFactory,
     X = trained["X"]
     send(X.sample(60, random_state=1), "before")
     mid = datetime.now(UTC)
-    time.sleep(0.05)
+    time.sleep(0.05)  # the point: "after" traffic is logged clearly later than `mid`
     shifted = X.sample(60, random_state=2).assign(tenure=lambda d: d.tenure + 3)
     send(shifted, "after")
-    lake = platform.settings.lakehouse_dir
-    for _ in range(100):  # both logs flushed
-        if len(list((lake / "feedback").rglob("*.parquet"))) and \
-                sum(1 for _ in (lake / "predictions").rglob("*.parquet")):
-            time.sleep(0.5)
-            break
-        time.sleep(0.1)
+    n = len(sent["y"])
+    wait_logged(platform.settings.lakehouse_dir, predictions=n, feedback=n)
     # The monitoring routes live on the control-plane API, a separate app.
     api_server, api_base = start_api(platform)
     api = httpx.Client(base_url=api_base, timeout=60,
                        headers={"Authorization": f"Bearer {token}"})
     yield {"http": api, "home": home, "mid": mid, "sent": sent, "platform": platform}
-    api_server.should_exit = True
-    server.should_exit = True
-    time.sleep(0.3)
+    stop(api_server, server)
     platform.close()
 
 
