@@ -5,9 +5,6 @@ and everything is audited."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, HTTPServer
@@ -23,6 +20,7 @@ from pilotdeck.domain.alerts import parse_rules
 from pilotdeck.domain.errors import ValidationFailed
 from pilotdeck.domain.serving import DeploymentSpec
 from pilotdeck.platform import Platform
+from tests.cli import run_cli
 from tests.integration import conftest
 from tests.integration.conftest import (
     ADMIN,
@@ -162,10 +160,8 @@ def test_open_breaker_action_sends_the_challengers_traffic_to_the_fallback(
 
 
 def test_cli_run_and_alerts_and_bad_rules(stack: dict[str, Any], tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PILOTDECK_")}
-    env["PILOTDECK_HOME"] = str(stack["home"])
-    run = lambda *a: subprocess.run([sys.executable, "-m", "pilotdeck", "monitor", *a],  # noqa: E731
-                                    env=env, capture_output=True, text=True, timeout=120)
+    env = {"PILOTDECK_HOME": str(stack["home"])}
+    run = lambda *a: run_cli("monitor", *a, env=env)  # noqa: E731
     good = tmp_path / "rules.yaml"
     good.write_text(yaml.safe_dump({"rules": [{
         "name": "challenger-errors", "pilot": PILOT, "metric": "health.error_rate",

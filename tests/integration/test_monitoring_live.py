@@ -4,9 +4,6 @@ the gateway, send feedback, then read drift and quality back from the API and CL
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -22,6 +19,7 @@ from sklearn import metrics as m
 from pilotdeck.config import Settings
 from pilotdeck.domain.serving import DeploymentSpec
 from pilotdeck.platform import Platform
+from tests.cli import run_cli
 from tests.integration.conftest import (
     ADMIN,
     COLS,
@@ -118,10 +116,8 @@ def test_quality_from_feedback_matches_scikit_learn(live: dict[str, Any]) -> Non
 
 
 def test_cli_reads_the_same_numbers(live: dict[str, Any]) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PILOTDECK_")}
-    env["PILOTDECK_HOME"] = str(live["home"])
-    run = lambda *a: subprocess.run([sys.executable, "-m", "pilotdeck", "monitor", *a],  # noqa: E731
-                                    env=env, capture_output=True, text=True, timeout=120)
+    env = {"PILOTDECK_HOME": str(live["home"])}
+    run = lambda *a: run_cli("monitor", *a, env=env)  # noqa: E731
     r = run("quality", PILOT, "--format", "json")
     assert r.returncode == 0, r.stderr
     assert json.loads(r.stdout)["groups"][0]["n"] == 120
@@ -145,12 +141,9 @@ def test_report_json_html_and_cli(live: dict[str, Any], tmp_path: Path) -> None:
     page = http.get(f"/v1/pilots/{PILOT}/monitoring/report", params={"format": "html"})
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
     assert page.text.count("<svg") >= 3 and "tenure" in page.text
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PILOTDECK_")}
-    env["PILOTDECK_HOME"] = str(live["home"])
     out = tmp_path / "r" / "report.html"
-    r = subprocess.run([sys.executable, "-m", "pilotdeck", "monitor", "report", PILOT,
-                        "--html", str(out), "--json", str(tmp_path / "r.json")],
-                       env=env, capture_output=True, text=True, timeout=180)
+    r = run_cli("monitor", "report", PILOT, "--html", str(out), "--json",
+                str(tmp_path / "r.json"), env={"PILOTDECK_HOME": str(live["home"])})
     assert r.returncode == 0, r.stderr
     text = out.read_text()
     assert text.startswith("<!doctype html>") and "<script" not in text and "http" not in \

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +13,7 @@ from pilotdeck.domain.errors import NotFound, ValidationFailed
 from pilotdeck.services import profiles
 from pilotdeck.services.monitoring import drift
 from tests.backends import require_spark
+from tests.cli import run_cli
 
 
 def make(tmp: Path, n: int, shift: float = 0.0, name: str = "t") -> Path:
@@ -79,10 +77,8 @@ def test_profile_errors(tmp_path: Path) -> None:
 
 def test_cli_profile_then_drift(tmp_path: Path) -> None:
     ref, cur = make(tmp_path, 1500, name="ref"), make(tmp_path, 1500, 0.6, "cur")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PILOTDECK_")}
-    env["PILOTDECK_HOME"] = str(tmp_path / "home")
-    run = lambda *a: subprocess.run([sys.executable, "-m", "pilotdeck", "monitor", *a],  # noqa: E731
-                                    env=env, capture_output=True, text=True, timeout=120)
+    env = {"PILOTDECK_HOME": str(tmp_path / "home")}
+    run = lambda *a: run_cli("monitor", *a, env=env)  # noqa: E731
     r = run("profile", "--input", str(ref), "--name", "train-v1")
     assert r.returncode == 0 and "1,500 rows, every row" in r.stdout, r.stderr
     r = run("drift", "--profile", "train-v1", "--current", str(cur), "--format", "json")
