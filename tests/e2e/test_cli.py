@@ -1,4 +1,9 @@
-"""The CLI as a user runs it: real processes, exit codes, one-line errors."""
+"""The CLI as a user runs it: exit codes, one-line errors, concurrent processes.
+
+Most commands run in-process through the console script's own ``run()``
+(``tests/cli.py``); the tests of the installed script itself, its error
+lines and exit codes, and of two processes racing, start real processes.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +11,12 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
+
+from tests.cli import Result, console_script, run_cli, run_script
 
 
 def env_for(home: Path, db_url: str) -> dict[str, str]:
@@ -19,9 +25,8 @@ def env_for(home: Path, db_url: str) -> dict[str, str]:
     return env
 
 
-def pd(env: dict[str, str], *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    r = subprocess.run([sys.executable, "-m", "pilotdeck", *args], env=env, text=True,
-                       capture_output=True, timeout=120)
+def pd(env: dict[str, str], *args: str, check: bool = True) -> Result:
+    r = run_cli(*args, env=env)
     if check:
         assert r.returncode == 0, (args, r.stdout, r.stderr)
     return r
@@ -38,7 +43,7 @@ def test_bad_manifest_exits_nonzero_with_file_field_problem(env, demo_pilots, tm
     doc = yaml.safe_load((d / "churn-prediction.yaml").read_text())
     doc["spec"]["scores"]["impact"]["value"] = 7
     (d / "churn-prediction.yaml").write_text(yaml.safe_dump(doc))
-    r = pd(env, "pilots", "import", str(d), check=False)
+    r = run_script("pilots", "import", str(d), env=env)  # the installed script
     assert r.returncode == 1
     assert "Traceback" not in r.stderr
     lines = r.stderr.strip().splitlines()
@@ -145,12 +150,12 @@ def test_two_processes_importing_at_once_corrupt_nothing(env, demo_pilots, tmp_p
         for f in chunk:
             shutil.copy(f, half / f.name)
     # Both start on a fresh database: they race the migration as well as the import.
-    procs = [subprocess.Popen([sys.executable, "-m", "pilotdeck", "pilots", "import", str(h)],
+    procs = [subprocess.Popen([str(console_script()), "pilots", "import", str(h)],
                               env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
              for h in halves]
     outs = [p.communicate(timeout=120) for p in procs]
     assert all(p.returncode == 0 for p in procs), outs
-    procs = [subprocess.Popen([sys.executable, "-m", "pilotdeck", "pilots", "import",
+    procs = [subprocess.Popen([str(console_script()), "pilots", "import",
                                str(demo_pilots)], env=env, stdout=subprocess.PIPE,
                               stderr=subprocess.PIPE, text=True) for _ in range(2)]
     outs = [p.communicate(timeout=120) for p in procs]
@@ -183,6 +188,8 @@ def test_demo_runs_end_to_end_without_serving(tmp_path) -> None:
 
 def test_bad_database_url_is_one_line(tmp_path) -> None:
     env = env_for(tmp_path, "mysql://nobody@nowhere/db")
-    r = pd(env, "pilots", "list", check=False)
+    r = run_script("pilots", "list", env=env)  # the installed script
     assert r.returncode == 1 and "Traceback" not in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1
     assert "unsupported database URL scheme" in r.stderr
+    assert run_cli("pilots", "list", env=env).stderr == r.stderr  # in-process: the same

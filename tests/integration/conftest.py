@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import socket
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -24,6 +23,7 @@ from pilotdeck.domain.serving import DeploymentSpec
 from pilotdeck.gateway.app import create_gateway
 from pilotdeck.platform import Platform
 from tests.faulty_model import FaultyModel
+from tests.polling import wait_until
 
 COLS = ["tenure", "spend", "calls", "age"]
 ADMIN = local_admin("tester")
@@ -71,13 +71,7 @@ class Env:
         self.wait_revision()
 
     def wait_revision(self) -> None:
-        want = self.platform.models.deployment("churn-prediction")["revision"]
-        for _ in range(200):
-            st = self.http.get("/v1/gateway/status").json()
-            if st["routes"].get("churn-prediction", {}).get("revision") == want:
-                return
-            time.sleep(0.05)
-        raise AssertionError("gateway did not pick up the deployment")
+        wait_revision(self.http, self.platform, "churn-prediction")
 
     def predict(self, body: Any, key: str | None = None, **kw: Any) -> httpx.Response:
         headers = {"X-Pilotdeck-Key": key} if key else {}
@@ -85,16 +79,66 @@ class Env:
                               headers=headers, **kw)
 
 
+def wait_revision(http: httpx.Client, platform: Platform, pilot: str) -> None:
+    """Until the gateway behind ``http`` serves the pilot's current deployment."""
+    want = platform.models.deployment(pilot)["revision"]
+
+    def serving() -> bool:
+        st = http.get("/v1/gateway/status").json()
+        return bool(st["routes"].get(pilot, {}).get("revision") == want)
+
+    wait_until(serving, timeout=15, interval=0.05,
+               message=f"the gateway to pick up {pilot}'s deployment revision {want}")
+
+
+def logged_rows(lake: Path, log: str) -> int:
+    """Rows flushed so far to the gateway's ``predictions`` or ``feedback`` Parquet log."""
+    import pyarrow.parquet as pq
+
+    # Files appear whole (written aside, then renamed) and are never removed.
+    return sum(pq.ParquetFile(f).metadata.num_rows for f in (lake / log).rglob("*.parquet"))
+
+
+def wait_logged(lake: Path, predictions: int, feedback: int, timeout: float = 15) -> None:
+    """Until both logs hold (at least) this many rows."""
+    def counts() -> tuple[int, int]:
+        return logged_rows(lake, "predictions"), logged_rows(lake, "feedback")
+
+    def done() -> bool:
+        p, f = counts()
+        return p >= predictions and f >= feedback
+
+    wait_until(done, timeout, interval=0.05, message=lambda: f"{predictions} predictions "
+               f"and {feedback} feedback rows in the logs (have {counts()})")
+
+
+_threads: dict[int, threading.Thread] = {}
+
+
 def _start(app: Any) -> tuple[uvicorn.Server, str]:
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
                                            log_level="warning"))
-    threading.Thread(target=server.run, daemon=True).start()
-    for _ in range(300):
-        if server.started:
-            break
-        time.sleep(0.05)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    _threads[id(server)] = thread
+
+    def started() -> bool:
+        assert thread.is_alive() or server.started, f"uvicorn on port {port} died on start"
+        return bool(server.started)
+
+    wait_until(started, timeout=30, message=f"uvicorn to start on port {port}")
     return server, f"http://127.0.0.1:{port}"
+
+
+def stop(*servers: uvicorn.Server) -> None:
+    """Shut the servers down and wait until they have (logs flushed, ports closed)."""
+    for server in servers:
+        server.should_exit = True
+    for server in servers:
+        thread = _threads.pop(id(server))
+        thread.join(timeout=30)
+        assert not thread.is_alive(), "a uvicorn server did not shut down within 30 s"
 
 
 def start_gateway(platform: Platform) -> tuple[uvicorn.Server, str]:
@@ -129,8 +173,7 @@ def env(trained: dict[str, Any], tmp_path_factory: pytest.TempPathFactory,
     e = Env(platform, base, ops, trained)
     e.client_token = token  # type: ignore[attr-defined]
     yield e
-    server.should_exit = True
-    time.sleep(0.3)
+    stop(server)
     platform.close()
 
 

@@ -5,11 +5,7 @@ and everything is audited."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import threading
-import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
@@ -24,7 +20,17 @@ from pilotdeck.domain.alerts import parse_rules
 from pilotdeck.domain.errors import ValidationFailed
 from pilotdeck.domain.serving import DeploymentSpec
 from pilotdeck.platform import Platform
-from tests.integration.conftest import ADMIN, COLS, free_port, start_api, start_gateway
+from tests.cli import run_cli
+from tests.integration import conftest
+from tests.integration.conftest import (
+    ADMIN,
+    COLS,
+    free_port,
+    start_api,
+    start_gateway,
+    stop,
+    wait_logged,
+)
 
 PILOT = "churn-prediction"
 SPLIT = {"variants": [{"name": "champion", "version": 1, "weight": 50},
@@ -83,27 +89,15 @@ def stack(trained: dict[str, Any], tmp_path_factory: pytest.TempPathFactory,
         label = p if out["variant"] == "champion" else 1 - p
         g.post("/v1/feedback", json={"request_id": out["request_id"], "pilot": PILOT,
                                      "label": label})
-    lake = platform.settings.lakehouse_dir
-    for _ in range(100):
-        if list((lake / "feedback").rglob("*.parquet")):
-            break
-        time.sleep(0.1)
-    time.sleep(0.5)
+    wait_logged(platform.settings.lakehouse_dir, predictions=len(X), feedback=len(X))
     yield s
     hooks.server.shutdown()
-    gw.should_exit = api.should_exit = True
-    time.sleep(0.3)
+    stop(gw, api)
     platform.close()
 
 
 def wait_revision(s: dict[str, Any]) -> None:
-    want = s["platform"].models.deployment(PILOT)["revision"]
-    for _ in range(200):
-        st = s["gw"].get("/v1/gateway/status").json()
-        if st["routes"].get(PILOT, {}).get("revision") == want:
-            return
-        time.sleep(0.05)
-    raise AssertionError("gateway did not pick up the deployment")
+    conftest.wait_revision(s["gw"], s["platform"], PILOT)
 
 
 def rules(hook_port: int, action: str, name: str, threshold: float = 0.5) -> Any:
@@ -166,10 +160,8 @@ def test_open_breaker_action_sends_the_challengers_traffic_to_the_fallback(
 
 
 def test_cli_run_and_alerts_and_bad_rules(stack: dict[str, Any], tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PILOTDECK_")}
-    env["PILOTDECK_HOME"] = str(stack["home"])
-    run = lambda *a: subprocess.run([sys.executable, "-m", "pilotdeck", "monitor", *a],  # noqa: E731
-                                    env=env, capture_output=True, text=True, timeout=120)
+    env = {"PILOTDECK_HOME": str(stack["home"])}
+    run = lambda *a: run_cli("monitor", *a, env=env)  # noqa: E731
     good = tmp_path / "rules.yaml"
     good.write_text(yaml.safe_dump({"rules": [{
         "name": "challenger-errors", "pilot": PILOT, "metric": "health.error_rate",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pandas as pd
@@ -11,6 +10,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from pilotdeck.domain.errors import NotFound, ValidationFailed
+from tests.backends import require_spark
 from tests.integration.conftest import ADMIN, COLS, Env
 
 
@@ -66,9 +66,7 @@ def test_bad_inputs_fail_cleanly_and_write_nothing(env: Env, tmp_path: Path) -> 
 
 
 def test_spark_engine_gives_identical_predictions(env: Env, tmp_path: Path) -> None:
-    pytest.importorskip("pyspark")
-    if os.system("java -version >/dev/null 2>&1") != 0:
-        pytest.skip("no Java runtime for Spark")
+    require_spark()
     X = env.trained["X"]
     src = write_partitioned(X, tmp_path / "in")
     svc = env.platform.batch

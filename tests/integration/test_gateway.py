@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import concurrent.futures
 import json
-import os
 import time
 from collections import Counter
 from pathlib import Path
@@ -12,12 +11,13 @@ from typing import Any
 
 import duckdb
 import httpx
-import pytest
 import uvicorn
 
 from pilotdeck.domain.serving import DeploymentSpec
 from pilotdeck.platform import Platform
-from tests.integration.conftest import ADMIN, COLS, Env, free_port, split, start_gateway
+from tests.backends import require_redis
+from tests.integration.conftest import ADMIN, COLS, Env, free_port, split, start_gateway, stop
+from tests.polling import wait_until
 
 BASE = {"variants": [{"name": "champion", "version": 1, "weight": 90},
                      {"name": "challenger", "version": 2, "weight": 10}]}
@@ -119,13 +119,9 @@ def test_failing_challenger_falls_back_and_is_rolled_back_with_an_audit_event(
     key = key_for(0.5, True)
     variants = [env.predict(split(X), key=key).json()["variant"] for _ in range(6)]
     assert variants == ["champion"] * 6  # every failure served by the fallback
-    dep = env.platform.models.deployment("churn-prediction")
-    for _ in range(100):
-        dep = env.platform.models.deployment("churn-prediction")
-        if dep["spec"]["variants"][1]["weight"] == 0:
-            break
-        time.sleep(0.05)
-    assert dep["spec"]["variants"][1]["weight"] == 0
+    wait_until(lambda: env.platform.models.deployment(
+        "churn-prediction")["spec"]["variants"][1]["weight"] == 0, timeout=5,
+        message="the gateway to roll the failing challenger back to weight 0")
     [event] = env.platform.audit.log(action="deployment.rolled-back")[-1:]
     assert "3 consecutive failures" in event["data"]["reason"]
     assert event["actor"] == "system:gateway"
@@ -187,7 +183,9 @@ def test_concurrent_requests_are_batched_and_champion_swap_drops_nothing(env: En
 
     with concurrent.futures.ThreadPoolExecutor(16) as pool:
         futures = [pool.submit(call, i) for i in range(300)]
-        time.sleep(0.2)
+        # Swap the champion while the traffic is flowing: some answered, most not yet.
+        wait_until(lambda: sum(f.done() for f in futures) >= 20, timeout=30,
+                   message="the first 20 of 300 concurrent requests")
         env.platform.models.deploy("churn-prediction", DeploymentSpec.parse({"variants": [
             {"name": "champion", "version": 2, "weight": 100}], "cacheTtlSeconds": 0}), ADMIN)
         versions = Counter(f.result() for f in futures)
@@ -214,17 +212,20 @@ def test_shadow_and_prediction_log_in_parquet_with_feedback(env: Env) -> None:
     preds = f"read_parquet('{root}/predictions/**/*.parquet', hive_partitioning=true)"
     feedback = f"read_parquet('{root}/feedback/**/*.parquet', hive_partitioning=true)"
     wanted = ",".join(repr(i) for i in ids)
-    for _ in range(100):  # the logs flush every 0.2 s here
-        if (list((root / "predictions").rglob("*.parquet"))
+
+    def logged() -> bool:  # the logs flush every 0.2 s here
+        if not (list((root / "predictions").rglob("*.parquet"))
                 and list((root / "feedback").rglob("*.parquet"))):
-            con = duckdb.connect()
-            shadows = con.execute(f"SELECT count(*) FROM {preds} WHERE variant='shadow' "
-                                  f"AND request_id IN ({wanted})").fetchone()[0]
-            labelled = con.execute(f"SELECT count(*) FROM {feedback} "
-                                   f"WHERE request_id = '{ids[0]}'").fetchone()[0]
-            if shadows == 5 and labelled == 1:
-                break
-        time.sleep(0.1)
+            return False
+        con = duckdb.connect()
+        shadows = con.execute(f"SELECT count(*) FROM {preds} WHERE variant='shadow' "
+                              f"AND request_id IN ({wanted})").fetchone()[0]
+        labelled = con.execute(f"SELECT count(*) FROM {feedback} "
+                               f"WHERE request_id = '{ids[0]}'").fetchone()[0]
+        return bool(shadows == 5 and labelled == 1)
+
+    wait_until(logged, timeout=15, interval=0.05,
+               message="5 shadow predictions and 1 feedback row in the Parquet logs")
     con = duckdb.connect()
     rows = con.execute(
         f"SELECT p.variant, p.model_version, p.rows, f.revenue FROM read_parquet("
@@ -245,12 +246,7 @@ def test_redis_cache_is_shared_between_replicas(env: Env, pg_ok: bool) -> None:
 
     import redis
 
-    try:
-        redis.Redis(host="127.0.0.1", port=6379, socket_timeout=2).ping()
-    except redis.RedisError:
-        if os.environ.get("CI"):
-            raise
-        pytest.skip("Redis not reachable")
+    require_redis()
     env.deploy(**BASE)
     ns = f"t{uuid.uuid4().hex[:10]}"
     one, url1 = second_gateway(env, cache_url="redis://127.0.0.1:6379/0", cache_namespace=ns)
@@ -266,7 +262,7 @@ def test_redis_cache_is_shared_between_replicas(env: Env, pg_ok: bool) -> None:
         keys = redis.Redis(host="127.0.0.1", port=6379).keys(f"{ns}:*")
         assert len(keys) == 1
     finally:
-        one.should_exit = two.should_exit = True
+        stop(one, two)
 
 
 def test_redis_outage_degrades_to_no_cache_not_errors(env: Env) -> None:
@@ -281,7 +277,7 @@ def test_redis_outage_degrades_to_no_cache_not_errors(env: Env) -> None:
         status = httpx.get(f"{url}/v1/gateway/status", headers=h).json()
         assert status["cache"]["backend"] == "redis"
     finally:
-        dead.should_exit = True
+        stop(dead)
 
 
 def test_fallback_and_shadow_see_the_request_in_their_own_signature(env: Env) -> None:
@@ -303,17 +299,18 @@ def test_fallback_and_shadow_see_the_request_in_their_own_signature(env: Env) ->
                cacheTtlSeconds=0)
     rid = env.predict(split(X)).json()["request_id"]
     root = env.platform.settings.lakehouse_dir
-    rows: list[Any] = []
-    for _ in range(100):
-        if list((root / "predictions").rglob("*.parquet")):
-            rows = duckdb.connect().execute(
-                f"SELECT outputs FROM read_parquet('{root}/predictions/**/*.parquet', "
-                f"hive_partitioning=true) WHERE request_id = '{rid}' AND variant = 'shadow'"
-            ).fetchall()
-            if rows:
-                break
-        time.sleep(0.1)
-    assert rows and json.loads(rows[0][0]) == want
+
+    def shadow_rows() -> list[Any]:
+        if not list((root / "predictions").rglob("*.parquet")):
+            return []
+        return duckdb.connect().execute(
+            f"SELECT outputs FROM read_parquet('{root}/predictions/**/*.parquet', "
+            f"hive_partitioning=true) WHERE request_id = '{rid}' AND variant = 'shadow'"
+        ).fetchall()
+
+    rows = wait_until(shadow_rows, timeout=15, interval=0.05,
+                      message="the shadow's prediction in the Parquet log")
+    assert json.loads(rows[0][0]) == want
 
 
 def test_a_model_that_cannot_load_does_not_stop_other_pilots(env: Env, demo_pilots: Path
@@ -331,12 +328,13 @@ def test_a_model_that_cannot_load_does_not_stop_other_pilots(env: Env, demo_pilo
     p.models.deploy("next-best-offer", DeploymentSpec.parse(
         {"variants": [{"name": "champion", "version": v["version"], "weight": 100}]}), ADMIN)
     env.deploy(**BASE)  # a change to a healthy pilot still goes through
-    for _ in range(100):
-        status = env.http.get("/v1/gateway/status").json()
-        if "next-best-offer" in status["loadErrors"]:
-            break
-        time.sleep(0.05)
-    assert "next-best-offer" in status["loadErrors"]
+
+    def load_error() -> dict[str, Any] | None:
+        st: dict[str, Any] = env.http.get("/v1/gateway/status").json()
+        return st if "next-best-offer" in st["loadErrors"] else None
+
+    status = wait_until(load_error, timeout=10, interval=0.05,
+                        message="the gateway to report next-best-offer's load error")
     assert "next-best-offer" not in status["routes"]
     assert env.predict(split(env.trained["X"].head(1))).status_code == 200
     p.portfolio.delete("next-best-offer", ADMIN)

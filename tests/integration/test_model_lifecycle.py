@@ -3,7 +3,6 @@ and never orphaned in MLflow when pilotdeck cannot record a registration."""
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +15,7 @@ from pilotdeck.gateway.state import GatewayState
 from pilotdeck.platform import Platform
 from pilotdeck.services.registry import RegistryService
 from tests.integration.conftest import ADMIN
+from tests.polling import wait_until
 
 PILOT = "churn-prediction"
 
@@ -44,9 +44,13 @@ def test_versions_leave_memory_after_the_grace_period(platform: Platform) -> Non
     state.refresh()
     loaded = {m["version"]: m["unusedSeconds"] for m in state.loaded()}
     assert set(loaded) == {1, 2} and loaded[2] is None and loaded[1] is not None  # in grace
-    time.sleep(0.4)
-    state.refresh()
-    assert [m["version"] for m in state.loaded()] == [2]
+
+    def evicted() -> bool:  # once the 0.3 s grace period has passed
+        state.refresh()
+        return [m["version"] for m in state.loaded()] == [2]
+
+    wait_until(evicted, timeout=10, interval=0.05,
+               message=lambda: f"version 1 to be unloaded (loaded: {state.loaded()})")
     deploy(platform, 1)  # coming back loads it again
     state.refresh()
     assert state.routes[PILOT].variants["champion"].version == 1

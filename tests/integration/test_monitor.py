@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +10,8 @@ import pandas as pd
 import pytest
 
 from pilotdeck.domain.errors import ValidationFailed
+from tests.backends import require_spark
+from tests.cli import run_cli
 from tests.conftest import monitoring_at
 
 
@@ -55,17 +55,14 @@ def test_bad_options_are_field_errors(tmp_path: Path) -> None:
 
 def test_cli_json_and_fail_on_drift(tmp_path: Path) -> None:
     ref, cur = tables(tmp_path, 500)
-    base = [sys.executable, "-m", "pilotdeck", "monitor", "drift", "--reference", str(ref),
-            "--current", str(cur)]
-    r = subprocess.run([*base, "--format", "json", "--method", "income=psi"],
-                       capture_output=True, text=True, timeout=120)
+    base = ["monitor", "drift", "--reference", str(ref), "--current", str(cur)]
+    r = run_cli(*base, "--format", "json", "--method", "income=psi")
     assert r.returncode == 0, r.stderr
     out = json.loads(r.stdout)
     assert {c["column"]: c["method"] for c in out["columns"]}["income"] == "psi"
-    r = subprocess.run([*base, "--fail-on-drift"], capture_output=True, text=True, timeout=120)
+    r = run_cli(*base, "--fail-on-drift")
     assert r.returncode == 3 and "DRIFT" in r.stdout
-    r = subprocess.run([*base, "--threshold", "age"], capture_output=True, text=True,
-                       timeout=120)
+    r = run_cli(*base, "--threshold", "age")
     assert r.returncode == 1 and "--threshold: expects NAME=VALUE" in r.stderr
 
 
@@ -111,9 +108,8 @@ def test_duckdb_tables_give_the_same_drift_as_parquet(tmp_path: Path) -> None:
     with pytest.raises(ValidationFailed) as exc:  # Spark reads Parquet only
         monitoring_at(tmp_path).drift(ref, spec, engine="local[2]")
     assert exc.value.errors[0].field == "--engine"
-    r = subprocess.run([sys.executable, "-m", "pilotdeck", "monitor", "drift", "--reference",
-                        f"duckdb:///{db}?table=train", "--current", str(cur), "--format",
-                        "json"], capture_output=True, text=True, timeout=120)
+    r = run_cli("monitor", "drift", "--reference", f"duckdb:///{db}?table=train",
+                "--current", str(cur), "--format", "json")
     assert r.returncode == 0, r.stderr
     assert json.loads(r.stdout)["drifted_columns"] == a["drifted_columns"]
 
@@ -134,7 +130,7 @@ def test_streamed_current_side_is_exact_while_it_fits_its_sample(tmp_path: Path)
 
 
 def test_spark_current_side_gives_the_same_verdicts(tmp_path: Path) -> None:
-    pytest.importorskip("pyspark")
+    require_spark()
     ref, cur = tables(tmp_path, 3000)
     local = monitoring_at(tmp_path).drift(ref, cur)
     spark = monitoring_at(tmp_path).drift(ref, cur, engine="local[2]")

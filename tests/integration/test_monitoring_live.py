@@ -4,9 +4,6 @@ the gateway, send feedback, then read drift and quality back from the API and CL
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -22,7 +19,16 @@ from sklearn import metrics as m
 from pilotdeck.config import Settings
 from pilotdeck.domain.serving import DeploymentSpec
 from pilotdeck.platform import Platform
-from tests.integration.conftest import ADMIN, COLS, start_api, start_gateway
+from tests.cli import run_cli
+from tests.integration.conftest import (
+    ADMIN,
+    COLS,
+    start_api,
+    start_gateway,
+    stop,
+    wait_logged,
+    wait_revision,
+)
 
 PILOT = "churn-prediction"
 
@@ -42,10 +48,7 @@ def live(trained: dict[str, Any], tmp_path_factory: pytest.TempPathFactory,
     token = platform.access.create("ops", "admin", [], ADMIN).token
     server, base = start_gateway(platform)
     http = httpx.Client(base_url=base, timeout=30, headers={"Authorization": f"Bearer {token}"})
-    for _ in range(200):
-        if PILOT in http.get("/v1/gateway/status").json()["routes"]:
-            break
-        time.sleep(0.05)
+    wait_revision(http, platform, PILOT)
     rng = np.random.default_rng(9)
     sent: dict[str, list[Any]] = {"y": [], "p": [], "phase": []}
 
@@ -66,24 +69,17 @@ def live(trained: dict[str, Any], tmp_path_factory: pytest.TempPathFactory,
     X = trained["X"]
     send(X.sample(60, random_state=1), "before")
     mid = datetime.now(UTC)
-    time.sleep(0.05)
+    time.sleep(0.05)  # the point: "after" traffic is logged clearly later than `mid`
     shifted = X.sample(60, random_state=2).assign(tenure=lambda d: d.tenure + 3)
     send(shifted, "after")
-    lake = platform.settings.lakehouse_dir
-    for _ in range(100):  # both logs flushed
-        if len(list((lake / "feedback").rglob("*.parquet"))) and \
-                sum(1 for _ in (lake / "predictions").rglob("*.parquet")):
-            time.sleep(0.5)
-            break
-        time.sleep(0.1)
+    n = len(sent["y"])
+    wait_logged(platform.settings.lakehouse_dir, predictions=n, feedback=n)
     # The monitoring routes live on the control-plane API, a separate app.
     api_server, api_base = start_api(platform)
     api = httpx.Client(base_url=api_base, timeout=60,
                        headers={"Authorization": f"Bearer {token}"})
     yield {"http": api, "home": home, "mid": mid, "sent": sent, "platform": platform}
-    api_server.should_exit = True
-    server.should_exit = True
-    time.sleep(0.3)
+    stop(api_server, server)
     platform.close()
 
 
@@ -120,10 +116,8 @@ def test_quality_from_feedback_matches_scikit_learn(live: dict[str, Any]) -> Non
 
 
 def test_cli_reads_the_same_numbers(live: dict[str, Any]) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PILOTDECK_")}
-    env["PILOTDECK_HOME"] = str(live["home"])
-    run = lambda *a: subprocess.run([sys.executable, "-m", "pilotdeck", "monitor", *a],  # noqa: E731
-                                    env=env, capture_output=True, text=True, timeout=120)
+    env = {"PILOTDECK_HOME": str(live["home"])}
+    run = lambda *a: run_cli("monitor", *a, env=env)  # noqa: E731
     r = run("quality", PILOT, "--format", "json")
     assert r.returncode == 0, r.stderr
     assert json.loads(r.stdout)["groups"][0]["n"] == 120
@@ -147,12 +141,9 @@ def test_report_json_html_and_cli(live: dict[str, Any], tmp_path: Path) -> None:
     page = http.get(f"/v1/pilots/{PILOT}/monitoring/report", params={"format": "html"})
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
     assert page.text.count("<svg") >= 3 and "tenure" in page.text
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PILOTDECK_")}
-    env["PILOTDECK_HOME"] = str(live["home"])
     out = tmp_path / "r" / "report.html"
-    r = subprocess.run([sys.executable, "-m", "pilotdeck", "monitor", "report", PILOT,
-                        "--html", str(out), "--json", str(tmp_path / "r.json")],
-                       env=env, capture_output=True, text=True, timeout=180)
+    r = run_cli("monitor", "report", PILOT, "--html", str(out), "--json",
+                str(tmp_path / "r.json"), env={"PILOTDECK_HOME": str(live["home"])})
     assert r.returncode == 0, r.stderr
     text = out.read_text()
     assert text.startswith("<!doctype html>") and "<script" not in text and "http" not in \

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +10,8 @@ import pandas as pd
 import pytest
 
 from pilotdeck.domain.errors import NotFound, ValidationFailed
+from tests.backends import require_spark
+from tests.cli import run_cli
 from tests.conftest import monitoring_at
 
 
@@ -80,10 +79,8 @@ def test_profile_errors(tmp_path: Path) -> None:
 
 def test_cli_profile_then_drift(tmp_path: Path) -> None:
     ref, cur = make(tmp_path, 1500, name="ref"), make(tmp_path, 1500, 0.6, "cur")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PILOTDECK_")}
-    env["PILOTDECK_HOME"] = str(tmp_path / "home")
-    run = lambda *a: subprocess.run([sys.executable, "-m", "pilotdeck", "monitor", *a],  # noqa: E731
-                                    env=env, capture_output=True, text=True, timeout=120)
+    env = {"PILOTDECK_HOME": str(tmp_path / "home")}
+    run = lambda *a: run_cli("monitor", *a, env=env)  # noqa: E731
     r = run("profile", "--input", str(ref), "--name", "train-v1")
     assert r.returncode == 0 and "1,500 rows, every row" in r.stdout, r.stderr
     r = run("drift", "--profile", "train-v1", "--current", str(cur), "--format", "json")
@@ -94,7 +91,7 @@ def test_cli_profile_then_drift(tmp_path: Path) -> None:
 
 
 def test_spark_engine_builds_the_same_profile_and_verdicts(tmp_path: Path) -> None:
-    pytest.importorskip("pyspark")
+    require_spark()
     src = tmp_path / "ref"
     src.mkdir()
     for i in range(3):  # several files: several partitions, merged on the driver
