@@ -77,13 +77,13 @@ def test_same_statistic_and_verdict_as_evidently_on_tables(
     frame(rng, n_ref, 0.0).to_parquet(ref)
     frame(rng, n_cur, shift).to_parquet(cur)
     theirs = evidently_verdicts(evidently, ref, cur)
-    ours = {c["column"]: c for c in monitoring_at(tmp_path).drift(ref, cur)["columns"]}
+    ours = {c.column: c for c in monitoring_at(tmp_path).drift(ref, cur).columns}
     assert set(ours) == set(theirs)
     for col, t in theirs.items():
         o = ours[col]
-        assert NAMES[o["method"]] == t["method"], col
-        assert o["value"] == pytest.approx(t["value"], rel=1e-6, abs=1e-12), col
-        assert o["drifted"] == t["drifted"], col
+        assert NAMES[o.method] == t["method"], col
+        assert o.value == pytest.approx(t["value"], rel=1e-6, abs=1e-12), col
+        assert o.drifted == t["drifted"], col
     assert any(t["drifted"] for t in theirs.values())  # the cases are not all quiet
 
 
@@ -97,8 +97,8 @@ def test_same_verdicts_as_evidently_against_a_stored_profile(
     monitoring_at(tmp_path / "p").build_profile(ref, "ref", exact_limit=exact_limit,
                                                 chunk_rows=7000)
     theirs = evidently_verdicts(evidently, ref, cur)
-    ours = monitoring_at(tmp_path / "p").drift(None, cur, profile="ref")["columns"]
-    disagree = [(c["column"], c["value"], theirs[c["column"]]["value"]) for c in ours
-                if c["drifted"] != theirs[c["column"]]["drifted"]
-                or NAMES[c["method"]] != theirs[c["column"]]["method"]]
+    ours = monitoring_at(tmp_path / "p").drift(None, cur, profile="ref").columns
+    disagree = [(c.column, c.value, theirs[c.column]["value"]) for c in ours
+                if c.drifted != theirs[c.column]["drifted"]
+                or NAMES[c.method] != theirs[c.column]["method"]]
     assert not disagree

@@ -97,6 +97,7 @@ def test_drift_of_logged_traffic_before_and_after_a_shift(live: dict[str, Any]) 
     before = http.get(f"/v1/pilots/{PILOT}/monitoring/drift", params={"until": mid}).json()
     after = http.get(f"/v1/pilots/{PILOT}/monitoring/drift", params={"since": mid}).json()
     assert before["profile"] == f"{PILOT}.v1" and before["rows"] == 60
+    assert before["skippedVersions"] == [] and "shareDrifted" in before["windows"][0]
     drifted = lambda r: {c["column"] for c in r["windows"][0]["columns"] if c["drifted"]}  # noqa: E731
     assert "tenure" not in drifted(before)
     assert "tenure" in drifted(after)
@@ -109,12 +110,14 @@ def test_drift_of_logged_traffic_before_and_after_a_shift(live: dict[str, Any]) 
 def test_quality_from_feedback_matches_scikit_learn(live: dict[str, Any]) -> None:
     out = live["http"].get(f"/v1/pilots/{PILOT}/monitoring/quality").json()
     g = out["groups"][0]
+    assert g["modelVersion"] == 1 and g["variant"] == "champion"
     y, p = live["sent"]["y"], live["sent"]["p"]
     assert g["n"] == len(y) == 120
     assert g["accuracy"] == pytest.approx(m.accuracy_score(y, p))
     assert g["f1"] == pytest.approx(m.f1_score(y, p))
     health = live["http"].get(f"/v1/pilots/{PILOT}/monitoring/health").json()["groups"][0]
-    assert health["requests"] == 120 and health["error_rate"] == 0
+    assert health["requests"] == 120 and health["errorRate"] == 0
+    assert set(health["latencyMs"]) == {"p50", "p95", "p99"}
     missing = live["http"].get("/v1/pilots/nope/monitoring/quality")
     assert missing.status_code == 404
 
@@ -157,4 +160,7 @@ def test_report_json_html_and_cli(live: dict[str, Any], tmp_path: Path) -> None:
     text = out.read_text()
     assert text.startswith("<!doctype html>") and "<script" not in text and "http" not in \
         text.split("<body>")[1].split("xmlns")[0]  # self-contained: no external assets
-    assert json.loads((tmp_path / "r.json").read_text())["pilot"] == PILOT
+    written = json.loads((tmp_path / "r.json").read_text())
+    assert written["pilot"] == PILOT and written["driftOverTime"]["windows"]
+    assert written["drift"] == data["drift"]  # the file holds what the API serves
+

@@ -13,6 +13,13 @@ from pilotdeck.domain.errors import FieldError, ValidationFailed
 from pilotdeck.domain.performance import parse_slices
 from pilotdeck.domain.when import parse_when
 from pilotdeck.platform import Platform
+from pilotdeck.views.monitoring import (
+    FairnessReport,
+    HealthReport,
+    ImpactReport,
+    QualityReport,
+    WindowDriftReport,
+)
 
 if TYPE_CHECKING:
     from pilotdeck.services.monitoring import MonitoringService
@@ -34,7 +41,7 @@ def drift(pilot: str, since: str | None = SINCE, until: str | None = UNTIL,
           variant: str | None = None, version: int | None = None,
           profile: str | None = None,
           who: Principal = require(Permission.MONITORING_READ),
-          platform: Platform = Depends(get_platform)) -> dict[str, Any]:
+          platform: Platform = Depends(get_platform)) -> WindowDriftReport:
     return _monitoring(platform, pilot).window_drift(
         pilot, profile=profile, version=version,
         since=parse_when(since, "since"), until=parse_when(until, "until"),
@@ -46,9 +53,10 @@ def quality(pilot: str, since: str | None = SINCE, until: str | None = UNTIL,
             by: list[str] = Query(["version", "variant"]),
             every: str | None = Query(None, description="hour | day"),
             who: Principal = require(Permission.MONITORING_READ),
-            platform: Platform = Depends(get_platform)) -> dict[str, Any]:
+            platform: Platform = Depends(get_platform)) -> QualityReport:
     return _monitoring(platform, pilot).quality(pilot, parse_when(since, "since"),
-                               parse_when(until, "until"), by=[b for b in by if b], every=every)
+                                                parse_when(until, "until"),
+                                                by=[b for b in by if b], every=every)
 
 
 @router.get("/fairness", summary="Performance per group (fairlearn MetricFrame) and slices")
@@ -58,11 +66,11 @@ def fairness(pilot: str, sensitive: list[str] = Query(..., min_length=1),
                                                           "{op: value}}}"),
              version: int | None = None,
              who: Principal = require(Permission.MONITORING_READ),
-             platform: Platform = Depends(get_platform)) -> dict[str, Any]:
+             platform: Platform = Depends(get_platform)) -> FairnessReport:
     parsed = parse_slices(slices, "slices") if slices else {}
-    return _monitoring(platform, pilot).fairness(pilot, sensitive,
-                                parse_when(since, "since"), parse_when(until, "until"),
-                                slices=parsed, version=version)
+    return _monitoring(platform, pilot).fairness(pilot, sensitive, parse_when(since, "since"),
+                                                 parse_when(until, "until"), slices=parsed,
+                                                 version=version)
 
 
 @router.get("/impact", summary="Business outcomes per variant with confidence intervals")
@@ -70,19 +78,18 @@ def impact(pilot: str, since: str | None = SINCE, until: str | None = UNTIL,
            by: str = Query("variant", description="variant | version"),
            baseline: str = "champion",
            who: Principal = require(Permission.MONITORING_READ),
-           platform: Platform = Depends(get_platform)) -> dict[str, Any]:
-    return _monitoring(platform, pilot).business_impact(pilot,
-                                       parse_when(since, "since"), parse_when(until, "until"),
-                                       by=by, baseline=baseline)
+           platform: Platform = Depends(get_platform)) -> ImpactReport:
+    return _monitoring(platform, pilot).business_impact(
+        pilot, parse_when(since, "since"), parse_when(until, "until"), by=by, baseline=baseline)
 
 
 @router.get("/health", summary="Latency percentiles, error and cache-hit rates, cost")
 def health(pilot: str, since: str | None = SINCE, until: str | None = UNTIL,
            every: str | None = Query(None, description="hour | day"),
            who: Principal = require(Permission.MONITORING_READ),
-           platform: Platform = Depends(get_platform)) -> dict[str, Any]:
+           platform: Platform = Depends(get_platform)) -> HealthReport:
     return _monitoring(platform, pilot).health(pilot, parse_when(since, "since"),
-                              parse_when(until, "until"), every=every)
+                                               parse_when(until, "until"), every=every)
 
 
 @router.get("/report", summary="Every monitoring view over one window (JSON, or HTML)",
