@@ -164,3 +164,18 @@ def test_report_json_html_and_cli(live: dict[str, Any], tmp_path: Path) -> None:
     assert written["pilot"] == PILOT and written["driftOverTime"]["windows"]
     assert written["drift"] == data["drift"]  # the file holds what the API serves
 
+
+def test_every_monitoring_and_alert_response_has_a_schema(live: dict[str, Any]) -> None:
+    spec = live["http"].get("/openapi.json").json()
+    ops = [(path, method, op) for path, item in spec["paths"].items()
+           if "/monitoring/" in path or path.startswith("/v1/alerts")
+           for method, op in item.items()]
+    assert len(ops) == 8
+    for path, method, op in ops:
+        ok = {code: r for code, r in op["responses"].items() if code.startswith("2")}
+        assert ok, (method, path)
+        for r in ok.values():
+            assert r["content"] and all(c.get("schema") for c in r["content"].values()), \
+                (method, path)
+    report = spec["paths"]["/v1/pilots/{pilot}/monitoring/report"]["get"]["responses"]["200"]
+    assert set(report["content"]) == {"application/json", "text/html"}

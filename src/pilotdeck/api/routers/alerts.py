@@ -12,7 +12,7 @@ from pilotdeck.views.alerts import AlertList, Evaluation
 router = APIRouter(prefix="/v1/alerts", tags=["alerts"])
 
 
-@router.get("", summary="Stored alerts, newest first")
+@router.get("", summary="Stored alerts, newest first", response_model=AlertList)
 def alerts(pilot: str | None = None,
            status: str | None = Query(None, description="open | resolved"),
            who: Principal = require(Permission.MONITORING_READ),
@@ -20,7 +20,8 @@ def alerts(pilot: str | None = None,
     return AlertList(items=platform.alerts.list(pilot, status))
 
 
-@router.post("/evaluate", summary="Evaluate the configured alert rules now (and act)")
+@router.post("/evaluate", summary="Evaluate the configured alert rules now (and act)",
+             response_model=Evaluation)
 def evaluate(who: Principal = require(Permission.ALERTS_WRITE),
              platform: Platform = Depends(get_platform)) -> Evaluation:
     from pilotdeck.services.alerts import load_rules
