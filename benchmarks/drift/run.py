@@ -53,7 +53,7 @@ def worker(mode: str, source: str, root: str) -> None:
         columns: dict[str, Any] = {}
     else:
         out = monitoring.drift(None, source, profile="ref")
-        columns = {c["column"]: c for c in out["columns"]}
+        columns = {c.column: c.dump() for c in out.columns}
     print(json.dumps({"seconds": time.perf_counter() - start, "rss_mb": _peak_rss_mb(),
                       "columns": columns}))
 

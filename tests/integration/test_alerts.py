@@ -123,8 +123,8 @@ def test_rollback_action_changes_routing_once_and_alert_resolves(stack: dict[str
     s, p = stack, stack["platform"]
     assert variants_served(s) == {"champion", "challenger"}
     first = p.alerts.evaluate(rules(s["hooks"].port, "rollback", "challenger-accuracy"))[0]
-    assert first["fired"] and first["state"] == "opened" and first["value"] == 0.0
-    assert [a["ok"] for a in first["actions"]] == [True, True]
+    assert first.fired and first.state == "opened" and first.value == 0.0
+    assert [a.ok for a in first.actions] == [True, True]
     spec = p.models.deployment(PILOT)["spec"]
     assert {v["name"]: v["weight"] for v in spec["variants"]} == {"champion": 100,
                                                                   "challenger": 0}
@@ -132,13 +132,15 @@ def test_rollback_action_changes_routing_once_and_alert_resolves(stack: dict[str
     assert variants_served(s) == {"champion"}  # the gateway really stopped routing to it
     assert len(s["hooks"].calls) == 1 and s["hooks"].calls[0]["rule"] == "challenger-accuracy"
     again = p.alerts.evaluate(rules(s["hooks"].port, "rollback", "challenger-accuracy"))[0]
-    assert again["state"] == "open" and not again["new"] and again["alert"] == first["alert"]
+    assert again.state == "open" and not again.new and again.alert == first.alert
     assert len(s["hooks"].calls) == 1  # deduplicated: no second notification
     stored = s["api"].get("/v1/alerts", params={"status": "open"}).json()["items"]
-    assert [(a["id"], a["count"]) for a in stored] == [(first["alert"], 2)]
+    assert [(a["id"], a["count"]) for a in stored] == [(first.alert, 2)]
+    assert stored[0]["firstSeen"] and stored[0]["actions"][0]["type"] == "rollback"
+    assert stored[0]["scope"] == {"variant": "challenger", "version": None}
     done = p.alerts.evaluate(rules(s["hooks"].port, "rollback", "challenger-accuracy",
                                    threshold=-1))[0]
-    assert done["state"] == "resolved"
+    assert done.state == "resolved"
     actions = {e["action"] for e in p.audit.log(limit=100)}
     assert {"alert.opened", "alert.actions", "alert.resolved",
             "deployment.rolled-back"} <= actions
@@ -151,7 +153,7 @@ def test_open_breaker_action_sends_the_challengers_traffic_to_the_fallback(
     p.models.deploy(PILOT, DeploymentSpec.parse(SPLIT), ADMIN)
     wait_revision(s)
     out = p.alerts.evaluate(rules(s["hooks"].port, "open_breaker", "challenger-breaker"))[0]
-    assert out["state"] == "opened" and out["actions"][0]["ok"]
+    assert out.state == "opened" and out.actions[0].ok
     spec = p.models.deployment(PILOT)["spec"]
     assert spec["forceOpen"] == ["challenger"]
     assert {v["name"]: v["weight"] for v in spec["variants"]}["challenger"] == 50

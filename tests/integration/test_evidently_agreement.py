@@ -108,13 +108,13 @@ def cases(evidently: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str
 def test_same_statistic_and_verdict_as_evidently_on_tables(
         tmp_path: Path, cases: dict[str, Case], n_ref: int, n_cur: int, shift: float) -> None:
     ref, cur, theirs = cases[f"tables-{n_ref}-{n_cur}-{shift}"]
-    ours = {c["column"]: c for c in monitoring_at(tmp_path).drift(ref, cur)["columns"]}
+    ours = {c.column: c for c in monitoring_at(tmp_path).drift(ref, cur).columns}
     assert set(ours) == set(theirs)
     for col, t in theirs.items():
         o = ours[col]
-        assert NAMES[o["method"]] == t["method"], col
-        assert o["value"] == pytest.approx(t["value"], rel=1e-6, abs=1e-12), col
-        assert o["drifted"] == t["drifted"], col
+        assert NAMES[o.method] == t["method"], col
+        assert o.value == pytest.approx(t["value"], rel=1e-6, abs=1e-12), col
+        assert o.drifted == t["drifted"], col
     assert any(t["drifted"] for t in theirs.values())  # the cases are not all quiet
 
 
@@ -124,8 +124,8 @@ def test_same_verdicts_as_evidently_against_a_stored_profile(
     ref, cur, theirs = cases[f"profile-{n_ref}"]
     monitoring_at(tmp_path / "p").build_profile(ref, "ref", exact_limit=exact_limit,
                                                 chunk_rows=7000)
-    ours = monitoring_at(tmp_path / "p").drift(None, cur, profile="ref")["columns"]
-    disagree = [(c["column"], c["value"], theirs[c["column"]]["value"]) for c in ours
-                if c["drifted"] != theirs[c["column"]]["drifted"]
-                or NAMES[c["method"]] != theirs[c["column"]]["method"]]
+    ours = monitoring_at(tmp_path / "p").drift(None, cur, profile="ref").columns
+    disagree = [(c.column, c.value, theirs[c.column]["value"]) for c in ours
+                if c.drifted != theirs[c.column]["drifted"]
+                or NAMES[c.method] != theirs[c.column]["method"]]
     assert not disagree

@@ -93,6 +93,7 @@ def test_drift_of_logged_traffic_before_and_after_a_shift(live: dict[str, Any]) 
     before = http.get(f"/v1/pilots/{PILOT}/monitoring/drift", params={"until": mid}).json()
     after = http.get(f"/v1/pilots/{PILOT}/monitoring/drift", params={"since": mid}).json()
     assert before["profile"] == f"{PILOT}.v1" and before["rows"] == 60
+    assert before["skippedVersions"] == [] and "shareDrifted" in before["windows"][0]
     drifted = lambda r: {c["column"] for c in r["windows"][0]["columns"] if c["drifted"]}  # noqa: E731
     assert "tenure" not in drifted(before)
     assert "tenure" in drifted(after)
@@ -105,12 +106,14 @@ def test_drift_of_logged_traffic_before_and_after_a_shift(live: dict[str, Any]) 
 def test_quality_from_feedback_matches_scikit_learn(live: dict[str, Any]) -> None:
     out = live["http"].get(f"/v1/pilots/{PILOT}/monitoring/quality").json()
     g = out["groups"][0]
+    assert g["modelVersion"] == 1 and g["variant"] == "champion"
     y, p = live["sent"]["y"], live["sent"]["p"]
     assert g["n"] == len(y) == 120
     assert g["accuracy"] == pytest.approx(m.accuracy_score(y, p))
     assert g["f1"] == pytest.approx(m.f1_score(y, p))
     health = live["http"].get(f"/v1/pilots/{PILOT}/monitoring/health").json()["groups"][0]
-    assert health["requests"] == 120 and health["error_rate"] == 0
+    assert health["requests"] == 120 and health["errorRate"] == 0
+    assert set(health["latencyMs"]) == {"p50", "p95", "p99"}
     missing = live["http"].get("/v1/pilots/nope/monitoring/quality")
     assert missing.status_code == 404
 
@@ -148,4 +151,22 @@ def test_report_json_html_and_cli(live: dict[str, Any], tmp_path: Path) -> None:
     text = out.read_text()
     assert text.startswith("<!doctype html>") and "<script" not in text and "http" not in \
         text.split("<body>")[1].split("xmlns")[0]  # self-contained: no external assets
-    assert json.loads((tmp_path / "r.json").read_text())["pilot"] == PILOT
+    written = json.loads((tmp_path / "r.json").read_text())
+    assert written["pilot"] == PILOT and written["driftOverTime"]["windows"]
+    assert written["drift"] == data["drift"]  # the file holds what the API serves
+
+
+def test_every_monitoring_and_alert_response_has_a_schema(live: dict[str, Any]) -> None:
+    spec = live["http"].get("/openapi.json").json()
+    ops = [(path, method, op) for path, item in spec["paths"].items()
+           if "/monitoring/" in path or path.startswith("/v1/alerts")
+           for method, op in item.items()]
+    assert len(ops) == 8
+    for path, method, op in ops:
+        ok = {code: r for code, r in op["responses"].items() if code.startswith("2")}
+        assert ok, (method, path)
+        for r in ok.values():
+            assert r["content"] and all(c.get("schema") for c in r["content"].values()), \
+                (method, path)
+    report = spec["paths"]["/v1/pilots/{pilot}/monitoring/report"]["get"]["responses"]["200"]
+    assert set(report["content"]) == {"application/json", "text/html"}

@@ -79,29 +79,32 @@ def logs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]
 def test_quality_per_version_and_variant_matches_scikit_learn(logs: Any) -> None:
     lake, t = logs
     out = monitoring_at(lake).quality("churn")
-    assert out["task"] == "classification" and out["labelled_rows"] == len(t["y"])
-    for g in out["groups"]:
-        sel = t["version"] == g["model_version"]
+    assert out.task == "classification" and out.labelled_rows == len(t["y"])
+    for g in out.groups:
+        sel = t["version"] == g.model_version
         y, p = t["y"][sel], t["p"][sel]
-        assert g["variant"] == ("challenger" if g["model_version"] == 2 else "champion")
-        assert g["n"] == sel.sum()
-        assert g["accuracy"] == pytest.approx(m.accuracy_score(y, p))
-        assert g["precision"] == pytest.approx(m.precision_score(y, p))
-        assert g["recall"] == pytest.approx(m.recall_score(y, p))
-        assert g["f1"] == pytest.approx(m.f1_score(y, p))
+        assert g.variant == ("challenger" if g.model_version == 2 else "champion")
+        assert g.n == sel.sum()
+        assert g.accuracy == pytest.approx(m.accuracy_score(y, p))
+        assert g.precision == pytest.approx(m.precision_score(y, p))
+        assert g.recall == pytest.approx(m.recall_score(y, p))
+        assert g.f1 == pytest.approx(m.f1_score(y, p))
+    dumped = out.dump()  # grouping keys are camelCase too
+    assert dumped["labelledRows"] == len(t["y"])
+    assert {g["modelVersion"] for g in dumped["groups"]} == {1, 2}
 
 
 def test_quality_over_daily_windows(logs: Any) -> None:
     lake, t = logs
     out = monitoring_at(lake).quality("churn", by=[], every="day")
     days = sorted({ts.strftime("%Y-%m-%d") for ts in t["ts"].tolist()})
-    assert [g["window"][:10] for g in out["groups"]] == days
+    assert [(g.window or "")[:10] for g in out.groups] == days
     first = np.array([ts.strftime("%Y-%m-%d") == days[0] for ts in t["ts"].tolist()])
-    assert out["groups"][0]["accuracy"] == pytest.approx(
+    assert out.groups[0].accuracy == pytest.approx(
         m.accuracy_score(t["y"][first], t["p"][first]))
     since = T0 + timedelta(days=1)
     later = monitoring_at(lake).quality("churn", since=since, by=[])
-    assert later["labelled_rows"] == sum(ts >= since for ts in t["ts"].tolist())
+    assert later.labelled_rows == sum(ts >= since for ts in t["ts"].tolist())
 
 
 def test_fairness_matches_fairlearn_with_intersections_and_slices(logs: Any) -> None:
@@ -112,19 +115,20 @@ def test_fairness_matches_fairlearn_with_intersections_and_slices(logs: Any) -> 
     sf = np.column_stack([t["gender"], t["region"]])
     mf = MetricFrame(metrics=m.accuracy_score, y_true=t["y"], y_pred=t["p"],
                      sensitive_features={"gender": sf[:, 0], "region": sf[:, 1]})
-    by = {(g["group"]["gender"], g["group"]["region"]): g for g in out["groups"]}
+    by = {(g.group["gender"], g.group["region"]): g for g in out.groups}
     assert len(by) == 6
     for key, acc in mf.by_group.items():
-        assert by[key]["accuracy"] == pytest.approx(acc)
+        assert by[key].accuracy == pytest.approx(acc)
     sens = {"gender": t["gender"], "region": t["region"]}
-    assert out["demographic_parity_difference"] == pytest.approx(
+    assert out.demographic_parity_difference == pytest.approx(
         demographic_parity_difference(t["y"], t["p"], sensitive_features=sens))
-    assert out["equalized_odds_difference"] == pytest.approx(
+    assert out.equalized_odds_difference == pytest.approx(
         equalized_odds_difference(t["y"], t["p"], sensitive_features=sens))
+    assert out.dump()["demographicParityDifference"] == out.demographic_parity_difference
     mask = (t["age"] >= 60) & (t["region"] == "north")
-    s = out["slices"][0]
-    assert s["rows"] == mask.sum()
-    assert s["accuracy"] == pytest.approx(m.accuracy_score(t["y"][mask], t["p"][mask]))
+    s = out.slices[0]
+    assert s.rows == mask.sum()
+    assert s.accuracy == pytest.approx(m.accuracy_score(t["y"][mask], t["p"][mask]))
     with pytest.raises(ValidationFailed) as exc:
         monitoring_at(lake).fairness("churn", ["nope"], slices={"x": {"age": {"~": 1}}})
     assert {e.field for e in exc.value.errors} == {"slices.x.age"}
@@ -140,31 +144,36 @@ def test_fairness_matches_fairlearn_with_intersections_and_slices(logs: Any) -> 
 def test_business_impact_intervals_match_scipy(logs: Any) -> None:
     lake, t = logs
     out = monitoring_at(lake).business_impact("churn")
-    by = {g["variant"]: g for g in out["groups"]}
+    by = {g.variant: g for g in out.groups}
     champ, chall = (t["revenue"][t["variant"] == v] for v in ("champion", "challenger"))
     lo, hi = stats.t.interval(0.95, len(champ) - 1, loc=champ.mean(), scale=stats.sem(champ))
-    assert by["champion"]["revenue"]["mean"] == pytest.approx(champ.mean())
-    assert (by["champion"]["revenue"]["ci_low"], by["champion"]["revenue"]["ci_high"]) == \
+    assert by["champion"].revenue.mean == pytest.approx(champ.mean())
+    assert (by["champion"].revenue.ci_low, by["champion"].revenue.ci_high) == \
         pytest.approx((lo, hi))
-    diff = by["challenger"]["revenue"]["vs_baseline"]
+    diff = by["challenger"].revenue.vs_baseline
+    assert diff is not None and by["champion"].revenue.vs_baseline is None
     ci = stats.ttest_ind(chall, champ, equal_var=False).confidence_interval(0.95)
-    assert (diff["ci_low"], diff["ci_high"]) == pytest.approx((ci.low, ci.high))
-    assert diff["significant"] and diff["difference"] > 0  # the challenger earns more
+    assert (diff.ci_low, diff.ci_high) == pytest.approx((ci.low, ci.high))
+    assert diff.significant and diff.difference > 0  # the challenger earns more
+    dumped = out.dump()["groups"][0]
+    assert {"costSaved", "satisfaction"} <= set(dumped) and "ciLow" in dumped["revenue"]
 
 
 def test_health_has_latency_errors_cache_and_cost(logs: Any) -> None:
     lake, t = logs
     out = monitoring_at(lake).health("churn", cost_per_cpu_second=0.5)
     reqs = t["requests"]
-    for g in out["groups"]:
-        mine = [r for r in reqs if r["model_version"] == g["model_version"]]
+    for g in out.groups:
+        mine = [r for r in reqs if r["model_version"] == g.model_version]
         lat = np.array([r["latency_ms"] for r in mine])
-        assert g["requests"] == len(mine)
-        assert g["error_rate"] == pytest.approx(np.mean([r["status"] >= 500 for r in mine]))
-        assert g["cache_hit_rate"] == pytest.approx(np.mean([r["cache_hit"] for r in mine]))
-        assert g["latency_ms"]["p95"] == pytest.approx(np.percentile(lat, 95))
+        assert g.requests == len(mine)
+        assert g.error_rate == pytest.approx(np.mean([r["status"] >= 500 for r in mine]))
+        assert g.cache_hit_rate == pytest.approx(np.mean([r["cache_hit"] for r in mine]))
+        assert g.latency_ms.p95 == pytest.approx(np.percentile(lat, 95))
         computed = sum(r["latency_ms"] for r in mine if not r["cache_hit"])
-        assert g["estimated_cost"] == pytest.approx(computed / 1000 * 0.5)
+        assert g.estimated_cost == pytest.approx(computed / 1000 * 0.5)
+    assert {"errorRate", "cacheHitRate", "latencyMs", "estimatedCost"} <= set(
+        out.dump()["groups"][0])
 
 
 def test_regression_metrics_and_multi_row_labels(tmp_path: Path) -> None:
@@ -188,12 +197,12 @@ def test_regression_metrics_and_multi_row_labels(tmp_path: Path) -> None:
                       "cost_saved": None, "satisfaction": None})
     preds._write(p_rec)
     fb._write(f_rec)
-    g = monitoring_at(tmp_path).quality("price")["groups"][0]
-    assert g["task"] == "regression" and g["n"] == 120
-    assert g["mae"] == pytest.approx(m.mean_absolute_error(ys, ps))
-    assert g["rmse"] == pytest.approx(np.sqrt(m.mean_squared_error(ys, ps)))
-    assert g["mape"] == pytest.approx(m.mean_absolute_percentage_error(ys, ps))
-    assert g["r2"] == pytest.approx(m.r2_score(ys, ps))
+    g = monitoring_at(tmp_path).quality("price").groups[0]
+    assert g.task == "regression" and g.n == 120
+    assert g.mae == pytest.approx(m.mean_absolute_error(ys, ps))
+    assert g.rmse == pytest.approx(np.sqrt(m.mean_squared_error(ys, ps)))
+    assert g.mape == pytest.approx(m.mean_absolute_percentage_error(ys, ps))
+    assert g.r2 == pytest.approx(m.r2_score(ys, ps))
 
 
 def test_scores_give_auc_log_loss_and_calibration() -> None:
@@ -217,14 +226,24 @@ def test_scores_give_auc_log_loss_and_calibration() -> None:
 
 def test_report_renders_every_section_and_says_what_is_missing(logs: Any) -> None:
     from pilotdeck.render.report_html import render
+    from pilotdeck.views.monitoring import FairnessReport, QualityReport, SectionError
+
     lake, _ = logs
     data = monitoring_at(lake).report("churn", sensitive=["gender"], every="day")
-    assert "error" in data["drift"]  # no reference profile for this pilot: said, not fatal
-    assert len(data["quality"]["groups"]) == 2 * 3  # two variants x three days
-    assert {g["group"]["gender"] for g in data["fairness"]["groups"]} == {"f", "m"}
+    # no reference profile for this pilot: said, not fatal
+    assert isinstance(data.drift, SectionError) and "error" in data.dump()["drift"]
+    assert isinstance(data.quality, QualityReport)
+    assert len(data.quality.groups) == 2 * 3  # two variants x three days
+    assert isinstance(data.fairness, FairnessReport)
+    assert {g.group["gender"] for g in data.fairness.groups} == {"f", "m"}
+    assert "driftOverTime" in data.dump()
     page = render(data)
     assert "Not available" in page and page.count("<svg") >= 3
     assert "Demographic parity difference" in page and "Business impact" in page
+    for section in ("Data drift", "Distributions", "Model quality over time", "Fairness",
+                    "Business impact", "Model health", "Alerts"):
+        assert f"<h2>{section}" in page
+    assert "error_rate" in page and "p95 ms" in page and "revenue (95% CI)" in page
 
 
 def test_log_rows_from_requests_with_different_columns(tmp_path: Path) -> None:

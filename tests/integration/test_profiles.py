@@ -29,7 +29,9 @@ def test_chunked_profile_statistics_equal_the_whole_table(tmp_path: Path) -> Non
     src = make(tmp_path, 5000)
     meta = monitoring_at(tmp_path / "p").build_profile(src, "ref", chunk_rows=700,
                                                        exact_limit=100_000)
-    assert meta["exact"] and meta["rows"] == 5000
+    assert meta.exact and meta.rows == 5000
+    assert meta.dump()["sampleRows"] == 5000
+    assert set(meta.column_types) == {"x", "y", "k", "c"} and meta.column_types["x"] == "double"
     p = monitoring_at(tmp_path / "p").profile("ref")
     df = pd.read_parquet(src)
     y = df["y"].dropna()
@@ -50,11 +52,11 @@ def test_drift_against_an_exact_profile_equals_drift_against_the_table(
     monitoring_at(tmp_path / "p").build_profile(ref, "ref", chunk_rows=333)
     a = monitoring_at(tmp_path).drift(ref, cur)
     b = monitoring_at(tmp_path / "p").drift(None, cur, profile="ref")
-    strip = lambda r: [(c["column"], c["method"], round(c["value"], 9), c["drifted"])  # noqa: E731
-                       for c in r["columns"]]
+    strip = lambda r: [(c.column, c.method, round(c.value, 9), c.drifted)  # noqa: E731
+                       for c in r.columns]
     assert strip(a) == strip(b)
-    assert a["dataset_drift"] == b["dataset_drift"]
-    assert [q["problems"] for q in a["quality"]] == [q["problems"] for q in b["quality"]]
+    assert a.dataset_drift == b.dataset_drift
+    assert [q.problems for q in a.quality] == [q.problems for q in b.quality]
 
 
 def test_sampled_profile_keeps_the_method_of_the_full_size_and_clear_verdicts(
@@ -62,11 +64,11 @@ def test_sampled_profile_keeps_the_method_of_the_full_size_and_clear_verdicts(
     ref, cur = make(tmp_path, 30_000, name="ref"), make(tmp_path, 30_000, 0.5, "cur")
     meta = monitoring_at(tmp_path / "p").build_profile(ref, "big", exact_limit=2000,
                                                        chunk_rows=4096)
-    assert not meta["exact"] and meta["sample_rows"] == 2000
+    assert not meta.exact and meta.sample_rows == 2000
     out = monitoring_at(tmp_path / "p").drift(None, cur, profile="big")
-    by = {c["column"]: c for c in out["columns"]}
-    assert by["x"]["method"] == "wasserstein" and by["x"]["drifted"]  # true size > 1000
-    assert not by["y"]["drifted"] and not by["c"]["drifted"]
+    by = {c.column: c for c in out.columns}
+    assert by["x"].method == "wasserstein" and by["x"].drifted  # true size > 1000
+    assert not by["y"].drifted and not by["c"].drifted
 
 
 def test_profile_errors(tmp_path: Path) -> None:
@@ -100,7 +102,7 @@ def test_spark_engine_builds_the_same_profile_and_verdicts(tmp_path: Path) -> No
     root = tmp_path / "p"
     a = monitoring_at(root).build_profile(src, "local")
     b = monitoring_at(root).build_profile(src, "spark", engine="local[2]")
-    assert a["rows"] == b["rows"] == 4800 and a["exact"] and b["exact"]
+    assert a.rows == b.rows == 4800 and a.exact and b.exact
     pa_, pb = monitoring_at(root).profile("local"), monitoring_at(root).profile("spark")
     for c, x in pa_.columns.items():
         y = pb.columns[c]
@@ -109,10 +111,10 @@ def test_spark_engine_builds_the_same_profile_and_verdicts(tmp_path: Path) -> No
         assert x.mean == pytest.approx(y.mean) and x.std == pytest.approx(y.std)
         if x.kind == "num":
             assert np.array_equal(pa_.dist(c).values, pb.dist(c).values)  # same exact sample
-    ours = monitoring_at(tmp_path).drift(None, cur, profile=pa_)["columns"]
-    theirs = monitoring_at(tmp_path).drift(None, cur, profile=pb)["columns"]
-    assert [(c["column"], c["method"], c["drifted"]) for c in ours] == \
-        [(c["column"], c["method"], c["drifted"]) for c in theirs]
-    assert [c["value"] for c in ours] == pytest.approx([c["value"] for c in theirs])
+    ours = monitoring_at(tmp_path).drift(None, cur, profile=pa_).columns
+    theirs = monitoring_at(tmp_path).drift(None, cur, profile=pb).columns
+    assert [(c.column, c.method, c.drifted) for c in ours] == \
+        [(c.column, c.method, c.drifted) for c in theirs]
+    assert [c.value for c in ours] == pytest.approx([c.value for c in theirs])
     with pytest.raises(ValidationFailed):
         monitoring_at(root).build_profile(src, "x", engine="yarn")

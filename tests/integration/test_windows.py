@@ -43,17 +43,17 @@ def test_each_version_against_its_own_profile(tmp_path: Path) -> None:
     write(tmp_path)
     window_drift = monitoring_at(tmp_path).window_drift
     out = window_drift("p")
-    by = {w["version"]: w for w in out["windows"]}
-    assert set(by) == {1, 2} and out["skipped_versions"] == [3] and out["profile"] is None
-    assert by[1]["profile"] == "p.v1" and not by[1]["dataset_drift"]
-    assert by[2]["profile"] == "p.v2" and {c["column"]: c["drifted"]
-                                           for c in by[2]["columns"]}["x"]
+    by = {w.version: w for w in out.windows}
+    assert set(by) == {1, 2} and out.skipped_versions == [3] and out.profile is None
+    assert out.dump()["skippedVersions"] == [3]
+    assert by[1].profile == "p.v1" and not by[1].dataset_drift
+    assert by[2].profile == "p.v2" and {c.column: c.drifted for c in by[2].columns}["x"]
     hourly = window_drift("p", version=1, by="hour")
-    assert [w["window"] for w in hourly["windows"]] == [  # 900 requests, 8 s apart
+    assert [w.window for w in hourly.windows] == [  # 900 requests, 8 s apart
         "2026-11-24T10:00:00Z", "2026-11-24T11:00:00Z"]
-    assert sum(w["rows"] for w in hourly["windows"]) == 300
+    assert sum(w.rows for w in hourly.windows) == 300
     named = window_drift("p", profile="p.v1")  # all traffic vs one profile
-    assert named["profile"] == "p.v1" and named["windows"][0]["rows"] == 900
+    assert named.profile == "p.v1" and named.windows[0].rows == 900
     with pytest.raises(ValidationFailed) as exc:
         window_drift("p", version=3)
     assert "p.v3" in exc.value.errors[0].problem

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +21,7 @@ from pilotdeck.domain.when import parse_when
 
 if TYPE_CHECKING:
     from pilotdeck.services.monitoring import MonitoringService
+    from pilotdeck.views.base import View
 
 app = typer.Typer(help="Observability: drift, data and model quality, fairness, business "
                   "impact, health.", no_args_is_help=True)
@@ -44,8 +45,8 @@ def profile_cmd(input: Path = typer.Option(..., "--input", help="Parquet file or
         meta = monitoring.build_profile(
             input, name, exact_limit=exact_limit, engine=engine,
             progress=lambda d, t: bar.update(task, completed=d, total=t))
-    kept = "every row" if meta["exact"] else f"a sample of {meta['sample_rows']:,} rows"
-    console.print(f"profile {name!r}: {meta['rows']:,} rows, {kept}")
+    kept = "every row" if meta.exact else f"a sample of {meta.sample_rows:,} rows"
+    console.print(f"profile {name!r}: {meta.rows:,} rows, {kept}")
 
 
 @app.command("drift")
@@ -100,21 +101,20 @@ def drift_cmd(reference: Path | None = typer.Option(None, "--reference",
                     progress=lambda d, t: bar.update(task, completed=d, total=t),
                     engine=engine)
     if format == "json":
-        print_json(out)
+        print_json(out.dump())
     else:
-        print_table(f"drift: {out['drifted_columns']}/{out['columns_total']} columns drifted "
-                    f"-> dataset drift {'YES' if out['dataset_drift'] else 'no'}",
+        print_table(f"drift: {out.drifted_columns}/{out.columns_total} columns drifted "
+                    f"-> dataset drift {'YES' if out.dataset_drift else 'no'}",
                     ["column", "method", "value", "threshold", "drifted"],
-                    [[c["column"], c["method"],
-                      "n/a" if c["value"] is None else f"{c['value']:.4g}", c["threshold"],
-                      "DRIFT" if c["drifted"] else ""] for c in out["columns"]])
-        schema = out["schema"]
-        if any(schema.values()):
-            console.print(f"schema changes: {json.dumps(schema)}")
-        for q in out["quality"]:
-            for problem in q["problems"]:
-                console.print(f"[yellow]quality[/yellow] {q['column']}: {problem}")
-    if fail_on_drift and out["dataset_drift"]:
+                    [[c.column, c.method, "n/a" if c.value is None else f"{c.value:.4g}",
+                      c.threshold, "DRIFT" if c.drifted else ""] for c in out.columns])
+        schema = out.schema_changes
+        if schema.missing_columns or schema.new_columns or schema.type_changes:
+            console.print(f"schema changes: {schema.model_dump_json(by_alias=True)}")
+        for q in out.quality:
+            for problem in q.problems:
+                console.print(f"[yellow]quality[/yellow] {q.column}: {problem}")
+    if fail_on_drift and out.dataset_drift:
         raise typer.Exit(3)
 
 
@@ -127,21 +127,19 @@ def _window_drift(pilot: str, profile: str | None, since: str | None, until: str
                        since=parse_when(since, "--since"), until=parse_when(until, "--until"),
                        variant=variant, by=by, share=share)
     if format == "json":
-        print_json(out)
+        print_json(out.dump())
     else:
-        print_table(f"{pilot}: {out['rows']:,} logged rows vs "
-                    + (f"profile {out['profile']}" if out["profile"]
-                       else "each version's profile"),
+        print_table(f"{pilot}: {out.rows:,} logged rows vs "
+                    + (f"profile {out.profile}" if out.profile else "each version's profile"),
                     ["window", "profile", "rows", "drifted", "dataset drift", "columns"],
-                    [[w["window"], w["profile"], w["rows"],
-                      f"{w['drifted_columns']}/{w['columns_total']}",
-                      "YES" if w["dataset_drift"] else "no",
-                      ", ".join(c["column"] for c in w["columns"] if c["drifted"])]
-                     for w in out["windows"]])
-        if out["skipped_versions"]:
+                    [[w.window, w.profile, w.rows, f"{w.drifted_columns}/{w.columns_total}",
+                      "YES" if w.dataset_drift else "no",
+                      ", ".join(c.column for c in w.columns if c.drifted)]
+                     for w in out.windows])
+        if out.skipped_versions:
             console.print(f"[yellow]no reference profile[/yellow] for version(s) "
-                          f"{out['skipped_versions']}: their traffic was not checked")
-    if fail_on_drift and any(w["dataset_drift"] for w in out["windows"]):
+                          f"{out.skipped_versions}: their traffic was not checked")
+    if fail_on_drift and any(w.dataset_drift for w in out.windows):
         raise typer.Exit(3)
 
 
@@ -159,12 +157,19 @@ def fmt(v: Any) -> str:
 
 
 def _groups_table(title: str, groups: list[dict[str, Any]]) -> None:
+    """Rows of views' fields (attribute names as headers); a column empty in every
+    row, such as a metric that does not apply, is left out."""
     if not groups:
         console.print(f"{title}: no data in the window")
         return
     flat = [{k: v for k, v in g.items() if not isinstance(v, dict | list)} for g in groups]
-    cols = list(dict.fromkeys(k for g in flat for k in g))
+    cols = list(dict.fromkeys(k for g in flat for k, v in g.items() if v is not None))
     print_table(title, cols, [[fmt(g.get(c)) for c in cols] for g in flat])
+
+
+def _fields(items: Sequence[View]) -> list[dict[str, Any]]:
+    """Views as rows of their attributes, for :func:`_groups_table`."""
+    return [v.model_dump() for v in items]
 
 
 WINDOW_OPTS = {"since": typer.Option(None, "--since", help="ISO time or age (24h, 7d)."),
@@ -183,10 +188,10 @@ def quality_cmd(pilot: str, since: str | None = WINDOW_OPTS["since"],
     out = pilot_monitoring(pilot).quality(pilot, parse_when(since, "--since"),
                               parse_when(until, "--until"), by=by, every=every)
     if format == "json":
-        print_json(out)
+        print_json(out.dump())
     else:
-        _groups_table(f"{pilot} quality ({out['task']}, {out['labelled_rows']:,} labelled rows)",
-                      out["groups"])
+        _groups_table(f"{pilot} quality ({out.task}, {out.labelled_rows:,} labelled rows)",
+                      _fields(out.groups))
 
 
 @app.command("fairness")
@@ -215,15 +220,14 @@ def fairness_cmd(pilot: str,
     out = pilot_monitoring(pilot).fairness(pilot, sensitive, parse_when(since, "--since"),
                                parse_when(until, "--until"), slices=parsed, version=version)
     if format == "json":
-        print_json(out)
+        print_json(out.dump())
         return
-    rows = [{**g["group"], **{k: v for k, v in g.items() if k != "group"}}
-            for g in out["groups"]]
-    _groups_table(f"{pilot} fairness over {out['rows']:,} labelled rows", rows)
-    if out["rows"]:
-        console.print(f"demographic parity difference {out['demographic_parity_difference']:.3f}"
-                      f", equalised odds difference {out['equalized_odds_difference']:.3f}")
-        _groups_table("slices", out["slices"])
+    rows = [{**g.group, **g.model_dump(exclude={"group"})} for g in out.groups]
+    _groups_table(f"{pilot} fairness over {out.rows:,} labelled rows", rows)
+    if out.rows:
+        console.print(f"demographic parity difference {out.demographic_parity_difference:.3f}"
+                      f", equalised odds difference {out.equalized_odds_difference:.3f}")
+        _groups_table("slices", _fields(out.slices))
 
 
 @app.command("impact")
@@ -237,18 +241,20 @@ def impact_cmd(pilot: str, by: str = typer.Option("variant", "--by", help="varia
     out = pilot_monitoring(pilot).business_impact(pilot, parse_when(since, "--since"),
                                       parse_when(until, "--until"), by=by, baseline=baseline)
     if format == "json":
-        print_json(out)
+        print_json(out.dump())
         return
+    from pilotdeck.views.monitoring import OUTCOMES
+
     rows = []
-    for g in out["groups"]:
-        for o in ("revenue", "cost_saved", "satisfaction"):
-            s, d = g[o], g[o].get("vs_baseline") or {}
-            ci = (f"[{s['ci_low']:.4g}, {s['ci_high']:.4g}]" if s["ci_low"] is not None
-                  else "")
-            vs = (f"{d['difference']:+.4g} [{d['ci_low']:.4g}, {d['ci_high']:.4g}]"
-                  + (" *" if d.get("significant") else "") if d.get("difference") is not None
-                  else "")
-            rows.append([g[by], o, s["n"], fmt(s["mean"]), ci, vs])
+    for g in out.groups:
+        for o in OUTCOMES:
+            s, d = g.outcome(o), g.outcome(o).vs_baseline
+            ci = (f"[{s.ci_low:.4g}, {s.ci_high:.4g}]" if s.ci_low is not None
+                  and s.ci_high is not None else "")
+            vs = (f"{d.difference:+.4g} [{d.ci_low:.4g}, {d.ci_high:.4g}]"
+                  + (" *" if d.significant else "")
+                  if d is not None and d.difference is not None else "")
+            rows.append([g.key(), o, s.n, fmt(s.mean), ci, vs])
     print_table(f"{pilot} business impact per {by} (* = interval excludes 0)",
                 [by, "outcome", "n", "mean", "95% CI", f"vs {baseline}"], rows)
 
@@ -263,8 +269,8 @@ def health_cmd(pilot: str, every: str | None = typer.Option(None, "--every", hel
     out = pilot_monitoring(pilot).health(pilot, parse_when(since, "--since"),
                                          parse_when(until, "--until"), every=every)
     if format == "json":
-        print_json(out)
+        print_json(out.dump())
         return
-    rows = [{**{k: v for k, v in g.items() if k != "latency_ms"},
-             **{f"{k} ms": v for k, v in g["latency_ms"].items()}} for g in out["groups"]]
+    rows = [{**g.model_dump(exclude={"latency_ms"}),
+             **{f"{k} ms": v for k, v in g.latency_ms.model_dump().items()}} for g in out.groups]
     _groups_table(f"{pilot} health", rows)

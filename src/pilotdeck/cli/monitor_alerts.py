@@ -25,15 +25,14 @@ def run_cmd(rules: Path | None = typer.Option(None, "--rules", help="Alert rules
     assert path is not None
     results = p.alerts.evaluate(load_rules(path))
     if format == "json":
-        print_json(results)
+        print_json([r.dump() for r in results])
     else:
         print_table(f"{len(results)} rule(s) from {path}",
                     ["rule", "pilot", "metric", "value", "state", "alert", "actions"],
-                    [[r["rule"], r["pilot"], r["metric"], fmt(r.get("value")), r["state"],
-                      r.get("alert", ""),
-                      ", ".join(f"{a['type']}:{'ok' if a.get('ok') else 'FAILED'}"
-                                for a in r.get("actions", []))] for r in results])
-    if fail_on_alert and any(r.get("fired") for r in results):
+                    [[r.rule, r.pilot, r.metric, fmt(r.value), r.state, r.alert,
+                      ", ".join(f"{a.type}:{'ok' if a.ok else 'FAILED'}" for a in r.actions)]
+                     for r in results])
+    if fail_on_alert and any(r.fired for r in results):
         raise typer.Exit(3)
 
 
@@ -45,11 +44,10 @@ def alerts_cmd(pilot: str | None = typer.Option(None, "--pilot"),
     fail_format(format, ["table", "json"])
     items = platform().alerts.list(pilot, status)
     if format == "json":
-        print_json(items)
+        print_json([a.dump() for a in items])
         return
     print_table(f"{len(items)} alert(s)",
                 ["id", "status", "severity", "rule", "pilot", "value", "threshold", "count",
                  "last seen"],
-                [[a["id"], a["status"], a["severity"], a["rule"], a["pilot"], fmt(a["value"]),
-                  f"{a['comparison']} {a['threshold']:g}", a["count"], a["lastSeen"]]
-                 for a in items])
+                [[a.id, a.status, a.severity, a.rule, a.pilot, fmt(a.value),
+                  f"{a.comparison} {a.threshold:g}", a.count, a.last_seen] for a in items])

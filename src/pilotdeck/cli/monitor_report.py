@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import typer
 
@@ -12,6 +11,9 @@ from pilotdeck.cli.context import console, platform
 from pilotdeck.cli.monitor import WINDOW_OPTS, app, pilot_monitoring
 from pilotdeck.domain.errors import FieldError, ValidationFailed
 from pilotdeck.domain.when import parse_when
+
+if TYPE_CHECKING:
+    from pilotdeck.views.monitoring import MonitoringReport
 
 
 @app.command("report")
@@ -43,7 +45,8 @@ def report_cmd(pilot: str,
                                  until=parse_when(until, "--until"), sensitive=sensitive,
                                  every=every, alerts=p.alerts.list(pilot), progress=step)
         step("rendering")
-        for path, text in ((json_path, lambda: json.dumps(data, indent=1, default=str)),
+        # The same camelCase JSON the API serves (NaN written as null).
+        for path, text in ((json_path, lambda: data.model_dump_json(by_alias=True, indent=1)),
                            (html_path, lambda: _html(data))):
             if path is not None:
                 _write_atomically(path, text())
@@ -52,7 +55,7 @@ def report_cmd(pilot: str,
             console.print(f"wrote {path}")
 
 
-def _html(data: dict[str, Any]) -> str:
+def _html(data: MonitoringReport) -> str:
     from pilotdeck.render.report_html import render
 
     return render(data)

@@ -25,6 +25,7 @@ from pilotdeck.domain.ports.store import Store
 from pilotdeck.domain.when import parse_window
 from pilotdeck.services.monitoring import MonitoringService
 from pilotdeck.services.registry import RegistryService
+from pilotdeck.views.alerts import ActionResult, Alert, AlertScope, RuleOutcome
 
 log = logging.getLogger("pilotdeck.alerts")
 MONITOR = Principal("system:monitor", Role.ADMIN)
@@ -57,37 +58,42 @@ class AlertService:
         sc = rule.scope
         if kind == "drift":
             out = self.monitoring.window_drift(rule.pilot, version=sc.version,
-                                       variant=sc.variant, since=since, until=now)
-            if not out["windows"]:
+                                               variant=sc.variant, since=since, until=now)
+            if not out.windows:
                 return None, 0
             # Several versions served: judge the worst of their windows.
-            w = max(out["windows"], key=lambda x: (x["share_drifted"], x["rows"]))
-            return float(w["share_drifted"] if name == "share_drifted"
-                         else w["dataset_drift"]), int(w["rows"])
+            w = max(out.windows, key=lambda x: (x.share_drifted, x.rows))
+            return float(w.share_drifted if name == "share_drifted"
+                         else w.dataset_drift), w.rows
+        # The rule's metric names are the views' attribute names (METRICS).
         if kind == "quality":
             q = self.monitoring.quality(rule.pilot, since, now, by=[],
-                                    variant=sc.variant, version=sc.version)
-            g = q["groups"][0] if q["groups"] else {}
-            return (float(g[name]) if name in g else None), int(g.get("n", 0))
+                                        variant=sc.variant, version=sc.version)
+            if not q.groups:
+                return None, 0
+            value = getattr(q.groups[0], name)
+            return (None if value is None else float(value)), q.groups[0].n
         if kind == "health":
             h = self.monitoring.health(rule.pilot, since, now, by=[],
                                        variant=sc.variant, version=sc.version)
-            if not h["groups"]:
+            if not h.groups:
                 return None, 0
-            g = h["groups"][0]
-            value = (g["latency_ms"][name.removeprefix("latency_")]
-                     if name.startswith("latency_") else g[name])
-            return float(value), int(g["requests"])
+            g = h.groups[0]
+            value = (getattr(g.latency_ms, name.removeprefix("latency_"))
+                     if name.startswith("latency_") else getattr(g, name))
+            return float(value), g.requests
         if kind == "fairness":
             f = self.monitoring.fairness(rule.pilot, rule.sensitive, since, now,
-                                     version=sc.version)
-            return (float(f[name]) if f["rows"] else None), int(f["rows"])
+                                         version=sc.version)
+            value = getattr(f, name)
+            return (float(value) if f.rows and value is not None else None), f.rows
         impact = self.monitoring.business_impact(rule.pilot, since, now)
-        group = next((g for g in impact["groups"]
-                      if g["variant"] == (sc.variant or "champion")), None)
-        if group is None or group[name]["mean"] is None:
+        group = next((g for g in impact.groups
+                      if g.variant == (sc.variant or "champion")), None)
+        outcome = group.outcome(name) if group is not None else None
+        if outcome is None or outcome.mean is None:
             return None, 0
-        return float(group[name]["mean"]), int(group[name]["n"])
+        return float(outcome.mean), outcome.n
 
     # -- acting ----------------------------------------------------------------
     def _act(self, rule: AlertRule, value: float, alert_id: int) -> list[dict[str, Any]]:
@@ -124,13 +130,13 @@ class AlertService:
 
     # -- the loop body ---------------------------------------------------------
     def evaluate(self, rules: list[AlertRule], now: datetime | None = None
-                 ) -> list[dict[str, Any]]:
+                 ) -> list[RuleOutcome]:
         # One evaluation at a time in this process (the server's loop and an API
         # call), so two cannot both open the same alert.
         with self._lock:
             return self._evaluate(rules, now)
 
-    def _evaluate(self, rules: list[AlertRule], now: datetime | None) -> list[dict[str, Any]]:
+    def _evaluate(self, rules: list[AlertRule], now: datetime | None) -> list[RuleOutcome]:
         now = now or datetime.now(UTC)
         report = []
         for rule in rules:
@@ -139,15 +145,15 @@ class AlertService:
             try:
                 value, rows = self.measure(rule, now)
             except PilotdeckError as exc:
-                report.append({**entry, "state": "error", "error": str(exc)})
+                report.append(RuleOutcome(**entry, state="error", error=str(exc)))
                 continue
             if value is None or rows < rule.min_rows:
-                report.append({**entry, "state": "no-data", "rows": rows})
+                report.append(RuleOutcome(**entry, state="no-data", rows=rows))
                 continue
             fired = rule.fires(value)
             entry.update(value=value, rows=rows, fired=fired)
             entry.update(self._record(rule, value, fired, now))
-            report.append(entry)
+            report.append(RuleOutcome(**entry))
         return report
 
     def _record(self, rule: AlertRule, value: float, fired: bool,
@@ -190,7 +196,7 @@ class AlertService:
                                  {"rule": rule.name, "actions": actions})
         return {"state": "opened", "alert": alert_id, "new": True, "actions": actions}
 
-    def list(self, pilot: str | None = None, status: str | None = None) -> list[dict[str, Any]]:
+    def list(self, pilot: str | None = None, status: str | None = None) -> list[Alert]:
         if status is not None and status not in ("open", "resolved"):
             raise ValidationFailed("invalid filter", [FieldError(
                 "status", "must be open or resolved")])
@@ -198,10 +204,11 @@ class AlertService:
             return [view(r) for r in uow.alerts.list(pilot, status)]
 
 
-def view(r: Any) -> dict[str, Any]:
-    return {"id": r.id, "rule": r.rule, "pilot": r.pilot, "metric": r.metric,
-            "scope": r.scope, "severity": r.severity, "status": r.status, "value": r.value,
-            "comparison": r.comparison, "threshold": r.threshold, "count": r.count,
-            "firstSeen": iso(r.first_seen), "lastSeen": iso(r.last_seen),
-            "resolvedAt": iso(r.resolved_at) if r.resolved_at else None,
-            "actions": r.actions}
+def view(r: Any) -> Alert:
+    """A stored alert row as its view (scope and actions are stored as JSON)."""
+    return Alert(id=r.id, rule=r.rule, pilot=r.pilot, metric=r.metric,
+                 scope=AlertScope(**r.scope), severity=r.severity, status=r.status,
+                 value=r.value, comparison=r.comparison, threshold=r.threshold,
+                 count=r.count, first_seen=iso(r.first_seen), last_seen=iso(r.last_seen),
+                 resolved_at=iso(r.resolved_at) if r.resolved_at else None,
+                 actions=[ActionResult(**a) for a in r.actions or []])

@@ -2,32 +2,32 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Depends, Query
 
 from pilotdeck.api.deps import get_platform, require
 from pilotdeck.auth.roles import Permission, Principal
 from pilotdeck.platform import Platform
+from pilotdeck.views.alerts import AlertList, Evaluation
 
 router = APIRouter(prefix="/v1/alerts", tags=["alerts"])
 
 
-@router.get("", summary="Stored alerts, newest first")
+@router.get("", summary="Stored alerts, newest first", response_model=AlertList)
 def alerts(pilot: str | None = None,
            status: str | None = Query(None, description="open | resolved"),
            who: Principal = require(Permission.MONITORING_READ),
-           platform: Platform = Depends(get_platform)) -> dict[str, Any]:
-    return {"items": platform.alerts.list(pilot, status)}
+           platform: Platform = Depends(get_platform)) -> AlertList:
+    return AlertList(items=platform.alerts.list(pilot, status))
 
 
-@router.post("/evaluate", summary="Evaluate the configured alert rules now (and act)")
+@router.post("/evaluate", summary="Evaluate the configured alert rules now (and act)",
+             response_model=Evaluation)
 def evaluate(who: Principal = require(Permission.ALERTS_WRITE),
-             platform: Platform = Depends(get_platform)) -> dict[str, Any]:
+             platform: Platform = Depends(get_platform)) -> Evaluation:
     from pilotdeck.services.alerts import load_rules
 
     path = platform.settings.alert_rules
     if path is None or not path.is_file():  # nothing to evaluate is not an error
-        return {"rules": None, "results": [],
-                "detail": f"no rules file at {path} (set PILOTDECK_ALERT_RULES)"}
-    return {"rules": str(path), "results": platform.alerts.evaluate(load_rules(path))}
+        return Evaluation(rules=None, results=[],
+                          detail=f"no rules file at {path} (set PILOTDECK_ALERT_RULES)")
+    return Evaluation(rules=str(path), results=platform.alerts.evaluate(load_rules(path)))

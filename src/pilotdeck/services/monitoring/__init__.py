@@ -21,6 +21,17 @@ from pilotdeck.domain.ports.lake import Lake, ReferenceProfile
 from pilotdeck.services.monitoring import drift as _drift
 from pilotdeck.services.monitoring import performance, profiles, report, windows
 from pilotdeck.services.monitoring.profiles import profile_name
+from pilotdeck.views.alerts import Alert
+from pilotdeck.views.monitoring import (
+    DriftReport,
+    FairnessReport,
+    HealthReport,
+    ImpactReport,
+    MonitoringReport,
+    ProfileMeta,
+    QualityReport,
+    WindowDriftReport,
+)
 
 __all__ = ["MonitoringService", "profile_name"]
 
@@ -37,7 +48,7 @@ class MonitoringService:
     # -- profiles and table drift ------------------------------------------
     def build_profile(self, source: str | Path, name: str, *, engine: str = "local",
                       exact_limit: int = 100_000, chunk_rows: int = 200_000,
-                      progress: Progress | None = None, seed: int = 0) -> dict[str, Any]:
+                      progress: Progress | None = None, seed: int = 0) -> ProfileMeta:
         """Profile a table and store it as ``name`` (the reference for drift)."""
         return profiles.build(self.lake, self.engines(engine), str(source), name,
                               exact_limit=exact_limit, chunk_rows=chunk_rows,
@@ -48,40 +59,82 @@ class MonitoringService:
 
     def drift(self, reference: str | Path | None, current: str | Path | pa.Table, *,
               profile: str | ReferenceProfile | None = None, engine: str = "local",
-              **options: Any) -> dict[str, Any]:
-        """Column-by-column drift of ``current`` against a table or a stored profile
-        (options: methods, thresholds, share, columns, workers, progress,
-        stream_rows, sample_rows)."""
+              methods: dict[str, str] | None = None,
+              thresholds: dict[str, float] | None = None, share: float = 0.5,
+              columns: list[str] | None = None, workers: int | None = None,
+              progress: Progress | None = None, stream_rows: int = _drift.STREAM_ROWS,
+              sample_rows: int | None = None) -> DriftReport:
+        """Column-by-column drift of ``current`` against a table or a stored profile.
+
+        ``methods``/``thresholds`` override the default test per column; ``share``
+        of drifted columns makes dataset drift; a current table of more than
+        ``stream_rows`` rows (or any, on a non-local ``engine``) is summarised
+        first, keeping a sample of ``sample_rows`` rows."""
         stored = self.profile(profile) if isinstance(profile, str) else profile
         return _drift.drift(self.lake, reference, current, profile=stored,
-                            engine=self.engines(engine), **options)
+                            engine=self.engines(engine), methods=methods,
+                            thresholds=thresholds, share=share, columns=columns,
+                            workers=workers, progress=progress, stream_rows=stream_rows,
+                            sample_rows=sample_rows)
 
     # -- the prediction log --------------------------------------------------
     def logged_rows(self, pilot: str, since: datetime | None = None,
-                    until: datetime | None = None, **filters: Any) -> pa.Table:
+                    until: datetime | None = None, *, variant: str | None = None,
+                    version: int | None = None) -> pa.Table:
         """One row per scored row of the prediction log (features, prediction)."""
-        return self.lake.rows(self.lake.requests(pilot, since, until, **filters))
+        return self.lake.rows(self.lake.requests(pilot, since, until, variant=variant,
+                                                 version=version))
 
-    def window_drift(self, pilot: str, **options: Any) -> dict[str, Any]:
-        return windows.window_drift(self.lake, pilot, **options)
+    def window_drift(self, pilot: str, *, profile: str | None = None,
+                     version: int | None = None, since: datetime | None = None,
+                     until: datetime | None = None, variant: str | None = None,
+                     by: str | None = None, share: float = 0.5,
+                     rows: pa.Table | None = None) -> WindowDriftReport:
+        """Logged inputs per window (``by`` hour, day or variant) against each
+        serving version's profile, or against one named ``profile``."""
+        return windows.window_drift(self.lake, pilot, profile=profile, version=version,
+                                    since=since, until=until, variant=variant, by=by,
+                                    share=share, rows=rows)
 
     def quality(self, pilot: str, since: datetime | None = None,
-                until: datetime | None = None, **options: Any) -> dict[str, Any]:
-        return performance.quality(self.lake, pilot, since, until, **options)
+                until: datetime | None = None, *, by: list[str] | None = None,
+                every: str | None = None, task: str | None = None,
+                variant: str | None = None, version: int | None = None,
+                rows: pa.Table | None = None) -> QualityReport:
+        return performance.quality(self.lake, pilot, since, until, by=by, every=every,
+                                   task=task, variant=variant, version=version, rows=rows)
 
     def fairness(self, pilot: str, sensitive: list[str], since: datetime | None = None,
-                 until: datetime | None = None, **options: Any) -> dict[str, Any]:
-        return performance.fairness(self.lake, pilot, sensitive, since, until, **options)
+                 until: datetime | None = None, *, slices: dict[str, Any] | None = None,
+                 version: int | None = None, rows: pa.Table | None = None) -> FairnessReport:
+        return performance.fairness(self.lake, pilot, sensitive, since, until,
+                                    slices=slices, version=version, rows=rows)
 
     def business_impact(self, pilot: str, since: datetime | None = None,
-                        until: datetime | None = None, **options: Any) -> dict[str, Any]:
-        return performance.business_impact(self.lake, pilot, since, until, **options)
+                        until: datetime | None = None, *, by: str = "variant",
+                        baseline: str = "champion") -> ImpactReport:
+        return performance.business_impact(self.lake, pilot, since, until, by=by,
+                                           baseline=baseline)
 
     def health(self, pilot: str, since: datetime | None = None,
-               until: datetime | None = None, **options: Any) -> dict[str, Any]:
-        options.setdefault("cost_per_cpu_second", self.cost_per_cpu_second)
-        return performance.health(self.lake, pilot, since, until, **options)
+               until: datetime | None = None, *, every: str | None = None,
+               by: list[str] | None = None, variant: str | None = None,
+               version: int | None = None,
+               cost_per_cpu_second: float | None = None) -> HealthReport:
+        """``cost_per_cpu_second`` defaults to the platform's setting."""
+        return performance.health(
+            self.lake, pilot, since, until, every=every, by=by, variant=variant,
+            version=version,
+            cost_per_cpu_second=(self.cost_per_cpu_second if cost_per_cpu_second is None
+                                 else cost_per_cpu_second))
 
-    def report(self, pilot: str, **options: Any) -> dict[str, Any]:
-        options.setdefault("cost_per_cpu_second", self.cost_per_cpu_second)
-        return report.build(self.lake, pilot, **options)
+    def report(self, pilot: str, *, since: datetime | None = None,
+               until: datetime | None = None, sensitive: list[str] | None = None,
+               every: str = "day", alerts: list[Alert] | None = None,
+               cost_per_cpu_second: float | None = None,
+               progress: Callable[[str], None] | None = None) -> MonitoringReport:
+        return report.build(
+            self.lake, pilot, since=since, until=until, sensitive=sensitive, every=every,
+            alerts=alerts, progress=progress,
+            cost_per_cpu_second=(self.cost_per_cpu_second if cost_per_cpu_second is None
+                                 else cost_per_cpu_second))

@@ -22,8 +22,9 @@ from pilotdeck.domain.columns import column_dist, kind_of, schema_kinds
 from pilotdeck.domain.drift import METHODS, ColumnDrift, Dist, column_drift, dataset_drift
 from pilotdeck.domain.errors import FieldError, ValidationFailed
 from pilotdeck.domain.ports.compute import ComputeEngine
-from pilotdeck.domain.ports.lake import Lake
+from pilotdeck.domain.ports.lake import Lake, ReferenceProfile
 from pilotdeck.domain.quality import ColumnQuality, column_quality
+from pilotdeck.views import monitoring as views
 
 
 def _check_overrides(names: set[str], methods: dict[str, str],
@@ -78,7 +79,7 @@ def _table_side(ds: pads.Dataset, label: dict[str, Any]) -> tuple[Side, list[str
                 ), ds.schema.names
 
 
-def _profile_side(profile: Any) -> tuple[Side, list[str]]:
+def _profile_side(profile: ReferenceProfile) -> tuple[Side, list[str]]:
     cols = profile.columns
 
     def dists(columns: list[str], pool: ThreadPoolExecutor) -> dict[str, Dist]:
@@ -120,15 +121,15 @@ def _streamed_side(path: str, ds: pads.Dataset, engine: ComputeEngine, seed: int
 
 
 def drift(lake: Lake, reference: str | Path | None, current: str | Path | pa.Table, *,
-          profile: Any = None,
+          profile: ReferenceProfile | None = None,
           methods: dict[str, str] | None = None, thresholds: dict[str, float] | None = None,
           share: float = 0.5, columns: list[str] | None = None,
           workers: int | None = None,
           progress: Callable[[int, int], None] | None = None,
           engine: ComputeEngine | None = None, stream_rows: int = STREAM_ROWS,
-          sample_rows: int | None = None) -> dict[str, Any]:
+          sample_rows: int | None = None) -> views.DriftReport:
     """Compare a current table with a reference table or a stored profile, column by
-    column: the JSON scripts and CI jobs consume.
+    column: the report scripts and CI jobs consume.
 
     A current table of more than ``stream_rows`` rows, or any with a non-local
     ``engine``, is first summarised by the engine (see :func:`_streamed_side`)."""
@@ -161,9 +162,9 @@ def drift(lake: Lake, reference: str | Path | None, current: str | Path | pa.Tab
                 FieldError(f"columns.{c}", "is not a column of both tables") for c in unknown])
         common = [c for c in common if c in columns]
     _check_overrides(set(common), methods, thresholds)
-    type_changes = [{"column": n, "reference": ref.types[n], "current": cur.types[n]}
+    type_changes = [views.TypeChange(column=n, reference=ref.types[n], current=cur.types[n])
                     for n in common if ref.kinds[n] != cur.kinds.get(n)]
-    changed = {t["column"] for t in type_changes}
+    changed = {t.column for t in type_changes}
     compared = [n for n in common if ref.kinds[n] is not None and n not in changed]
 
     def one(name: str, r: Dist, c: Dist) -> tuple[ColumnDrift, ColumnQuality]:
@@ -185,19 +186,18 @@ def drift(lake: Lake, reference: str | Path | None, current: str | Path | pa.Tab
             if progress:
                 progress(len(pairs), len(compared))  # columns done, columns in all
     results = [d for d, _ in pairs]
-    return {
-        "reference": ref.label,
-        "current": cur.label,
-        "columns": [r.as_dict() for r in results],
+    return views.DriftReport(
+        reference=views.DriftSide(**ref.label),
+        current=views.DriftSide(**cur.label),
+        columns=[views.ColumnDrift(**r.as_dict()) for r in results],
         **dataset_drift(results, share),
-        "schema": {
-            "missing_columns": [n for n in ref_names if n not in cur_names],
-            "new_columns": [n for n in cur_names if n not in ref_names],
-            "type_changes": type_changes,
-        },
-        "missing_values": [{"column": q.column, "reference": q.missing_reference,
-                            "current": q.missing_current} for _, q in pairs
-                           if q.missing_reference or q.missing_current],
-        "quality": [q.as_dict() for _, q in pairs],
-        "quality_problems": sum(len(q.problems) for _, q in pairs),
-    }
+        schema_changes=views.SchemaChanges(
+            missing_columns=[n for n in ref_names if n not in cur_names],
+            new_columns=[n for n in cur_names if n not in ref_names],
+            type_changes=type_changes),
+        missing_values=[views.MissingValues(column=q.column, reference=q.missing_reference,
+                                            current=q.missing_current) for _, q in pairs
+                        if q.missing_reference or q.missing_current],
+        quality=[views.QualityCheck(**q.as_dict()) for _, q in pairs],
+        quality_problems=sum(len(q.problems) for _, q in pairs),
+    )

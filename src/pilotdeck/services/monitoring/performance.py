@@ -17,6 +17,22 @@ import pyarrow as pa
 from pilotdeck.domain import performance as perf
 from pilotdeck.domain.errors import FieldError, ValidationFailed
 from pilotdeck.domain.ports.lake import Lake
+from pilotdeck.views.monitoring import (
+    OUTCOMES,
+    Difference,
+    FairnessGroup,
+    FairnessReport,
+    FairnessSlice,
+    GroupMetrics,
+    HealthGroup,
+    HealthReport,
+    ImpactGroup,
+    ImpactReport,
+    Latency,
+    OutcomeSummary,
+    QualityGroup,
+    QualityReport,
+)
 
 EVERY = {"hour": "h", "day": "D"}
 GROUPS = {"version": "model_version", "variant": "variant"}
@@ -65,19 +81,20 @@ def labelled_rows(lake: Lake, pilot: str, since: datetime | None,
 def quality(lake: Lake, pilot: str, since: datetime | None = None,
             until: datetime | None = None, by: list[str] | None = None,
             every: str | None = None, task: str | None = None, variant: str | None = None,
-            version: int | None = None, rows: pa.Table | None = None) -> dict[str, Any]:
+            version: int | None = None, rows: pa.Table | None = None) -> QualityReport:
     """Quality per model version and variant (and hour/day) once labels arrived."""
     keys = _group_keys(by if by is not None else ["version", "variant"], every)
     df = _with_window(labelled_rows(lake, pilot, since, until, variant, version, rows), every)
     task = task or (perf.task_of(df["label"].to_numpy()) if not df.empty else None)
-    groups = [{**k, **perf.quality(g["label"].to_numpy(), g["prediction"].to_numpy(), task)}
+    groups = [QualityGroup(**k, **perf.quality(g["label"].to_numpy(),
+                                                g["prediction"].to_numpy(), task))
               for k, g in _groups(df, keys)]
-    return {"pilot": pilot, "task": task, "labelled_rows": len(df), "groups": groups}
+    return QualityReport(pilot=pilot, task=task, labelled_rows=len(df), groups=groups)
 
 
 def fairness(lake: Lake, pilot: str, sensitive: list[str], since: datetime | None = None,
              until: datetime | None = None, slices: dict[str, Any] | None = None,
-             version: int | None = None, rows: pa.Table | None = None) -> dict[str, Any]:
+             version: int | None = None, rows: pa.Table | None = None) -> FairnessReport:
     """fairlearn's MetricFrame per group of the sensitive columns (several columns
     give their intersections), parity differences, and named edge-case slices."""
     from fairlearn.metrics import (
@@ -97,7 +114,7 @@ def fairness(lake: Lake, pilot: str, sensitive: list[str], since: datetime | Non
         raise ValidationFailed("invalid sensitive features", [
             FieldError(f"sensitive.{c}", "is not a logged input column") for c in missing])
     if df.empty:
-        return {"pilot": pilot, "rows": 0, "groups": [], "slices": []}
+        return FairnessReport(pilot=pilot, rows=0, sensitive=sensitive, groups=[], slices=[])
     y = perf.as_labels(df["label"].to_numpy())
     pred = perf.as_labels(df["prediction"].to_numpy())
     classes = sorted(set(y.tolist()) | set(pred.tolist()))
@@ -112,37 +129,41 @@ def fairness(lake: Lake, pilot: str, sensitive: list[str], since: datetime | Non
     groups = []
     for idx, row in mf.by_group.iterrows():
         values = idx if isinstance(idx, tuple) else (idx,)
-        groups.append({"group": dict(zip(sensitive, [str(v) for v in values], strict=True)),
-                       **{k: float(v) for k, v in row.items()}})
+        groups.append(FairnessGroup(
+            group=dict(zip(sensitive, [str(v) for v in values], strict=True)),
+            **_metrics(row.items())))
     data = {c: df[c].to_numpy() for c in df.columns}
     slice_rows = []
     for name, conds in slices.items():
         mask = perf.slice_mask(data, conds)
         if mask.any():
-            slice_rows.append({"slice": name, "rows": int(mask.sum()),
-                               "accuracy": float(m.accuracy_score(yt[mask], yp[mask])),
-                               "selection_rate": float(yp[mask].mean())})
+            slice_rows.append(FairnessSlice(
+                slice=name, rows=int(mask.sum()),
+                accuracy=float(m.accuracy_score(yt[mask], yp[mask])),
+                selection_rate=float(yp[mask].mean())))
         else:
-            slice_rows.append({"slice": name, "rows": 0})
-    return {
-        "pilot": pilot, "rows": len(df), "positive_label": positive, "sensitive": sensitive,
-        "groups": groups,
-        "overall": {k: float(v) for k, v in mf.overall.items()},
-        "demographic_parity_difference": float(
+            slice_rows.append(FairnessSlice(slice=name, rows=0))
+    return FairnessReport(
+        pilot=pilot, rows=len(df), positive_label=positive, sensitive=sensitive,
+        groups=groups,
+        overall=GroupMetrics(**_metrics(mf.overall.items())),
+        demographic_parity_difference=float(
             demographic_parity_difference(yt, yp, sensitive_features=sf)),
-        "equalized_odds_difference": float(
+        equalized_odds_difference=float(
             equalized_odds_difference(yt, yp, sensitive_features=sf)),
-        "accuracy_gap": float(mf.difference()["accuracy"]),
-        "slices": slice_rows,
-    }
+        accuracy_gap=float(mf.difference()["accuracy"]),
+        slices=slice_rows,
+    )
 
 
-OUTCOMES = ("revenue", "cost_saved", "satisfaction")
+def _metrics(items: Any) -> dict[str, Any]:
+    """MetricFrame's (name, value) pairs as view fields: the count a whole number."""
+    return {k: int(v) if k == "count" else float(v) for k, v in items}
 
 
 def business_impact(lake: Lake, pilot: str, since: datetime | None = None,
                     until: datetime | None = None, by: str = "variant",
-                    baseline: str = "champion") -> dict[str, Any]:
+                    baseline: str = "champion") -> ImpactReport:
     """Revenue, cost saved and satisfaction per request from feedback, per variant
     (or version), with 95 % intervals, and each group's difference to the baseline."""
     key = _group_keys([by], None)[0]
@@ -158,18 +179,18 @@ def business_impact(lake: Lake, pilot: str, since: datetime | None = None,
                                  "requests": len(g)}
         for o in OUTCOMES:
             vals = g[o].to_numpy(dtype=float)
-            entry[o] = perf.mean_ci(vals)
-            if k != base_key and base_key in groups:
-                entry[o]["vs_baseline"] = perf.difference_ci(
-                    vals, groups[base_key][o].to_numpy(dtype=float))
-        out.append(entry)
-    return {"pilot": pilot, "by": by, "baseline": baseline, "groups": out}
+            vs = (Difference(**perf.difference_ci(
+                      vals, groups[base_key][o].to_numpy(dtype=float)))
+                  if k != base_key and base_key in groups else None)
+            entry[o] = OutcomeSummary(**perf.mean_ci(vals), vs_baseline=vs)
+        out.append(ImpactGroup(**entry))
+    return ImpactReport(pilot=pilot, by=by, baseline=baseline, groups=out)
 
 
 def health(lake: Lake, pilot: str, since: datetime | None = None,
            until: datetime | None = None, every: str | None = None,
            cost_per_cpu_second: float = 0.0, by: list[str] | None = None,
-           variant: str | None = None, version: int | None = None) -> dict[str, Any]:
+           variant: str | None = None, version: int | None = None) -> HealthReport:
     """Latency percentiles, error rate, cache hit rate and estimated cost per
     version and variant, from every logged request (failures included)."""
     keys = _group_keys(by if by is not None else ["version", "variant"], every)
@@ -181,11 +202,12 @@ def health(lake: Lake, pilot: str, since: datetime | None = None,
     for k, g in _groups(df, keys):
         lat = g["latency_ms"].to_numpy(dtype=float)
         served = g[~g["cache_hit"]]
-        out.append({**k, "requests": len(g), "rows": int(g["rows"].sum()),
-                    "error_rate": float((g["status"] >= 500).mean()),
-                    "cache_hit_rate": float(g["cache_hit"].mean()),
-                    "latency_ms": {f"p{q}": float(np.percentile(lat, q)) for q in (50, 95, 99)},
-                    # Wall time of computed requests as CPU time: an upper bound.
-                    "estimated_cost": float(served["latency_ms"].sum() / 1000
-                                            * cost_per_cpu_second)})
-    return {"pilot": pilot, "groups": out}
+        p50, p95, p99 = (float(np.percentile(lat, q)) for q in (50, 95, 99))
+        out.append(HealthGroup(
+            **k, requests=len(g), rows=int(g["rows"].sum()),
+            error_rate=float((g["status"] >= 500).mean()),
+            cache_hit_rate=float(g["cache_hit"].mean()),
+            latency_ms=Latency(p50=p50, p95=p95, p99=p99),
+            # Wall time of computed requests as CPU time: an upper bound.
+            estimated_cost=float(served["latency_ms"].sum() / 1000 * cost_per_cpu_second)))
+    return HealthReport(pilot=pilot, groups=out)

@@ -1,15 +1,15 @@
-"""One pilot's monitoring report: every view over one window, as JSON-ready data.
+"""One pilot's monitoring report: every view over one window, in one view.
 
-The API serves this dict; ``adapters/report_html.py`` turns the same dict into
+The API serves it as JSON; ``render/report_html.py`` turns the same view into
 a self-contained HTML page. A section whose inputs are missing (no reference
-profile yet, no labels yet) carries an ``error`` and the rest still renders.
+profile yet, no labels yet) is a :class:`SectionError` and the rest still renders.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import TypeVar
 
 import numpy as np
 import pyarrow as pa
@@ -20,61 +20,73 @@ from pilotdeck.domain.drift import sturges_edges
 from pilotdeck.domain.errors import PilotdeckError
 from pilotdeck.domain.ports.lake import Lake
 from pilotdeck.services.monitoring import performance, windows
+from pilotdeck.views.alerts import Alert
+from pilotdeck.views.monitoring import (
+    Distribution,
+    MonitoringReport,
+    ReportWindow,
+    SectionError,
+    WindowDrift,
+    WindowDriftReport,
+)
 
 MAX_DISTRIBUTIONS = 6
+T = TypeVar("T")
 
 
-def _section(fn: Callable[[], Any]) -> Any:
+def _section(fn: Callable[[], T]) -> T | SectionError:
     try:
         return fn()
     except PilotdeckError as exc:
-        return {"error": str(exc)}
+        return SectionError(error=str(exc))
 
 
-def main_window(drift: dict[str, Any]) -> dict[str, Any]:
+def main_window(drift: WindowDriftReport) -> WindowDrift:
     """The window that carried the most traffic (its version's profile is shown)."""
-    return max(drift["windows"], key=lambda w: w["rows"])  # type: ignore[no-any-return]
+    return max(drift.windows, key=lambda w: w.rows)
 
 
-def _distributions(lake: Lake, drift: dict[str, Any], rows: pa.Table) -> list[dict[str, Any]]:
+def _distributions(lake: Lake, drift: WindowDriftReport | SectionError,
+                   rows: pa.Table) -> list[Distribution]:
     """Reference vs current shares of the most drifted columns (for the charts)."""
-    if "error" in drift or not drift.get("windows"):
+    if isinstance(drift, SectionError) or not drift.windows:
         return []
     main = main_window(drift)
-    cols = sorted(main["columns"],
-                  key=lambda c: (not c["drifted"], c["column"]))[:MAX_DISTRIBUTIONS]
-    stored = lake.load_profile(main["profile"])
-    if main["version"] is not None:
-        rows = rows.filter(pc.equal(rows["model_version"], main["version"]))
+    cols = sorted(main.columns, key=lambda c: (not c.drifted, c.column))[:MAX_DISTRIBUTIONS]
+    stored = lake.load_profile(main.profile)
+    if main.version is not None:
+        rows = rows.filter(pc.equal(rows["model_version"], main.version))
     out = []
     for c in cols:
-        name = c["column"]
-        ref = stored.dist(name)
-        cur = column_dist(rows[name], ref.kind)  # the same summary drift compared
-        entry: dict[str, Any] = {"column": name, "kind": ref.kind, "drifted": c["drifted"]}
+        ref = stored.dist(c.column)
+        cur = column_dist(rows[c.column], ref.kind)  # the same summary drift compared
         if ref.kind == "num":
             ends = [x for x in (ref.min, ref.max, cur.min, cur.max) if x is not None]
             edges = sturges_edges(min(ends), max(ends), max(ref.size + cur.size, 2))[:31]
             r, k = (np.histogram(d.values if d.values is not None else np.empty(0), edges)[0]
                     for d in (ref, cur))
-            entry.update(edges=edges.tolist(), reference=(r / max(r.sum(), 1)).tolist(),
-                         current=(k / max(k.sum(), 1)).tolist())
+            out.append(Distribution(column=c.column, kind=ref.kind, drifted=c.drifted,
+                                    edges=edges.tolist(),
+                                    reference=(r / max(r.sum(), 1)).tolist(),
+                                    current=(k / max(k.sum(), 1)).tolist()))
         else:
             rmap = dict(zip(ref.keys, ref.counts, strict=True))  # type: ignore[arg-type]
             cmap = dict(zip(cur.keys, cur.counts, strict=True))  # type: ignore[arg-type]
             keys = sorted(set(rmap) | set(cmap))
-            entry.update(keys=keys,
-                         reference=[rmap.get(x, 0) / max(ref.size, 1) for x in keys],
-                         current=[cmap.get(x, 0) / max(cur.size, 1) for x in keys])
-        out.append(entry)
+            out.append(Distribution(column=c.column, kind=ref.kind, drifted=c.drifted,
+                                    keys=[str(x) for x in keys],
+                                    reference=[rmap.get(x, 0) / max(ref.size, 1)
+                                               for x in keys],
+                                    current=[cmap.get(x, 0) / max(cur.size, 1)
+                                             for x in keys]))
     return out
 
 
 def build(lake: Lake, pilot: str, *, since: datetime | None = None,
           until: datetime | None = None, sensitive: list[str] | None = None,
-          every: str = "day", alerts: list[dict[str, Any]] | None = None,
+          every: str = "day", alerts: list[Alert] | None = None,
           cost_per_cpu_second: float = 0.0,
-          progress: Callable[[str], None] | None = None) -> dict[str, Any]:
+          progress: Callable[[str], None] | None = None) -> MonitoringReport:
     step = progress or (lambda _name: None)
     step("drift")
     # The logged rows are read and expanded once, and every view below shares them.
@@ -95,9 +107,9 @@ def build(lake: Lake, pilot: str, *, since: datetime | None = None,
     step("health")
     health = _section(lambda: performance.health(lake, pilot, since, until, by=["variant"],
                                                  cost_per_cpu_second=cost_per_cpu_second))
-    return {"pilot": pilot, "generated": datetime.now(UTC).isoformat(),
-            "window": {"since": since.isoformat() if since else None,
-                       "until": until.isoformat() if until else None, "every": every},
-            "drift": drift, "drift_over_time": drift_series, "distributions": dists,
-            "quality": quality, "fairness": fairness, "impact": impact, "health": health,
-            "alerts": alerts or []}
+    return MonitoringReport(
+        pilot=pilot, generated=datetime.now(UTC).isoformat(),
+        window=ReportWindow(since=since.isoformat() if since else None,
+                            until=until.isoformat() if until else None, every=every),
+        drift=drift, drift_over_time=drift_series, distributions=dists, quality=quality,
+        fairness=fairness, impact=impact, health=health, alerts=alerts or [])

@@ -9,7 +9,6 @@ variant; or, with ``profile``, all of them with one named profile.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -18,6 +17,7 @@ from pilotdeck.domain.errors import FieldError, NotFound, ValidationFailed
 from pilotdeck.domain.ports.lake import Lake
 from pilotdeck.services.monitoring.drift import drift
 from pilotdeck.services.monitoring.profiles import profile_name
+from pilotdeck.views.monitoring import WindowDrift, WindowDriftReport
 
 BY = ("hour", "day", "variant")
 META = {"request_id", "ts", "variant", "model_version", "row", "prediction"}
@@ -41,7 +41,7 @@ def window_drift(lake: Lake, pilot: str, *, profile: str | None = None,
                  version: int | None = None, since: datetime | None = None,
                  until: datetime | None = None, variant: str | None = None,
                  by: str | None = None, share: float = 0.5,
-                 rows: pa.Table | None = None) -> dict[str, Any]:
+                 rows: pa.Table | None = None) -> WindowDriftReport:
     """Drift of each window's logged features against the reference profile.
 
     ``rows`` are logged rows already read (``lake.rows``) for callers that
@@ -57,7 +57,7 @@ def window_drift(lake: Lake, pilot: str, *, profile: str | None = None,
         versions = sorted(set(rows["model_version"].to_pylist()))
         plan = [(v, profile_name(pilot, v),
                  rows.filter(pc.equal(rows["model_version"], v))) for v in versions]
-    out: list[dict[str, Any]] = []
+    out: list[WindowDrift] = []
     skipped: list[int | None] = []
     for v, name, part_rows in plan:
         try:
@@ -73,14 +73,15 @@ def window_drift(lake: Lake, pilot: str, *, profile: str | None = None,
         features = [c for c in part_rows.column_names if c not in META and c in stored.columns]
         for key, part in _split(part_rows, by):
             result = drift(lake, None, part.select(features), profile=stored, share=share)
-            out.append({"window": key, "version": v, "profile": name, "rows": part.num_rows,
-                        **{k: result[k] for k in ("dataset_drift", "drifted_columns",
-                                                  "columns_total", "share_drifted", "columns",
-                                                  "quality_problems")}})
+            out.append(WindowDrift(
+                window=key, version=v, profile=name, rows=part.num_rows,
+                dataset_drift=result.dataset_drift, drifted_columns=result.drifted_columns,
+                columns_total=result.columns_total, share_drifted=result.share_drifted,
+                columns=result.columns, quality_problems=result.quality_problems))
     if plan and not out:
         raise ValidationFailed("no reference profile", [FieldError(
             "profile", f"none of versions {skipped} has a reference profile")])
-    if profile is None and len({w["profile"] for w in out}) == 1:
-        profile = out[0]["profile"]  # one profile served every window: say which
-    return {"pilot": pilot, "profile": profile, "by": by, "rows": rows.num_rows,
-            "windows": out, "skipped_versions": skipped}
+    if profile is None and len({w.profile for w in out}) == 1:
+        profile = out[0].profile  # one profile served every window: say which
+    return WindowDriftReport(pilot=pilot, profile=profile, by=by, rows=rows.num_rows,
+                             windows=out, skipped_versions=skipped)
