@@ -145,7 +145,7 @@ def test_rollback_action_changes_routing_once_and_alert_resolves(stack: dict[str
     done = p.alerts.evaluate(rules(s["hooks"].port, "rollback", "challenger-accuracy",
                                    threshold=-1))[0]
     assert done["state"] == "resolved"
-    actions = {e["action"] for e in p.audit.log(limit=100)}
+    actions = {e.action for e in p.audit.log(limit=100)}
     assert {"alert.opened", "alert.actions", "alert.resolved",
             "deployment.rolled-back"} <= actions
     assert p.audit.verify().ok

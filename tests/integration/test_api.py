@@ -138,10 +138,10 @@ def test_pilot_team_scope_through_the_api(api) -> None:
 def test_revoked_token_stops_working(api, platform, admin) -> None:
     h = auth(api, Role.VIEWER)
     assert api.get("/v1/pilots", headers=h).status_code == 200
-    tid = next(t["id"] for t in platform.access.list() if t["role"] == "viewer")
+    tid = next(t.id for t in platform.access.list() if t.role == "viewer")
     assert api.delete(f"/v1/tokens/{tid}", headers=auth(api, Role.ADMIN)).status_code == 204
     assert api.get("/v1/pilots", headers=h).status_code == 401
-    actions = [e["action"] for e in platform.audit.log(entity_type="token", limit=1000)]
+    actions = [e.action for e in platform.audit.log(entity_type="token", limit=1000)]
     assert actions.count("role.granted") == len(Role) and "role.revoked" in actions
 
 

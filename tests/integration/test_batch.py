@@ -40,8 +40,8 @@ def test_local_engine_scores_in_chunks_with_the_models_own_predictions(
     assert (got["prediction"].to_numpy() == want).all()
     assert set(got["model_version"]) == {1} and "region" in got.columns
     [event] = env.platform.audit.log(action="batch.scored")[-1:]
-    assert event["data"]["outputs"][0]["facets"]["outputStatistics"]["rowCount"] == len(X)
-    assert event["data"]["inputs"][0]["name"] == str(src.resolve())
+    assert event.data["outputs"][0]["facets"]["outputStatistics"]["rowCount"] == len(X)
+    assert event.data["inputs"][0]["name"] == str(src.resolve())
 
 
 def test_bad_inputs_fail_cleanly_and_write_nothing(env: Env, tmp_path: Path) -> None:

@@ -127,8 +127,8 @@ def test_failing_challenger_falls_back_and_is_rolled_back_with_an_audit_event(
         time.sleep(0.05)
     assert dep["spec"]["variants"][1]["weight"] == 0
     [event] = env.platform.audit.log(action="deployment.rolled-back")[-1:]
-    assert "3 consecutive failures" in event["data"]["reason"]
-    assert event["actor"] == "system:gateway"
+    assert "3 consecutive failures" in event.data["reason"]
+    assert event.actor == "system:gateway"
     control.write_text("ok")
 
 

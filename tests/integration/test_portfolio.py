@@ -21,10 +21,10 @@ def copy_demo(demo_pilots: Path, dest: Path) -> Path:
 def test_import_directory_then_reimport_is_a_noop(platform, admin, demo_pilots) -> None:
     first = platform.portfolio.import_path(demo_pilots, admin)
     assert len(first.created) == 16 and not first.updated
-    size = platform.audit.head()["size"]
+    size = platform.audit.head().size
     again = platform.portfolio.import_path(demo_pilots, admin)
     assert len(again.unchanged) == 16 and not again.created and not again.updated
-    assert platform.audit.head()["size"] == size  # no-op writes no audit event
+    assert platform.audit.head().size == size  # no-op writes no audit event
 
 
 def test_one_bad_manifest_imports_nothing_and_names_file_field_problem(
@@ -43,7 +43,7 @@ def test_one_bad_manifest_imports_nothing_and_names_file_field_problem(
     assert err.field == "spec.scores.impact.value"
     assert err.problem == "must be 1..5, got 7"
     assert platform.portfolio.list(PilotFilter())[1] == 0
-    assert platform.audit.head()["size"] == 0
+    assert platform.audit.head().size == 0
 
 
 def test_yaml_syntax_error_and_duplicate_names_are_reported(platform, admin, tmp_path) -> None:
@@ -76,9 +76,9 @@ def test_changed_manifest_is_an_audited_update(platform, admin, demo_pilots, tmp
     shown = platform.portfolio.get("churn-prediction")
     assert shown["spec"]["status"] == "production" and shown["record"]["revision"] == 2
     [ev] = platform.audit.log(action="pilot.updated")
-    assert ev["entity"] == {"type": "pilot", "id": "churn-prediction"}
-    assert ev["data"]["before"]["spec"]["status"] == "scaling"
-    assert ev["data"]["after"]["spec"]["status"] == "production"
+    assert ev.dump()["entity"] == {"type": "pilot", "id": "churn-prediction"}
+    assert ev.data["before"]["spec"]["status"] == "scaling"
+    assert ev.data["after"]["spec"]["status"] == "production"
 
 
 def test_export_then_import_round_trips_unchanged(platform, admin, demo_pilots, tmp_path) -> None:
@@ -104,7 +104,7 @@ def test_filters_pagination_and_delete(platform, admin, demo_pilots) -> None:
     platform.portfolio.delete("legacy-faq-bot", admin)
     with pytest.raises(NotFound):
         platform.portfolio.get("legacy-faq-bot")
-    assert platform.audit.log(action="pilot.deleted")[0]["data"]["before"]["metadata"][
+    assert platform.audit.log(action="pilot.deleted")[0].data["before"]["metadata"][
         "name"] == "legacy-faq-bot"
 
 
