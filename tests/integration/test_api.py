@@ -195,6 +195,9 @@ def test_prioritization_assessment_audit_and_charts(api) -> None:
     a = api.post("/v1/assessments", json={"answers": {"mv-experiments": True}}, headers=h)
     assert a.status_code == 201 and a.json()["scope"] == "organisation"
     assert api.get("/v1/assessments/history", headers=h).json()["items"][0]["id"] == a.json()["id"]
+    trial = api.post("/v1/assessments", json={"save": False}, headers=h).json()
+    assert trial["scope"] == "organisation" and not {"id", "assessedAt", "assessor"} & set(trial)
+    assert not any("discrepancy" in p for d in trial["dimensions"] for p in d["practices"])
     assert api.get("/v1/assessments/chart", headers=h).content[:4] == b"\x89PNG"
     assert api.get("/v1/audit/verify", headers=h).json()["ok"] is True
     assert api.post("/v1/audit/checkpoints", headers=h).status_code == 201

@@ -74,7 +74,8 @@ def test_changed_manifest_is_an_audited_update(platform, admin, demo_pilots, tmp
     result = platform.portfolio.import_path(d, admin)
     assert result.updated == ["churn-prediction"] and len(result.unchanged) == 15
     shown = platform.portfolio.get("churn-prediction")
-    assert shown["spec"]["status"] == "production" and shown["record"]["revision"] == 2
+    assert shown.spec.status == "production" and shown.record.revision == 2
+    assert shown.dump()["spec"]["status"] == "production"
     [ev] = platform.audit.log(action="pilot.updated")
     assert ev.dump()["entity"] == {"type": "pilot", "id": "churn-prediction"}
     assert ev.data["before"]["spec"]["status"] == "scaling"
@@ -92,13 +93,13 @@ def test_export_then_import_round_trips_unchanged(platform, admin, demo_pilots, 
 def test_filters_pagination_and_delete(platform, admin, demo_pilots) -> None:
     platform.portfolio.import_path(demo_pilots, admin)
     finance, total = platform.portfolio.list(PilotFilter(business_unit="finance"))
-    assert total == 4 and {p["metadata"]["businessUnit"] for p in finance} == {"Finance"}
+    assert total == 4 and {p.metadata.business_unit for p in finance} == {"Finance"}
     page, total = platform.portfolio.list(PilotFilter(), limit=5, offset=10)
     assert total == 16 and len(page) == 5
-    assert [p["metadata"]["name"] for p in page] == sorted(
+    assert [p.name for p in page] == sorted(
         p.stem for p in demo_pilots.glob("*.yaml"))[10:15]
     sunset, _ = platform.portfolio.list(PilotFilter(status="sunset"))
-    assert [p["metadata"]["name"] for p in sunset] == ["legacy-faq-bot"]
+    assert [p.name for p in sunset] == ["legacy-faq-bot"]
     with pytest.raises(ValidationFailed):
         platform.portfolio.list(PilotFilter(status="nope"))
     platform.portfolio.delete("legacy-faq-bot", admin)
