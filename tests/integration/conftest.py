@@ -71,7 +71,7 @@ class Env:
         self.wait_revision()
 
     def wait_revision(self) -> None:
-        want = self.platform.models.deployment("churn-prediction")["revision"]
+        want = self.platform.models.deployment("churn-prediction").revision
         for _ in range(200):
             st = self.http.get("/v1/gateway/status").json()
             if st["routes"].get("churn-prediction", {}).get("revision") == want:

@@ -97,7 +97,7 @@ def stack(trained: dict[str, Any], tmp_path_factory: pytest.TempPathFactory,
 
 
 def wait_revision(s: dict[str, Any]) -> None:
-    want = s["platform"].models.deployment(PILOT)["revision"]
+    want = s["platform"].models.deployment(PILOT).revision
     for _ in range(200):
         st = s["gw"].get("/v1/gateway/status").json()
         if st["routes"].get(PILOT, {}).get("revision") == want:
@@ -131,7 +131,7 @@ def test_rollback_action_changes_routing_once_and_alert_resolves(stack: dict[str
     first = p.alerts.evaluate(rules(s["hooks"].port, "rollback", "challenger-accuracy"))[0]
     assert first["fired"] and first["state"] == "opened" and first["value"] == 0.0
     assert [a["ok"] for a in first["actions"]] == [True, True]
-    spec = p.models.deployment(PILOT)["spec"]
+    spec = p.models.deployment(PILOT).dump()["spec"]
     assert {v["name"]: v["weight"] for v in spec["variants"]} == {"champion": 100,
                                                                   "challenger": 0}
     wait_revision(s)
@@ -158,7 +158,7 @@ def test_open_breaker_action_sends_the_challengers_traffic_to_the_fallback(
     wait_revision(s)
     out = p.alerts.evaluate(rules(s["hooks"].port, "open_breaker", "challenger-breaker"))[0]
     assert out["state"] == "opened" and out["actions"][0]["ok"]
-    spec = p.models.deployment(PILOT)["spec"]
+    spec = p.models.deployment(PILOT).dump()["spec"]
     assert spec["forceOpen"] == ["challenger"]
     assert {v["name"]: v["weight"] for v in spec["variants"]}["challenger"] == 50
     wait_revision(s)

@@ -122,10 +122,10 @@ def test_failing_challenger_falls_back_and_is_rolled_back_with_an_audit_event(
     dep = env.platform.models.deployment("churn-prediction")
     for _ in range(100):
         dep = env.platform.models.deployment("churn-prediction")
-        if dep["spec"]["variants"][1]["weight"] == 0:
+        if dep.spec.variants[1].weight == 0:
             break
         time.sleep(0.05)
-    assert dep["spec"]["variants"][1]["weight"] == 0
+    assert dep.spec.variants[1].weight == 0
     [event] = env.platform.audit.log(action="deployment.rolled-back")[-1:]
     assert "3 consecutive failures" in event.data["reason"]
     assert event.actor == "system:gateway"
@@ -289,7 +289,7 @@ def test_fallback_and_shadow_see_the_request_in_their_own_signature(env: Env) ->
     want = lr_rev.predict(X[COLS[::-1]]).tolist()
     assert lr_rev.predict(X[COLS].to_numpy()).tolist() != want  # misordering would show
     rev = env.platform.models.register("churn-prediction", ADMIN,
-                                       path=env.trained["dir"] / "lr_rev")["version"]
+                                       path=env.trained["dir"] / "lr_rev").version
     env.trained["control"].write_text("raise")
     env.deploy(variants=[{"name": "champion", "version": rev, "weight": 0},
                          {"name": "challenger", "version": 3, "weight": 100}],
@@ -326,10 +326,10 @@ def test_a_model_that_cannot_load_does_not_stop_other_pilots(env: Env, demo_pilo
     v = p.models.register("next-best-offer", ADMIN, path=env.trained["dir"] / "lr")
     # Break the artifacts behind the registered version (store and local cache).
     shutil.rmtree(p.settings.home / "models" / "next-best-offer", ignore_errors=True)
-    artifact = Path(v["source"].removeprefix("file://"))
+    artifact = Path(v.source.removeprefix("file://"))
     shutil.rmtree(artifact)
     p.models.deploy("next-best-offer", DeploymentSpec.parse(
-        {"variants": [{"name": "champion", "version": v["version"], "weight": 100}]}), ADMIN)
+        {"variants": [{"name": "champion", "version": v.version, "weight": 100}]}), ADMIN)
     env.deploy(**BASE)  # a change to a healthy pilot still goes through
     for _ in range(100):
         status = env.http.get("/v1/gateway/status").json()

@@ -37,7 +37,7 @@ def live(trained: dict[str, Any], tmp_path_factory: pytest.TempPathFactory,
     platform.portfolio.import_path(demo_pilots / f"{PILOT}.yaml", ADMIN)
     v = platform.models.register(PILOT, ADMIN, path=trained["dir"] / "lr", reference=ref)
     platform.models.deploy(PILOT, DeploymentSpec.parse(
-        {"variants": [{"name": "champion", "version": v["version"], "weight": 100}],
+        {"variants": [{"name": "champion", "version": v.version, "weight": 100}],
          "cacheTtlSeconds": 0}), ADMIN)
     token = platform.access.create("ops", "admin", [], ADMIN).token
     server, base = start_gateway(platform)
