@@ -81,7 +81,7 @@ def stack(trained: dict[str, Any], tmp_path_factory: pytest.TempPathFactory,
                      json={"dataframe_split": {"columns": COLS, "data": [list(row)]}}).json()
         p = out["predictions"][0]
         label = p if out["variant"] == "champion" else 1 - p
-        g.post("/v1/feedback", json={"request_id": out["request_id"], "pilot": PILOT,
+        g.post("/v1/feedback", json={"requestId": out["requestId"], "pilot": PILOT,
                                      "label": label})
     lake = platform.settings.lakehouse_dir
     for _ in range(100):

@@ -56,7 +56,7 @@ def live(trained: dict[str, Any], tmp_path_factory: pytest.TempPathFactory,
             assert r.status_code == 200, r.text
             out = r.json()
             y = int(rng.random() < 0.5)
-            fb = http.post("/v1/feedback", json={"request_id": out["request_id"],
+            fb = http.post("/v1/feedback", json={"requestId": out["requestId"],
                                                  "pilot": PILOT, "label": y})
             assert fb.status_code == 202, fb.text
             sent["y"].append(y)
