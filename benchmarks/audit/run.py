@@ -125,11 +125,11 @@ def bench_proofs(db: Database, svc: AuditService, sizes: list[int]) -> None:
             start = time.perf_counter()
             p = svc.proof(seq, size)
             times.append(time.perf_counter() - start)
-            lens.append(len(p["path"]))
+            lens.append(len(p.path))
             if len(times) == 1:
-                assert merkle.verify_inclusion(bytes.fromhex(p["leafHash"]), seq - 1, size,
-                                               [bytes.fromhex(h) for h in p["path"]],
-                                               bytes.fromhex(p["root"]))
+                assert merkle.verify_inclusion(bytes.fromhex(p.leaf_hash), seq - 1, size,
+                                               [bytes.fromhex(h) for h in p.path],
+                                               bytes.fromhex(p.root))
         print(f"tree {size:>9,}: proof {max(lens):>2} hashes ({max(lens) * 32:>4} bytes), "
               f"median {statistics.median(times) * 1e3:6.2f} ms   log2(n) = "
               f"{size.bit_length() - 1}")

@@ -81,7 +81,7 @@ class Env:
 
 def wait_revision(http: httpx.Client, platform: Platform, pilot: str) -> None:
     """Until the gateway behind ``http`` serves the pilot's current deployment."""
-    want = platform.models.deployment(pilot)["revision"]
+    want = platform.models.deployment(pilot).revision
 
     def serving() -> bool:
         st = http.get("/v1/gateway/status").json()

@@ -87,7 +87,7 @@ def stack(trained: dict[str, Any], tmp_path_factory: pytest.TempPathFactory,
                      json={"dataframe_split": {"columns": COLS, "data": [list(row)]}}).json()
         p = out["predictions"][0]
         label = p if out["variant"] == "champion" else 1 - p
-        g.post("/v1/feedback", json={"request_id": out["request_id"], "pilot": PILOT,
+        g.post("/v1/feedback", json={"requestId": out["requestId"], "pilot": PILOT,
                                      "label": label})
     wait_logged(platform.settings.lakehouse_dir, predictions=len(X), feedback=len(X))
     yield s
@@ -125,7 +125,7 @@ def test_rollback_action_changes_routing_once_and_alert_resolves(stack: dict[str
     first = p.alerts.evaluate(rules(s["hooks"].port, "rollback", "challenger-accuracy"))[0]
     assert first.fired and first.state == "opened" and first.value == 0.0
     assert [a.ok for a in first.actions] == [True, True]
-    spec = p.models.deployment(PILOT)["spec"]
+    spec = p.models.deployment(PILOT).dump()["spec"]
     assert {v["name"]: v["weight"] for v in spec["variants"]} == {"champion": 100,
                                                                   "challenger": 0}
     wait_revision(s)
@@ -141,7 +141,7 @@ def test_rollback_action_changes_routing_once_and_alert_resolves(stack: dict[str
     done = p.alerts.evaluate(rules(s["hooks"].port, "rollback", "challenger-accuracy",
                                    threshold=-1))[0]
     assert done.state == "resolved"
-    actions = {e["action"] for e in p.audit.log(limit=100)}
+    actions = {e.action for e in p.audit.log(limit=100)}
     assert {"alert.opened", "alert.actions", "alert.resolved",
             "deployment.rolled-back"} <= actions
     assert p.audit.verify().ok
@@ -154,7 +154,7 @@ def test_open_breaker_action_sends_the_challengers_traffic_to_the_fallback(
     wait_revision(s)
     out = p.alerts.evaluate(rules(s["hooks"].port, "open_breaker", "challenger-breaker"))[0]
     assert out.state == "opened" and out.actions[0].ok
-    spec = p.models.deployment(PILOT)["spec"]
+    spec = p.models.deployment(PILOT).dump()["spec"]
     assert spec["forceOpen"] == ["challenger"]
     assert {v["name"]: v["weight"] for v in spec["variants"]}["challenger"] == 50
     wait_revision(s)

@@ -49,6 +49,99 @@ def test_every_route_declares_exactly_one_permission(platform) -> None:
     assert not missing, f"routes without exactly one declared permission: {missing}"
 
 
+def described(schema: dict[str, Any]) -> bool:
+    """A schema that says what comes back: a model, a typed value, a typed map.
+
+    A free-form object (what a ``dict[str, Any]`` return gives) does not count."""
+    if "$ref" in schema:
+        return True
+    for key in ("anyOf", "oneOf", "allOf"):
+        if key in schema:
+            return all(described(s) for s in schema[key])
+    kind = schema.get("type")
+    if kind == "object":
+        return bool(schema.get("properties")) or (
+            isinstance(schema.get("additionalProperties"), dict)
+            and described(schema["additionalProperties"]))
+    if kind == "array":
+        return described(schema.get("items", {}))
+    return kind is not None
+
+
+def undocumented_2xx(spec: dict[str, Any]) -> list[str]:
+    """Every 2xx response of every operation that lacks a schema for its body."""
+    missing = []
+    for path, ops in spec["paths"].items():
+        for method, op in ops.items():
+            if method not in {"get", "put", "post", "delete", "patch"}:
+                continue
+            where = f"{method.upper()} {path}"
+            ok = {code: r for code, r in op.get("responses", {}).items()
+                  if str(code).startswith("2")}
+            if not ok:
+                missing.append(f"{where}: no 2xx response declared")
+            for code, response in ok.items():
+                content = response.get("content")
+                if str(code) == "204":
+                    if content:
+                        missing.append(f"{where} {code}: a body on 'No Content'")
+                    continue
+                if not content:
+                    missing.append(f"{where} {code}: no content")
+                for media, body in (content or {}).items():
+                    if not described(body.get("schema") or {}):
+                        missing.append(f"{where} {code} {media}: no schema")
+    return missing
+
+
+@pytest.fixture
+def sqlite_platform(tmp_path):  # type: ignore[no-untyped-def]
+    """A platform whose store is never opened: the OpenAPI documents need no database."""
+    from pilotdeck.config import Settings
+    from pilotdeck.platform import Platform
+
+    p = Platform(Settings(home=tmp_path / "home", db_url=f"sqlite:///{tmp_path / 'x.db'}"))
+    yield p
+    p.close()
+
+
+def test_every_2xx_response_of_the_api_has_a_schema(sqlite_platform) -> None:
+    spec = create_app(sqlite_platform).openapi()
+    assert len(spec["paths"]) > 20
+    missing = undocumented_2xx(spec)
+    assert not missing, "responses without a schema:\n" + "\n".join(missing)
+
+
+def test_every_2xx_response_of_the_gateway_has_a_schema(sqlite_platform) -> None:
+    from pilotdeck.gateway.app import create_gateway
+
+    spec = create_gateway(sqlite_platform).openapi()
+    assert {"/v1/pilots/{pilot}/predict", "/v1/feedback", "/metrics", "/healthz",
+            "/v1/gateway/status"} <= set(spec["paths"])
+    missing = undocumented_2xx(spec)
+    assert not missing, "responses without a schema:\n" + "\n".join(missing)
+    predict = spec["paths"]["/v1/pilots/{pilot}/predict"]["post"]
+    assert set(predict["requestBody"]["content"]["application/json"]["schema"]["properties"]) \
+        == {"dataframe_split", "dataframe_records", "instances", "inputs"}
+    answer = spec["components"]["schemas"]["Prediction"]["properties"]
+    assert set(answer) == {"predictions", "requestId", "variant", "modelVersion", "cached"}
+
+
+def test_the_openapi_schema_check_catches_free_form_bodies() -> None:
+    ok = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/X"}}}}
+    free = {"content": {"application/json": {"schema": {"type": "object",
+                                                        "additionalProperties": True}}}}
+    bare = {"content": {"image/png": {}}}
+    spec = {"paths": {"/a": {"get": {"responses": {"200": ok}}},
+                      "/b": {"get": {"responses": {"200": free}}},
+                      "/c": {"get": {"responses": {"200": bare}}},
+                      "/d": {"delete": {"responses": {"204": {"description": "gone"}}}},
+                      "/e": {"post": {"responses": {"422": ok}}}}}
+    assert undocumented_2xx(spec) == ["GET /b 200 application/json: no schema",
+                                      "GET /c 200 image/png: no schema",
+                                      "POST /e: no 2xx response declared"]
+
+
 def manifest(name: str = "new-pilot", **spec: Any) -> dict[str, Any]:
     return {"apiVersion": "pilotdeck/v1", "kind": "Pilot",
             "metadata": {"name": name, "businessUnit": "Retail", "owner": "o@x.example"},
@@ -138,10 +231,10 @@ def test_pilot_team_scope_through_the_api(api) -> None:
 def test_revoked_token_stops_working(api, platform, admin) -> None:
     h = auth(api, Role.VIEWER)
     assert api.get("/v1/pilots", headers=h).status_code == 200
-    tid = next(t["id"] for t in platform.access.list() if t["role"] == "viewer")
+    tid = next(t.id for t in platform.access.list() if t.role == "viewer")
     assert api.delete(f"/v1/tokens/{tid}", headers=auth(api, Role.ADMIN)).status_code == 204
     assert api.get("/v1/pilots", headers=h).status_code == 401
-    actions = [e["action"] for e in platform.audit.log(entity_type="token", limit=1000)]
+    actions = [e.action for e in platform.audit.log(entity_type="token", limit=1000)]
     assert actions.count("role.granted") == len(Role) and "role.revoked" in actions
 
 
@@ -195,6 +288,9 @@ def test_prioritization_assessment_audit_and_charts(api) -> None:
     a = api.post("/v1/assessments", json={"answers": {"mv-experiments": True}}, headers=h)
     assert a.status_code == 201 and a.json()["scope"] == "organisation"
     assert api.get("/v1/assessments/history", headers=h).json()["items"][0]["id"] == a.json()["id"]
+    trial = api.post("/v1/assessments", json={"save": False}, headers=h).json()
+    assert trial["scope"] == "organisation" and not {"id", "assessedAt", "assessor"} & set(trial)
+    assert not any("discrepancy" in p for d in trial["dimensions"] for p in d["practices"])
     assert api.get("/v1/assessments/chart", headers=h).content[:4] == b"\x89PNG"
     assert api.get("/v1/audit/verify", headers=h).json()["ok"] is True
     assert api.post("/v1/audit/checkpoints", headers=h).status_code == 201

@@ -21,7 +21,7 @@ def filled(platform, admin, demo_pilots):  # type: ignore[no-untyped-def]
     platform.audit.checkpoint(admin)
     for name in ("legacy-faq-bot", "office-energy-optimizer", "resume-screening"):
         platform.portfolio.delete(name, admin)
-    assert platform.audit.head()["size"] == 20
+    assert platform.audit.head().size == 20
     return platform
 
 
@@ -101,20 +101,20 @@ def test_inserted_event_is_named(filled) -> None:
 
 
 def test_inclusion_and_consistency_proofs_verify_offline(filled, admin, tmp_path: Path) -> None:
-    first = parse_note(filled.audit.checkpoints()[0]["note"])
+    first = parse_note(filled.audit.checkpoints()[0].note)
     second = filled.audit.checkpoint(admin)
     key = load_public(filled.audit.public_key().encode())
     assert verify_note(first, key) and verify_note(second, key)
     for seq in (1, 7, 16, 20):
         p = filled.audit.proof(seq, second.size)
-        assert p["root"] == second.root.hex()
-        assert merkle.verify_inclusion(bytes.fromhex(p["leafHash"]), seq - 1, second.size,
-                                       [bytes.fromhex(h) for h in p["path"]], second.root)
+        assert p.root == second.root.hex()
+        assert merkle.verify_inclusion(bytes.fromhex(p.leaf_hash), seq - 1, second.size,
+                                       [bytes.fromhex(h) for h in p.path], second.root)
     old = filled.audit.proof(5, first.size)
-    assert old["root"] == first.root.hex()
+    assert old.root == first.root.hex()
     c = filled.audit.consistency(first.size, second.size)
     assert merkle.verify_consistency(first.size, second.size, first.root, second.root,
-                                     [bytes.fromhex(h) for h in c["path"]])
+                                     [bytes.fromhex(h) for h in c.path])
     forged = bytearray(first.signature)
     forged[0] ^= 1
     assert not verify_note(first.__class__(first.origin, first.size, first.root, first.time,
@@ -125,6 +125,6 @@ def test_checkpoint_is_idempotent_and_key_is_private(filled, admin) -> None:
     a = filled.audit.checkpoint(admin)
     b = filled.audit.checkpoint(admin)
     assert a.size == b.size == 20
-    assert filled.audit.head()["size"] == 21  # one record of the checkpoint, not two
+    assert filled.audit.head().size == 21  # one record of the checkpoint, not two
     key_path = filled.settings.audit_key_path
     assert key_path.stat().st_mode & 0o777 == 0o600

@@ -33,15 +33,15 @@ def test_local_engine_scores_in_chunks_with_the_models_own_predictions(
     seen: list[int] = []
     res = env.platform.batch.score("churn-prediction", src, out, ADMIN,
                                            chunk_rows=128, progress=lambda d, t: seen.append(d))
-    assert res["rows"] == len(X) and res["version"] == 1
+    assert res.rows == len(X) and res.version == 1
     assert len(seen) >= len(X) // 128 and seen[-1] == len(X)  # really chunked
     got = pd.read_parquet(out).sort_values("row_id")
     want = env.trained["lr"].predict(X[COLS])
     assert (got["prediction"].to_numpy() == want).all()
     assert set(got["model_version"]) == {1} and "region" in got.columns
     [event] = env.platform.audit.log(action="batch.scored")[-1:]
-    assert event["data"]["outputs"][0]["facets"]["outputStatistics"]["rowCount"] == len(X)
-    assert event["data"]["inputs"][0]["name"] == str(src.resolve())
+    assert event.data["outputs"][0]["facets"]["outputStatistics"]["rowCount"] == len(X)
+    assert event.data["inputs"][0]["name"] == str(src.resolve())
 
 
 def test_bad_inputs_fail_cleanly_and_write_nothing(env: Env, tmp_path: Path) -> None:
@@ -73,7 +73,7 @@ def test_spark_engine_gives_identical_predictions(env: Env, tmp_path: Path) -> N
     local = svc.score("churn-prediction", src, tmp_path / "local.parquet", ADMIN, version=2)
     spark = svc.score("churn-prediction", src, tmp_path / "spark", ADMIN, version=2,
                       engine="local[2]")
-    assert local["rows"] == spark["rows"] == len(X) and spark["engine"] == "spark"
+    assert local.rows == spark.rows == len(X) and spark.engine == "spark"
     a = pd.read_parquet(tmp_path / "local.parquet").sort_values("row_id")
     b = pd.read_parquet(tmp_path / "spark").sort_values("row_id")
     assert (a["prediction"].to_numpy() == b["prediction"].to_numpy()).all()

@@ -34,9 +34,10 @@ def test_all_mlflow_formats_give_the_models_own_predictions(env: Env) -> None:
         r = env.predict(body, key="user-champion-1")
         assert r.status_code == 200, r.text
         out = r.json()
+        assert set(out) == {"predictions", "requestId", "variant", "modelVersion", "cached"}
         if out["variant"] == "champion":
-            assert out["predictions"] == want and out["model_version"] == 1
-        assert len(out["request_id"]) == 32
+            assert out["predictions"] == want and out["modelVersion"] == 1
+        assert len(out["requestId"]) == 32
 
 
 def test_bad_input_is_a_4xx_naming_the_column(env: Env) -> None:
@@ -74,13 +75,35 @@ def test_client_role_can_predict_and_send_feedback_but_nothing_else(env: Env) ->
     X = env.trained["X"].head(1)
     r = httpx.post(f"{env.base}/v1/pilots/churn-prediction/predict", json=split(X), headers=h)
     assert r.status_code == 200
+    rid = r.json()["requestId"]
     fb = httpx.post(f"{env.base}/v1/feedback", headers=h, json={
-        "request_id": r.json()["request_id"], "pilot": "churn-prediction", "label": 1,
-        "revenue": 12.5})
+        "requestId": rid, "pilot": "churn-prediction", "label": 1, "revenue": 12.5,
+        "costSaved": 3.0})
     assert fb.status_code == 202
+    assert fb.json() == {"status": "accepted", "requestId": rid}
     assert httpx.get(f"{env.base}/v1/gateway/status", headers=h).status_code == 403
-    bad = httpx.post(f"{env.base}/v1/feedback", headers=h, json={"request_id": "x"})
+    bad = httpx.post(f"{env.base}/v1/feedback", headers=h, json={"requestId": "x"})
     assert bad.status_code == 422
+
+
+def test_feedback_takes_the_older_snake_case_keys_and_only_pilot_names(env: Env) -> None:
+    old = httpx.post(f"{env.base}/v1/feedback", headers=env.http.headers, json={
+        "request_id": "0123456789abcdef", "pilot": "churn-prediction", "cost_saved": 2.5})
+    assert old.status_code == 202 and old.json()["requestId"] == "0123456789abcdef"
+    for pilot in ("../../etc", "churn-prediction/../x", "Churn", "-x", "a" * 64, ""):
+        r = httpx.post(f"{env.base}/v1/feedback", headers=env.http.headers, json={
+            "requestId": "0123456789abcdef", "pilot": pilot, "label": 1})
+        assert r.status_code == 422, (pilot, r.text)
+        assert r.headers["content-type"] == "application/problem+json"
+        assert r.json()["errors"][0]["field"] == "pilot"
+    misspelt = httpx.post(f"{env.base}/v1/feedback", headers=env.http.headers, json={
+        "requestId": "0123456789abcdef", "pilot": "churn-prediction", "costsaved": 1})
+    assert misspelt.status_code == 422
+    from pilotdeck.gateway.routes import Feedback
+
+    for key in ("cost_saved", "costSaved"):
+        fb = Feedback.model_validate({"requestId": "0123456789abcdef", "pilot": "p", key: 2.5})
+        assert fb.cost_saved == 2.5
 
 
 def test_sticky_assignment_and_split(env: Env) -> None:
@@ -120,11 +143,11 @@ def test_failing_challenger_falls_back_and_is_rolled_back_with_an_audit_event(
     variants = [env.predict(split(X), key=key).json()["variant"] for _ in range(6)]
     assert variants == ["champion"] * 6  # every failure served by the fallback
     wait_until(lambda: env.platform.models.deployment(
-        "churn-prediction")["spec"]["variants"][1]["weight"] == 0, timeout=5,
+        "churn-prediction").spec.variants[1].weight == 0, timeout=5,
         message="the gateway to roll the failing challenger back to weight 0")
     [event] = env.platform.audit.log(action="deployment.rolled-back")[-1:]
-    assert "3 consecutive failures" in event["data"]["reason"]
-    assert event["actor"] == "system:gateway"
+    assert "3 consecutive failures" in event.data["reason"]
+    assert event.actor == "system:gateway"
     control.write_text("ok")
 
 
@@ -179,7 +202,7 @@ def test_concurrent_requests_are_batched_and_champion_swap_drops_nothing(env: En
                        headers={"Authorization": env.http.headers["Authorization"]})
         if r.status_code != 200:
             errors.append(r.text)
-        return str(r.json().get("model_version"))
+        return str(r.json().get("modelVersion"))
 
     with concurrent.futures.ThreadPoolExecutor(16) as pool:
         futures = [pool.submit(call, i) for i in range(300)]
@@ -203,9 +226,9 @@ def test_shadow_and_prediction_log_in_parquet_with_feedback(env: Env) -> None:
     env.deploy(variants=[{"name": "champion", "version": 1, "weight": 100}], shadow=[2],
                cacheTtlSeconds=0)
     X = env.trained["X"].head(3)
-    ids = [env.predict(split(X)).json()["request_id"] for _ in range(5)]
+    ids = [env.predict(split(X)).json()["requestId"] for _ in range(5)]
     httpx.post(f"{env.base}/v1/feedback", json={
-        "request_id": ids[0], "pilot": "churn-prediction", "label": [1, 0, 1],
+        "requestId": ids[0], "pilot": "churn-prediction", "label": [1, 0, 1],
         "revenue": 30.0}, headers={"Authorization": env.http.headers["Authorization"]})
     root = env.platform.settings.lakehouse_dir
     assert root is not None
@@ -285,7 +308,7 @@ def test_fallback_and_shadow_see_the_request_in_their_own_signature(env: Env) ->
     want = lr_rev.predict(X[COLS[::-1]]).tolist()
     assert lr_rev.predict(X[COLS].to_numpy()).tolist() != want  # misordering would show
     rev = env.platform.models.register("churn-prediction", ADMIN,
-                                       path=env.trained["dir"] / "lr_rev")["version"]
+                                       path=env.trained["dir"] / "lr_rev").version
     env.trained["control"].write_text("raise")
     env.deploy(variants=[{"name": "champion", "version": rev, "weight": 0},
                          {"name": "challenger", "version": 3, "weight": 100}],
@@ -297,7 +320,7 @@ def test_fallback_and_shadow_see_the_request_in_their_own_signature(env: Env) ->
     env.trained["control"].write_text("ok")
     env.deploy(variants=[{"name": "champion", "version": 1, "weight": 100}], shadow=[rev],
                cacheTtlSeconds=0)
-    rid = env.predict(split(X)).json()["request_id"]
+    rid = env.predict(split(X)).json()["requestId"]
     root = env.platform.settings.lakehouse_dir
 
     def shadow_rows() -> list[Any]:
@@ -323,10 +346,10 @@ def test_a_model_that_cannot_load_does_not_stop_other_pilots(env: Env, demo_pilo
     v = p.models.register("next-best-offer", ADMIN, path=env.trained["dir"] / "lr")
     # Break the artifacts behind the registered version (store and local cache).
     shutil.rmtree(p.settings.home / "models" / "next-best-offer", ignore_errors=True)
-    artifact = Path(v["source"].removeprefix("file://"))
+    artifact = Path(v.source.removeprefix("file://"))
     shutil.rmtree(artifact)
     p.models.deploy("next-best-offer", DeploymentSpec.parse(
-        {"variants": [{"name": "champion", "version": v["version"], "weight": 100}]}), ADMIN)
+        {"variants": [{"name": "champion", "version": v.version, "weight": 100}]}), ADMIN)
     env.deploy(**BASE)  # a change to a healthy pilot still goes through
 
     def load_error() -> dict[str, Any] | None:

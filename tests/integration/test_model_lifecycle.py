@@ -72,5 +72,5 @@ def test_a_failed_registration_leaves_no_mlflow_version(
         f"name='{PILOT}'")}
     assert after == before == {1, 2}
     monkeypatch.undo()
-    assert platform.models.register(PILOT, ADMIN, path=trained["dir"] / "lr")["version"] == 4
-    assert [v["version"] for v in platform.models.versions(PILOT)] in ([1, 2, 4], [4, 2, 1])
+    assert platform.models.register(PILOT, ADMIN, path=trained["dir"] / "lr").version == 4
+    assert [v.version for v in platform.models.versions(PILOT)] in ([1, 2, 4], [4, 2, 1])

@@ -43,7 +43,7 @@ def live(trained: dict[str, Any], tmp_path_factory: pytest.TempPathFactory,
     platform.portfolio.import_path(demo_pilots / f"{PILOT}.yaml", ADMIN)
     v = platform.models.register(PILOT, ADMIN, path=trained["dir"] / "lr", reference=ref)
     platform.models.deploy(PILOT, DeploymentSpec.parse(
-        {"variants": [{"name": "champion", "version": v["version"], "weight": 100}],
+        {"variants": [{"name": "champion", "version": v.version, "weight": 100}],
          "cacheTtlSeconds": 0}), ADMIN)
     token = platform.access.create("ops", "admin", [], ADMIN).token
     server, base = start_gateway(platform)
@@ -59,7 +59,7 @@ def live(trained: dict[str, Any], tmp_path_factory: pytest.TempPathFactory,
             assert r.status_code == 200, r.text
             out = r.json()
             y = int(rng.random() < 0.5)
-            fb = http.post("/v1/feedback", json={"request_id": out["request_id"],
+            fb = http.post("/v1/feedback", json={"requestId": out["requestId"],
                                                  "pilot": PILOT, "label": y})
             assert fb.status_code == 202, fb.text
             sent["y"].append(y)

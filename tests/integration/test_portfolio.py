@@ -21,10 +21,10 @@ def copy_demo(demo_pilots: Path, dest: Path) -> Path:
 def test_import_directory_then_reimport_is_a_noop(platform, admin, demo_pilots) -> None:
     first = platform.portfolio.import_path(demo_pilots, admin)
     assert len(first.created) == 16 and not first.updated
-    size = platform.audit.head()["size"]
+    size = platform.audit.head().size
     again = platform.portfolio.import_path(demo_pilots, admin)
     assert len(again.unchanged) == 16 and not again.created and not again.updated
-    assert platform.audit.head()["size"] == size  # no-op writes no audit event
+    assert platform.audit.head().size == size  # no-op writes no audit event
 
 
 def test_one_bad_manifest_imports_nothing_and_names_file_field_problem(
@@ -43,7 +43,7 @@ def test_one_bad_manifest_imports_nothing_and_names_file_field_problem(
     assert err.field == "spec.scores.impact.value"
     assert err.problem == "must be 1..5, got 7"
     assert platform.portfolio.list(PilotFilter())[1] == 0
-    assert platform.audit.head()["size"] == 0
+    assert platform.audit.head().size == 0
 
 
 def test_yaml_syntax_error_and_duplicate_names_are_reported(platform, admin, tmp_path) -> None:
@@ -74,11 +74,12 @@ def test_changed_manifest_is_an_audited_update(platform, admin, demo_pilots, tmp
     result = platform.portfolio.import_path(d, admin)
     assert result.updated == ["churn-prediction"] and len(result.unchanged) == 15
     shown = platform.portfolio.get("churn-prediction")
-    assert shown["spec"]["status"] == "production" and shown["record"]["revision"] == 2
+    assert shown.spec.status == "production" and shown.record.revision == 2
+    assert shown.dump()["spec"]["status"] == "production"
     [ev] = platform.audit.log(action="pilot.updated")
-    assert ev["entity"] == {"type": "pilot", "id": "churn-prediction"}
-    assert ev["data"]["before"]["spec"]["status"] == "scaling"
-    assert ev["data"]["after"]["spec"]["status"] == "production"
+    assert ev.dump()["entity"] == {"type": "pilot", "id": "churn-prediction"}
+    assert ev.data["before"]["spec"]["status"] == "scaling"
+    assert ev.data["after"]["spec"]["status"] == "production"
 
 
 def test_export_then_import_round_trips_unchanged(platform, admin, demo_pilots, tmp_path) -> None:
@@ -92,19 +93,19 @@ def test_export_then_import_round_trips_unchanged(platform, admin, demo_pilots, 
 def test_filters_pagination_and_delete(platform, admin, demo_pilots) -> None:
     platform.portfolio.import_path(demo_pilots, admin)
     finance, total = platform.portfolio.list(PilotFilter(business_unit="finance"))
-    assert total == 4 and {p["metadata"]["businessUnit"] for p in finance} == {"Finance"}
+    assert total == 4 and {p.metadata.business_unit for p in finance} == {"Finance"}
     page, total = platform.portfolio.list(PilotFilter(), limit=5, offset=10)
     assert total == 16 and len(page) == 5
-    assert [p["metadata"]["name"] for p in page] == sorted(
+    assert [p.name for p in page] == sorted(
         p.stem for p in demo_pilots.glob("*.yaml"))[10:15]
     sunset, _ = platform.portfolio.list(PilotFilter(status="sunset"))
-    assert [p["metadata"]["name"] for p in sunset] == ["legacy-faq-bot"]
+    assert [p.name for p in sunset] == ["legacy-faq-bot"]
     with pytest.raises(ValidationFailed):
         platform.portfolio.list(PilotFilter(status="nope"))
     platform.portfolio.delete("legacy-faq-bot", admin)
     with pytest.raises(NotFound):
         platform.portfolio.get("legacy-faq-bot")
-    assert platform.audit.log(action="pilot.deleted")[0]["data"]["before"]["metadata"][
+    assert platform.audit.log(action="pilot.deleted")[0].data["before"]["metadata"][
         "name"] == "legacy-faq-bot"
 
 

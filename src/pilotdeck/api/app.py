@@ -11,7 +11,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
-from pilotdeck import __version__
+from pilotdeck._version import __version__
 from pilotdeck.api.routers import (
     alerts,
     assessments,

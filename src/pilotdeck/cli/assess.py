@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 import yaml
@@ -20,6 +20,9 @@ from pilotdeck.cli.context import (
 )
 from pilotdeck.domain.errors import FieldError, ValidationFailed
 from pilotdeck.domain.query import PilotFilter
+
+if TYPE_CHECKING:
+    from pilotdeck.views.assessments import Assessment
 
 app = typer.Typer(help="Capability maturity assessment.", no_args_is_help=True)
 
@@ -43,16 +46,16 @@ def _answers(path: Path | None) -> dict[str, Any]:
     return data
 
 
-def render(result: dict[str, Any]) -> None:
-    rows = [[d["name"], d["level"], f"{d['score']:.2f}", d["target"], d["gap"], d["source"],
-             d["descriptor"]] for d in result["dimensions"]]
-    o = result["overall"]
-    print_table(f"{result['scope']}: overall level {o['level']} ({o['levelName']}), "
-                f"score {o['score']:.2f}, target {o['target']}, gap {o['gap']}",
+def render(result: Assessment) -> None:
+    rows = [[d.name, d.level, f"{d.score:.2f}", d.target, d.gap, d.source, d.descriptor]
+            for d in result.dimensions]
+    o = result.overall
+    print_table(f"{result.scope}: overall level {o.level} ({o.level_name}), "
+                f"score {o.score:.2f}, target {o.target}, gap {o.gap}",
                 ["dimension", "level", "score", "target", "gap", "source", "what it means"], rows)
-    for d in result["dimensions"]:
-        for pid in d["discrepancies"]:
-            console.print(f"[yellow]! {d['name']}: practice {pid} was answered yes but the "
+    for d in result.dimensions:
+        for pid in d.discrepancies:
+            console.print(f"[yellow]! {d.name}: practice {pid} was answered yes but the "
                           "platform's evidence says no[/yellow]")
 
 
@@ -76,24 +79,24 @@ def run(pilot: str | None = typer.Option(None, "--pilot", help="Assess this pilo
                           target if target is not None else data.get("target"))
     svc = platform().assessments
     if all_pilots:
-        names = [p["metadata"]["name"] for p in platform().portfolio.list(PilotFilter())[0]
-                 if p["spec"]["status"] != "sunset"]
+        names = [p.name for p in platform().portfolio.list(PilotFilter())[0]
+                 if p.spec.status != "sunset"]
         results = [svc.assess(n, inp, me()) for n in track(names, description="assessing")]
         if format == "json":
-            print_json(results)
+            print_json([r.dump() for r in results])
         else:
             print_table("pilot maturity", ["pilot", "overall level", "score", "gap", "weakest"],
-                        [[r["scope"].removeprefix("pilot:"), r["overall"]["level"],
-                          f"{r['overall']['score']:.2f}", r["overall"]["gap"],
-                          ", ".join(r["overall"]["weakest"])] for r in results])
+                        [[r.scope.removeprefix("pilot:"), r.overall.level,
+                          f"{r.overall.score:.2f}", r.overall.gap,
+                          ", ".join(r.overall.weakest)] for r in results])
         return
     result = svc.assess(pilot, inp, me())
     if chart is not None:
         from pilotdeck.render.charts import maturity_chart
 
-        maturity_chart(result, chart)
+        maturity_chart(result.dump(), chart)
     if format == "json":
-        print_json(result)
+        print_json(result.dump())
     else:
         render(result)
         if chart is not None:
@@ -110,8 +113,8 @@ def show(pilot: str | None = typer.Option(None, "--pilot"),
     if chart is not None:
         from pilotdeck.render.charts import maturity_chart
 
-        maturity_chart(result, chart)
-    print_json(result) if format == "json" else render(result)
+        maturity_chart(result.dump(), chart)
+    print_json(result.dump()) if format == "json" else render(result)
 
 
 @app.command()
@@ -121,12 +124,12 @@ def history(pilot: str | None = typer.Option(None, "--pilot"),
     fail_format(format, ["table", "json"])
     items = platform().assessments.history(pilot)
     if format == "json":
-        print_json(items)
+        print_json([i.dump() for i in items])
         return
     dims = [d.id for d in platform().maturity_model.dimensions]
     print_table(f"history of {pilot or 'the organisation'}", ["when", "by", "overall", *dims],
-                [[i["assessedAt"], i["assessor"], i["overallLevel"],
-                  *[i["levels"].get(d, "") for d in dims]] for i in items])
+                [[i.assessed_at, i.assessor, i.overall_level,
+                  *[i.levels.get(d, "") for d in dims]] for i in items])
 
 
 @app.command()

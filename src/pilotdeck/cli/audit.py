@@ -45,11 +45,11 @@ def log(since: str | None = typer.Option(None, "--since", help="ISO date/time"),
     items = platform().audit.log(since=_since(since), actor=actor, entity_type=etype or None,
                                  entity_id=eid or None, action=action, limit=limit)
     if format == "json":
-        print_json(items)
+        print_json([e.dump() for e in items])
         return
     print_table(f"{len(items)} event(s)", ["seq", "at", "actor", "action", "entity"],
-                [[e["seq"], e["at"], e["actor"], e["action"],
-                  f"{e['entity']['type']}:{e['entity']['id']}"] for e in items])
+                [[e.seq, e.at, e.actor, e.action, f"{e.entity.type}:{e.entity.id}"]
+                 for e in items])
 
 
 @app.command()
@@ -58,7 +58,7 @@ def verify(format: str = typer.Option("table", "--format", help="table | json"))
     fail_format(format, ["table", "json"])
     report = platform().audit.verify()
     if format == "json":
-        print_json(report.as_dict())
+        print_json(report.dump())
     elif report.ok:
         console.print(f"[green]ok[/green]: {report.size} events, root {report.root}, "
                       f"{report.checkpoints_checked} signed checkpoint(s) match")
@@ -76,13 +76,13 @@ def proof(seq: int = typer.Argument(..., help="Event number (1-based)."),
           size: int | None = typer.Option(None, "--size", help="Tree size (default: now).")
           ) -> None:
     """Print an RFC 6962 inclusion proof for one event (JSON)."""
-    print_json(platform().audit.proof(seq, size))
+    print_json(platform().audit.proof(seq, size).dump())
 
 
 @app.command()
 def consistency(old: int, new: int | None = typer.Argument(None)) -> None:
     """Print an RFC 6962 consistency proof between two tree sizes (JSON)."""
-    print_json(platform().audit.consistency(old, new))
+    print_json(platform().audit.consistency(old, new).dump())
 
 
 @app.command()
@@ -100,7 +100,7 @@ def checkpoints() -> None:
     """List signed checkpoints."""
     items = platform().audit.checkpoints()
     print_table(f"{len(items)} checkpoint(s)", ["size", "root", "at", "key"],
-                [[c["size"], c["root"], c["at"], c["keyId"]] for c in items])
+                [[c.size, c.root, c.at, c.key_id] for c in items])
 
 
 @app.command("public-key")

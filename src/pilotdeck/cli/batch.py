@@ -31,6 +31,6 @@ def score(pilot: str,
             pilot, input, output, me(), engine=engine, version=version, alias=alias,
             chunk_rows=chunk_rows,
             progress=lambda done, total: bar.update(task, completed=done, total=total))
-    console.print(f"scored {out['rows']:,} rows with {pilot} v{out['version']} on "
-                  f"{out['engine']} in {out['seconds']:.1f}s "
-                  f"({out['rowsPerSecond'] or 0:,.0f} rows/s) -> {out['output']}")
+    console.print(f"scored {out.rows:,} rows with {pilot} v{out.version} on "
+                  f"{out.engine} in {out.seconds:.1f}s "
+                  f"({out.rows_per_second or 0:,.0f} rows/s) -> {out.output}")

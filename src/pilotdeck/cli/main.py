@@ -7,7 +7,7 @@ import sys
 
 import typer
 
-from pilotdeck import __version__
+from pilotdeck._version import __version__
 from pilotdeck.cli import (
     assess,
     audit,
@@ -121,14 +121,14 @@ def demo(serve: bool = typer.Option(True, "--serve/--no-serve", help="Start the 
     console.print(f"pilotdeck {__version__} — data in {p.settings.home.resolve()} "
                   f"({p.store.backend})")
     out = story.run(p, me(), console)
-    org = out["organisation"]["overall"]
-    console.print(f"organisation maturity: level {org['level']} ({org['levelName']}), "
-                  f"score {org['score']:.2f}, gap {org['gap']} to target {org['target']}")
-    render_prioritization(out["prioritization"])
-    console.print(f"\ncharts: {out['reports'].resolve()}/prioritization-matrix.png, "
+    org = out.organisation.overall
+    console.print(f"organisation maturity: level {org.level} ({org.level_name}), "
+                  f"score {org.score:.2f}, gap {org.gap} to target {org.target}")
+    render_prioritization(out.prioritization)
+    console.print(f"\ncharts: {out.reports.resolve()}/prioritization-matrix.png, "
                   "maturity-organisation.png")
-    console.print(f"audit: {out['checkpoint'].size} events, signed checkpoint "
-                  f"{out['checkpoint'].root.hex()[:16]}…")
+    console.print(f"audit: {out.checkpoint.size} events, signed checkpoint "
+                  f"{out.checkpoint.root.hex()[:16]}…")
     _print_admin_token()
     if serve:
         _serve(p.settings.api_host, port or p.settings.api_port)

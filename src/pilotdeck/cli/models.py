@@ -37,8 +37,8 @@ def register(pilot: str,
     v = platform().models.register(pilot, me(), path=path, uri=uri,
                                    metrics=parse_pairs(metric, "--metric", float), datasets=dataset,
                                    description=description, reference=reference)
-    console.print(f"registered {pilot} version {v['version']} (run {v['runId']})"
-                  + (f"; reference profile {pilot}.v{v['version']}" if reference else ""))
+    console.print(f"registered {pilot} version {v.version} (run {v.run_id})"
+                  + (f"; reference profile {pilot}.v{v.version}" if reference else ""))
 
 
 @app.command("list")
@@ -48,13 +48,13 @@ def list_(pilot: str, format: str = typer.Option("table", "--format", help="tabl
     fail_format(format, ["table", "json"])
     items = platform().models.versions(pilot)
     if format == "json":
-        print_json(items)
+        print_json([v.dump() for v in items])
         return
     print_table(f"{pilot}: {len(items)} version(s)",
                 ["version", "aliases", "deployment", "metrics", "datasets", "registered"],
-                [[v["version"], ", ".join(v["aliases"]), v["deployment"],
-                  ", ".join(f"{k}={x:.4g}" for k, x in v["metrics"].items()),
-                  ", ".join(v["datasets"]), v["registeredAt"]] for v in items])
+                [[v.version, ", ".join(v.aliases), v.deployment,
+                  ", ".join(f"{k}={x:.4g}" for k, x in v.metrics.items()),
+                  ", ".join(v.datasets), v.registered_at] for v in items])
 
 
 @app.command()
@@ -105,7 +105,7 @@ def deploy(pilot: str,
     from pilotdeck.domain.serving import DeploymentSpec
 
     out = svc.deploy(pilot, DeploymentSpec.parse(data), me())
-    console.print(f"deployed {pilot} (revision {out['revision']})")
+    console.print(f"deployed {pilot} (revision {out.revision})")
 
 
 @app.command()
@@ -113,8 +113,8 @@ def weights(pilot: str, weight: list[str] = typer.Argument(..., help="VARIANT=PE
             ) -> None:
     """Change traffic weights, e.g. ``champion=75 challenger=25`` (audited)."""
     out = platform().models.set_weights(pilot, parse_pairs(weight, "weights", float), me())
-    console.print(f"{pilot} revision {out['revision']}: " + ", ".join(
-        f"{v['name']}={v['weight']:g}" for v in out["spec"]["variants"]))
+    console.print(f"{pilot} revision {out.revision}: " + ", ".join(
+        f"{v.name}={v.weight:g}" for v in out.spec.variants))
 
 
 @app.command()
@@ -130,7 +130,7 @@ def deployment(pilot: str, format: str = typer.Option("yaml", "--format", help="
                ) -> None:
     """Show the pilot's serving configuration."""
     fail_format(format, ["yaml", "json"])
-    d = platform().models.deployment(pilot)
+    d = platform().models.deployment(pilot).dump()
     if format == "json":
         print_json(d)
     else:

@@ -55,11 +55,11 @@ def list_(format: str = typer.Option("table", "--format", help="table | json | c
     fail_format(format, ["table", "json", "csv"])
     items, _ = platform().portfolio.list(PilotFilter(business_unit, status, owner))
     if format == "json":
-        print_json(items)
+        print_json([p.dump() for p in items])
         return
-    rows = [[p["metadata"]["name"], p["metadata"]["businessUnit"], p["spec"]["status"],
-             p["metadata"]["owner"], f"{p['spec']['economics']['productionCostPerYear']:,.0f}",
-             f"{p['spec']['economics']['expectedValuePerYear']:,.0f}"] for p in items]
+    rows = [[p.metadata.name, p.metadata.business_unit, p.spec.status.value, p.metadata.owner,
+             f"{p.spec.economics.production_cost_per_year:,.0f}",
+             f"{p.spec.economics.expected_value_per_year:,.0f}"] for p in items]
     if format == "csv":
         print_csv(COLUMNS, rows)
     else:
@@ -70,7 +70,7 @@ def list_(format: str = typer.Option("table", "--format", help="table | json | c
 def show(name: str, format: str = typer.Option("yaml", "--format", help="yaml | json")) -> None:
     """Show one pilot."""
     fail_format(format, ["yaml", "json"])
-    doc = platform().portfolio.get(name)
+    doc = platform().portfolio.get(name).dump()
     if format == "json":
         print_json(doc)
     else:

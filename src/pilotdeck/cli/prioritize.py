@@ -11,19 +11,17 @@ from pilotdeck.cli.context import console, fail_format, platform, print_json, pr
 from pilotdeck.domain.query import PilotFilter
 
 if TYPE_CHECKING:
-    from pilotdeck.services.prioritization import Prioritization
+    from pilotdeck.views.prioritization import Prioritization
 
 
 def render(result: Prioritization) -> None:
-    from pilotdeck.domain.prioritization import QUADRANT_LABELS
-
     print_table(
         f"prioritisation (rubric '{result.rubric.name}': impact >= "
-        f"{result.rubric.impact.threshold:g} is high, complexity >= "
-        f"{result.rubric.complexity.threshold:g} is high)",
+        f"{result.rubric.impact_threshold:g} is high, complexity >= "
+        f"{result.rubric.complexity_threshold:g} is high)",
         ["pilot", "unit", "impact", "complexity", "action", "reason"],
-        [[p.name, p.business_unit, f"{p.impact:.2f}", f"{p.complexity:.2f}",
-          QUADRANT_LABELS[p.quadrant], p.reason] for p in result.pilots],
+        [[p.name, p.business_unit, f"{p.impact:.2f}", f"{p.complexity:.2f}", p.action,
+          p.reason] for p in result.pilots],
     )
     plan = result.plan
     console.print(f"\n[bold]Portfolio plan[/bold]: {plan.summary}")
@@ -37,11 +35,12 @@ def render(result: Prioritization) -> None:
         console.print("[bold]Standardise[/bold]")
         for p in plan.standardise:
             console.print(f"  • {p.explanation}")
-    if result.flips:
+    flips = result.sensitivity.flips
+    if flips:
         console.print("\n[bold]Sensitivity[/bold] (a weight moved ±10% changes the quadrant of):")
-        for f in result.flips:
-            console.print(f"  • {f.pilot}: {f.axis}.{f.criterion} {f.change:+.0%} -> "
-                          f"{f.to_quadrant.value}")
+        for f in flips:
+            console.print(f"  • {f.pilot}: {f.axis}.{f.criterion} {f.weight_change} -> "
+                          f"{f.to.value}")
     else:
         console.print("\n[bold]Sensitivity[/bold]: no pilot changes quadrant when any weight "
                       "moves ±10%.")
@@ -58,9 +57,9 @@ def prioritize(format: str = typer.Option("table", "--format", help="table | jso
     if chart is not None:
         from pilotdeck.render.charts import matrix_chart
 
-        matrix_chart(result.pilots, result.rubric, chart)
+        matrix_chart(svc.scores(PilotFilter(business_unit=business_unit)), svc.rubric, chart)
     if format == "json":
-        print_json(result.as_dict())
+        print_json(result.dump())
     else:
         render(result)
         if chart is not None:

@@ -17,7 +17,7 @@ def create(user: str = typer.Option(..., "--user"),
                                            "may change; repeat for several.")) -> None:
     """Create a token and print it once (only its hash is stored)."""
     t = platform().access.create(user, role, pilot, me())
-    console.print(f"token {t.id} for {t.user} ({t.role.value}"
+    console.print(f"token {t.id} for {t.user} ({t.role}"
                   f"{', pilots: ' + ', '.join(t.pilots) if t.pilots else ''}); "
                   "shown once, store it now:")
     typer.echo(t.token)
@@ -36,5 +36,5 @@ def list_(all: bool = typer.Option(False, "--all", help="Include revoked tokens.
     items = platform().access.list(all)
     print_table(f"{len(items)} token(s)", ["id", "user", "role", "pilots", "prefix", "created",
                                            "revoked"],
-                [[t["id"], t["user"], t["role"], ", ".join(t["pilots"]), t["prefix"],
-                  t["createdAt"], t["revokedAt"] or ""] for t in items])
+                [[t.id, t.user, t.role, ", ".join(t.pilots), t.prefix, t.created_at,
+                  t.revoked_at or ""] for t in items])

@@ -144,7 +144,7 @@ def train_and_register(platform: Platform, who: Principal,
                     metrics=_metrics(problem.kind, model, X.iloc[test], y[test]),
                     description=f"{name} trained on {dataset}",
                     reference=table / "v1.parquet")  # profile PILOT.vN for drift
-            versions.append(v["version"])
+            versions.append(v.version)
         platform.models.set_alias(problem.pilot, "champion", versions[0], who)
         platform.models.set_alias(problem.pilot, "challenger", versions[1], who)
         spec = {"variants": [{"name": "champion", "version": versions[0], "weight": 90},

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 from rich.console import Console
@@ -12,10 +13,16 @@ from rich.progress import Progress
 
 from pilotdeck.auth.roles import Principal
 from pilotdeck.domain.maturity import AssessmentInput
+from pilotdeck.domain.pilot import PilotStatus
 from pilotdeck.domain.query import PilotFilter
 from pilotdeck.platform import Platform
 from pilotdeck.render.charts import matrix_chart, maturity_chart
-from pilotdeck.services.prioritization import Prioritization
+from pilotdeck.views.assessments import Assessment
+from pilotdeck.views.pilots import ImportResult
+from pilotdeck.views.prioritization import Prioritization
+
+if TYPE_CHECKING:
+    from pilotdeck.audit.checkpoint import Checkpoint
 
 
 def pilots_dir() -> Path:
@@ -33,7 +40,19 @@ def _input(d: dict[str, Any]) -> AssessmentInput:
                            dict(d.get("targets", {})), d.get("target"))
 
 
-def run(platform: Platform, who: Principal, console: Console) -> dict[str, Any]:
+@dataclass(frozen=True)
+class DemoOutcome:
+    """What the demo produced, for printing and tests."""
+
+    imported: ImportResult
+    organisation: Assessment
+    pilots: dict[str, Assessment]
+    prioritization: Prioritization
+    checkpoint: Checkpoint
+    reports: Path
+
+
+def run(platform: Platform, who: Principal, console: Console) -> DemoOutcome:
     """Do every step of the demo; return what was produced, for printing and tests."""
     reports = platform.settings.reports_dir
     reports.mkdir(parents=True, exist_ok=True)
@@ -43,10 +62,10 @@ def run(platform: Platform, who: Principal, console: Console) -> dict[str, Any]:
 
     answers = _answers()
     org = platform.assessments.assess(None, _input(answers["organisation"]), who)
-    maturity_chart(org, reports / "maturity-organisation.png")
-    live = [p["metadata"]["name"] for p in platform.portfolio.list(PilotFilter())[0]
-            if p["spec"]["status"] != "sunset"]
-    per_pilot: dict[str, dict[str, Any]] = {}
+    maturity_chart(org.dump(), reports / "maturity-organisation.png")
+    live = [p.name for p in platform.portfolio.list(PilotFilter())[0]
+            if p.spec.status is not PilotStatus.SUNSET]
+    per_pilot: dict[str, Assessment] = {}
     with Progress(console=console, transient=True) as progress:
         task = progress.add_task("assessing pilots", total=len(live))
         for name in live:
@@ -64,9 +83,10 @@ def run(platform: Platform, who: Principal, console: Console) -> dict[str, Any]:
                   f"({', '.join(trained) or 'already there'}); "
                   f"deployed {len(PROBLEMS)} to the gateway")
 
-    result: Prioritization = platform.prioritization.run()
-    matrix_chart(result.pilots, result.rubric, reports / "prioritization-matrix.png")
-    matrix_chart(result.pilots, result.rubric, reports / "prioritization-matrix.svg")
+    result = platform.prioritization.run()
+    scores = platform.prioritization.scores()
+    matrix_chart(scores, platform.rubric, reports / "prioritization-matrix.png")
+    matrix_chart(scores, platform.rubric, reports / "prioritization-matrix.svg")
     cp = platform.audit.checkpoint(who)
-    return {"imported": imported, "organisation": org, "pilots": per_pilot,
-            "prioritization": result, "checkpoint": cp, "reports": reports}
+    return DemoOutcome(imported=imported, organisation=org, pilots=per_pilot,
+                       prioritization=result, checkpoint=cp, reports=reports)

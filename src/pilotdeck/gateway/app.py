@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 
 from fastapi import FastAPI
 
-from pilotdeck import __version__
+from pilotdeck._version import __version__
 from pilotdeck.gateway.routes import router
 from pilotdeck.gateway.serving import Gateway
 from pilotdeck.http import install_problems, set_authenticator

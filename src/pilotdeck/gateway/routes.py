@@ -11,14 +11,27 @@ import orjson
 from fastapi import APIRouter, Query, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic.alias_generators import to_camel
 
-from pilotdeck import __version__
+from pilotdeck._version import __version__
 from pilotdeck.auth.roles import Permission, Principal
 from pilotdeck.domain.errors import NotFound
+from pilotdeck.domain.pilot import NAME_RE
 from pilotdeck.gateway.schema import PayloadTooLarge, decode, unsigned_rows, validate
 from pilotdeck.gateway.serving import Gateway, ModelUnavailable
 from pilotdeck.gateway.state import ServedModel
 from pilotdeck.http import public, require
+from pilotdeck.views.gateway import (
+    CacheStats,
+    FeedbackReceipt,
+    GatewayHealth,
+    GatewayStatus,
+    LoadedModel,
+    Prediction,
+    PredictionLogStats,
+    RouteStatus,
+    VariantStatus,
+)
 
 
 def _predict_doc() -> dict[str, Any]:
@@ -35,10 +48,17 @@ def _predict_doc() -> dict[str, Any]:
 
 
 class Feedback(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    request_id: str = Field(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
-    pilot: str = Field(min_length=1, max_length=63)
-    label: Any = None
+    """Outcomes of one prediction, keyed by its ``requestId``.
+
+    Keys are camelCase; the snake_case names of earlier versions (``request_id``,
+    ``cost_saved``) are accepted too, so existing clients keep working."""
+
+    model_config = ConfigDict(extra="forbid", alias_generator=to_camel, populate_by_name=True)
+    request_id: str = Field(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_-]+$",
+                            description="From the prediction's answer.")
+    # A pilot name only: it becomes a directory of the lake (no "../" ever gets there).
+    pilot: str = Field(min_length=1, max_length=63, pattern=NAME_RE.pattern)
+    label: Any = Field(None, description="Ground truth: one value, or one per row.")
     revenue: float | None = None
     cost_saved: float | None = None
     satisfaction: float | None = Field(None, ge=0, le=10)
@@ -48,7 +68,7 @@ router = APIRouter()
 
 
 @router.post("/v1/pilots/{pilot}/predict", summary="Score rows with the pilot's deployment",
-             openapi_extra=_predict_doc())
+             response_model=Prediction, openapi_extra=_predict_doc())
 async def predict(pilot: str, request: Request,
                   key: str | None = Query(None, description="Sticky routing key (or header "
                                           "X-Pilotdeck-Key)."),
@@ -100,23 +120,26 @@ async def predict(pilot: str, request: Request,
                       latency * 1000, cached, 200)
     if route.shadows:
         gw.shadow(route, rows_for, request_id)
-    return Response(orjson.dumps({"predictions": out, "request_id": request_id,
-                                  "variant": used, "model_version": version,
+    # Written by hand with orjson (the hot path); the shape is views.gateway.Prediction.
+    return Response(orjson.dumps({"predictions": out, "requestId": request_id,
+                                  "variant": used, "modelVersion": version,
                                   "cached": cached}), media_type="application/json")
 
 
 @router.post("/v1/feedback", status_code=202,
              summary="Attach a ground-truth label and business outcomes to a request id")
 async def feedback(body: Feedback, request: Request,
-                   who: Principal = require(Permission.GATEWAY_FEEDBACK)) -> dict[str, str]:
+                   who: Principal = require(Permission.GATEWAY_FEEDBACK)) -> FeedbackReceipt:
     gw: Gateway = request.app.state.gateway
     gw.feedback.append({"request_id": body.request_id, "ts": datetime.now(UTC), "pilot": body.pilot,
                         "label": orjson.dumps(body.label).decode(), "revenue": body.revenue,
                         "cost_saved": body.cost_saved, "satisfaction": body.satisfaction})
-    return {"status": "accepted", "request_id": body.request_id}
+    return FeedbackReceipt(status="accepted", request_id=body.request_id)
 
 
-@router.get("/metrics", summary="Prometheus metrics", response_class=Response)
+@router.get("/metrics", summary="Prometheus metrics", response_class=Response,
+            responses={200: {"content": {"text/plain": {"schema": {
+                "type": "string", "description": "Prometheus text exposition format."}}}}})
 async def metrics(request: Request, _: None = public()) -> Response:
     gw: Gateway = request.app.state.gateway
     gw.state.breaker_gauges()
@@ -124,30 +147,32 @@ async def metrics(request: Request, _: None = public()) -> Response:
 
 
 @router.get("/healthz", summary="Liveness")
-async def health(request: Request, _: None = public()) -> dict[str, Any]:
+async def health(request: Request, _: None = public()) -> GatewayHealth:
     gw: Gateway = request.app.state.gateway
-    return {"status": "ok", "pilots": sorted(gw.state.routes),
-            "lastRefresh": gw.state.last_refresh}
+    return GatewayHealth(status="ok", pilots=sorted(gw.state.routes),
+                         last_refresh=gw.state.last_refresh)
 
 
 @router.get("/v1/gateway/status", summary="Routes, breakers and cache hit rate")
 async def status(request: Request, who: Principal = require(Permission.MODELS_READ)
-                 ) -> dict[str, Any]:
+                 ) -> GatewayStatus:
     gw: Gateway = request.app.state.gateway
     total = gw.cache_hits + gw.cache_misses
-    return {
-        "version": __version__,
-        "cache": {"backend": gw.cache.name, "hits": gw.cache_hits, "misses": gw.cache_misses,
-                  "hitRate": gw.cache_hits / total if total else None},
-        "predictionLog": {"written": gw.predictions.written, "files": gw.predictions.files},
-        "loadErrors": gw.state.load_errors,
-        "loadedModels": gw.state.loaded(),
-        "routes": {p: {"revision": r.revision,
-                       "variants": [{"name": v.name, "version": v.version, "weight": v.weight,
-                                     "breaker": ("forced-open" if v.name in r.spec.force_open
-                                                 else r.variants[v.name].breaker.state.value),
-                                     "breakerReason": r.variants[v.name].breaker.reason}
-                                    for v in r.spec.variants],
-                       "shadow": [s.version for s in r.shadows]}
-                   for p, r in gw.state.routes.items()},
-    }
+    return GatewayStatus(
+        version=__version__,
+        cache=CacheStats(backend=gw.cache.name, hits=gw.cache_hits, misses=gw.cache_misses,
+                         hit_rate=gw.cache_hits / total if total else None),
+        prediction_log=PredictionLogStats(written=gw.predictions.written,
+                                          files=gw.predictions.files),
+        load_errors=gw.state.load_errors,
+        loaded_models=[LoadedModel.model_validate(m) for m in gw.state.loaded()],
+        routes={p: RouteStatus(
+            revision=r.revision,
+            variants=[VariantStatus(name=v.name, version=v.version, weight=v.weight,
+                                    breaker=("forced-open" if v.name in r.spec.force_open
+                                             else r.variants[v.name].breaker.state.value),
+                                    breaker_reason=r.variants[v.name].breaker.reason)
+                      for v in r.spec.variants],
+            shadow=[s.version for s in r.shadows])
+            for p, r in gw.state.routes.items()},
+    )

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
-
 from pilotdeck.audit.log import iso, utcnow
 from pilotdeck.auth.roles import Permission, Principal, Role
 from pilotdeck.auth.tokens import display_prefix, new_token, token_hash
@@ -16,15 +13,7 @@ from pilotdeck.domain.errors import (
     ValidationFailed,
 )
 from pilotdeck.domain.ports.store import Store
-
-
-@dataclass(frozen=True)
-class IssuedToken:
-    id: int
-    user: str
-    role: Role
-    pilots: list[str]
-    token: str  # the secret: shown once, never stored
+from pilotdeck.views.tokens import IssuedToken, Token
 
 
 def parse_role(value: str) -> Role:
@@ -67,7 +56,8 @@ class AccessService:
             uow.audit.record(who.user, "role.granted", "token", str(row.id),
                              {"user": user, "role": r.value, "pilots": sorted(pilots),
                               "prefix": row.prefix})
-        return IssuedToken(row.id, user, r, sorted(pilots), secret)
+        return IssuedToken(id=row.id, user=user, role=r.value, pilots=sorted(pilots),
+                           token=secret)
 
     def ensure_admin(self, who: Principal) -> IssuedToken | None:
         """On first start create an admin token (returned once), else None."""
@@ -89,12 +79,11 @@ class AccessService:
             uow.audit.record(who.user, "role.revoked", "token", str(row.id),
                              {"user": row.user, "role": row.role, "prefix": row.prefix})
 
-    def list(self, include_revoked: bool = False) -> list[dict[str, Any]]:
+    def list(self, include_revoked: bool = False) -> list[Token]:
         with self.store.read() as uow:
-            return [{"id": t.id, "user": t.user, "role": t.role, "pilots": t.pilots,
-                     "prefix": t.prefix, "createdAt": iso(t.created_at),
-                     "createdBy": t.created_by,
-                     "revokedAt": iso(t.revoked_at) if t.revoked_at else None}
+            return [Token(id=t.id, user=t.user, role=t.role, pilots=t.pilots, prefix=t.prefix,
+                          created_at=iso(t.created_at), created_by=t.created_by,
+                          revoked_at=iso(t.revoked_at) if t.revoked_at else None)
                     for t in uow.tokens.list(include_revoked)]
 
     def authenticate(self, token: str) -> Principal:

@@ -115,11 +115,11 @@ class AlertService:
                 elif a.type == "rollback":
                     entry["variant"] = a.variant
                     dep = self.models.rollback(rule.pilot, a.variant, MONITOR, reason)
-                    entry.update(ok=True, revision=dep["revision"])
+                    entry.update(ok=True, revision=dep.revision)
                 else:
                     entry["variant"] = a.variant
                     dep = self.models.open_breaker(rule.pilot, a.variant, MONITOR, reason)
-                    entry.update(ok=True, revision=dep["revision"])
+                    entry.update(ok=True, revision=dep.revision)
             except (httpx.HTTPError, PilotdeckError) as exc:
                 # An action that cannot run is recorded on the alert, never raised:
                 # the other actions and rules still run.

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from pilotdeck.audit.log import iso, utcnow
 from pilotdeck.auth.roles import Permission, Principal
@@ -14,6 +13,7 @@ from pilotdeck.domain.pilot import PilotManifest, PilotStatus
 from pilotdeck.domain.ports.store import Store, UnitOfWork
 from pilotdeck.services.evidence import DEFAULT_PROVIDERS, EvidenceProvider
 from pilotdeck.services.portfolio import manifest_of
+from pilotdeck.views.assessments import Assessment, AssessmentSummary, ScopeLevel
 
 ORG = "organisation"
 
@@ -46,7 +46,7 @@ class AssessmentService:
         return aggregate([self._evidence(uow, m) for m in live])
 
     def assess(self, pilot: str | None, inp: AssessmentInput, who: Principal,
-               *, save: bool = True) -> dict[str, Any]:
+               *, save: bool = True) -> Assessment:
         """Assess one pilot (or the organisation when ``pilot`` is None) and store it."""
         if not who.can(Permission.ASSESSMENTS_WRITE, pilot):
             raise Forbidden(f"{who.user} may not assess {scope_of(pilot)}")
@@ -59,7 +59,7 @@ class AssessmentService:
             scope = scope_of(pilot)
             result["scope"] = scope
             if not save:
-                return result
+                return Assessment.model_validate(result)
             now = utcnow()
             saved = uow.assessments.add(
                 scope=scope, pilot_id=row.id if row else None, model_name=self.model.name,
@@ -73,31 +73,32 @@ class AssessmentService:
                 "levels": {d["id"]: d["level"] for d in result["dimensions"]},
                 "answers": inp.answers, "scores": inp.scores,
             }, now)
-            return result
+            return Assessment.model_validate(result)
 
-    def latest(self, pilot: str | None) -> dict[str, Any]:
+    def latest(self, pilot: str | None) -> Assessment:
         with self.store.read() as uow:
             if pilot:
                 uow.pilots.get(pilot)
             row = uow.assessments.latest(scope_of(pilot))
             if row is None:
                 raise NotFound("assessment of", scope_of(pilot))
-            return dict(row.result)
+            return Assessment.model_validate(row.result)
 
-    def history(self, pilot: str | None, limit: int = 100) -> list[dict[str, Any]]:
+    def history(self, pilot: str | None, limit: int = 100) -> list[AssessmentSummary]:
         with self.store.read() as uow:
             if pilot:
                 uow.pilots.get(pilot)
             return [
-                {"id": r.id, "assessedAt": iso(r.assessed_at), "assessor": r.assessor,
-                 "overallLevel": r.overall_level, "score": r.result["overall"]["score"],
-                 "levels": {d["id"]: d["level"] for d in r.result["dimensions"]}}
+                AssessmentSummary(
+                    id=r.id, assessed_at=iso(r.assessed_at), assessor=r.assessor,
+                    overall_level=r.overall_level, score=r.result["overall"]["score"],
+                    levels={d["id"]: d["level"] for d in r.result["dimensions"]})
                 for r in uow.assessments.history(scope_of(pilot), limit)
             ]
 
-    def portfolio_levels(self) -> dict[str, dict[str, Any]]:
+    def portfolio_levels(self) -> dict[str, ScopeLevel]:
         """Latest assessment summary per scope, for dashboards and the plan."""
         with self.store.read() as uow:
-            return {scope: {"overallLevel": r.overall_level,
-                            "assessedAt": iso(r.assessed_at)}
+            return {scope: ScopeLevel(overall_level=r.overall_level,
+                                      assessed_at=iso(r.assessed_at))
                     for scope, r in uow.assessments.latest_by_scope().items()}

@@ -16,17 +16,33 @@ from pilotdeck.audit.checkpoint import (
     sign,
 )
 from pilotdeck.audit.log import iso, utcnow
-from pilotdeck.audit.verify import VerifyReport, verify_log
+from pilotdeck.audit.verify import verify_log
 from pilotdeck.auth.roles import Principal
 from pilotdeck.domain.canonical import loads
 from pilotdeck.domain.errors import FieldError, ValidationFailed
 from pilotdeck.domain.ports.store import Store
+from pilotdeck.views.audit import (
+    AuditEvent,
+    ConsistencyProof,
+    EntityRef,
+    InclusionProof,
+    SignedCheckpoint,
+    TreeHead,
+    VerifyResult,
+)
 
 
-def event_view(row: Any) -> dict[str, Any]:
+def event_view(row: Any) -> AuditEvent:
     body = loads(row.body)
-    return {"seq": row.seq, "at": body["at"], "actor": row.actor, "action": row.action,
-            "entity": body["entity"], "data": body["data"], "leafHash": bytes(row.leaf_hash).hex()}
+    return AuditEvent(seq=row.seq, at=body["at"], actor=row.actor, action=row.action,
+                      entity=EntityRef.model_validate(body["entity"]), data=body["data"],
+                      leaf_hash=bytes(row.leaf_hash).hex())
+
+
+def checkpoint_view(cp: Checkpoint) -> SignedCheckpoint:
+    """A signed checkpoint as the API shows it (``at`` is the signed time)."""
+    return SignedCheckpoint(size=cp.size, root=cp.root.hex(), at=cp.time, key_id=cp.key_id,
+                            note=cp.note())
 
 
 class AuditService:
@@ -43,19 +59,19 @@ class AuditService:
 
     def log(self, *, since: datetime | None = None, actor: str | None = None,
             entity_type: str | None = None, entity_id: str | None = None,
-            action: str | None = None, limit: int = 100, offset: int = 0) -> list[dict[str, Any]]:
+            action: str | None = None, limit: int = 100, offset: int = 0) -> list[AuditEvent]:
         with self.store.read() as uow:
             rows = uow.audit_events.events(since=since, actor=actor, entity_type=entity_type,
                                            entity_id=entity_id, action=action,
                                            limit=limit, offset=offset)
             return [event_view(r) for r in rows]
 
-    def head(self) -> dict[str, Any]:
+    def head(self) -> TreeHead:
         with self.store.read() as uow:
             f = uow.audit_events.state()
             cp = uow.audit_events.latest_checkpoint()
-            return {"size": f.size, "root": f.root().hex(),
-                    "latestCheckpoint": cp.size if cp else None}
+            return TreeHead(size=f.size, root=f.root().hex(),
+                            latest_checkpoint=cp.size if cp else None)
 
     def checkpoint(self, who: Principal) -> Checkpoint:
         """Sign the current tree head (no-op if the newest checkpoint already covers it)."""
@@ -77,18 +93,21 @@ class AuditService:
                              {"size": f.size, "root": cp.root.hex(), "key": cp.key_id}, now)
             return cp
 
-    def checkpoints(self) -> list[dict[str, Any]]:
+    def checkpoints(self) -> list[SignedCheckpoint]:
         with self.store.read() as uow:
-            return [{"size": c.size, "root": bytes(c.root).hex(), "at": iso(c.at),
-                     "keyId": c.key_id, "note": c.signed_note}
+            return [SignedCheckpoint(size=c.size, root=bytes(c.root).hex(), at=iso(c.at),
+                                     key_id=c.key_id, note=c.signed_note)
                     for c in uow.audit_events.checkpoints()]
 
-    def verify(self) -> VerifyReport:
+    def verify(self) -> VerifyResult:
         public = self._key().public_key()
         with self.store.read() as uow:
             state = uow.audit_events.state()
             cps = [(c.size, bytes(c.root), c.signed_note) for c in uow.audit_events.checkpoints()]
-            return verify_log(uow.audit_events.stream(), cps, state.size, state.root(), public)
+            r = verify_log(uow.audit_events.stream(), cps, state.size, state.root(), public)
+        return VerifyResult(ok=r.ok, size=r.size, root=r.root,
+                            checkpoints_checked=r.checkpoints_checked,
+                            first_bad_event=r.first_bad_event, problems=r.problems)
 
     def _prefetched(self, uow: Any, build: Callable[[merkle.NodeLookup], Any]) -> Any:
         """Run a proof builder with every node it needs fetched in one query.
@@ -112,7 +131,7 @@ class AuditService:
                 "node", f"stored node ({level}, {idx}) is missing; run audit verify")])
         return build(lambda level, idx: found[(level, idx)])
 
-    def proof(self, seq: int, size: int | None = None) -> dict[str, Any]:
+    def proof(self, seq: int, size: int | None = None) -> InclusionProof:
         """Inclusion proof that event ``seq`` (1-based) is in the tree of ``size``."""
         with self.store.read() as uow:
             state = uow.audit_events.state()
@@ -124,11 +143,11 @@ class AuditService:
                 merkle.inclusion_proof(seq - 1, size, node),
                 state.root() if size == state.size else merkle.subtree_hash(0, size, node)))
             row = uow.audit_events.event(seq)
-            return {"seq": seq, "leafIndex": seq - 1, "treeSize": size,
-                    "leafHash": bytes(row.leaf_hash).hex(), "root": root.hex(),
-                    "path": [h.hex() for h in path], "event": event_view(row)}
+            return InclusionProof(seq=seq, leaf_index=seq - 1, tree_size=size,
+                                  leaf_hash=bytes(row.leaf_hash).hex(), root=root.hex(),
+                                  path=[h.hex() for h in path], event=event_view(row))
 
-    def consistency(self, old: int, new: int | None = None) -> dict[str, Any]:
+    def consistency(self, old: int, new: int | None = None) -> ConsistencyProof:
         """Proof that the tree of size ``new`` extends the one of size ``old``."""
         with self.store.read() as uow:
             state = uow.audit_events.state()
@@ -139,5 +158,5 @@ class AuditService:
             path, old_root, new_root = self._prefetched(uow, lambda node: (
                 merkle.consistency_proof(old, new, node), merkle.subtree_hash(0, old, node),
                 state.root() if new == state.size else merkle.subtree_hash(0, new, node)))
-            return {"oldSize": old, "newSize": new, "oldRoot": old_root.hex(),
-                    "newRoot": new_root.hex(), "path": [h.hex() for h in path]}
+            return ConsistencyProof(old_size=old, new_size=new, old_root=old_root.hex(),
+                                    new_root=new_root.hex(), path=[h.hex() for h in path])

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from pilotdeck.auth.roles import Permission, Principal
 from pilotdeck.domain.errors import FieldError, Forbidden, ValidationFailed
@@ -13,6 +12,7 @@ from pilotdeck.domain.ports.registry import ModelRegistry
 from pilotdeck.domain.ports.store import Store
 from pilotdeck.domain.signature import columns_of
 from pilotdeck.services.registry import RegistryService
+from pilotdeck.views.batch import BatchResult
 
 
 class BatchService:
@@ -34,13 +34,13 @@ class BatchService:
     def score(self, pilot: str, input_path: Path, output: Path, who: Principal, *,
               engine: str = "local", version: int | None = None, alias: str | None = None,
               chunk_rows: int = 50_000,
-              progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
+              progress: Callable[[int, int], None] | None = None) -> BatchResult:
         if not who.can(Permission.MODELS_READ):
             raise Forbidden(f"{who.user} may not use the models of {pilot!r}")
         v = self.resolve_version(pilot, version, alias)
         info = self.models.version(pilot, v)
         job = ScoreJob(self.registry.local_path(pilot, v),
-                       [c.name for c in columns_of(info["signature"]) or []] or None,
+                       [c.name for c in columns_of(info.signature) or []] or None,
                        input_path, output, v, chunk_rows=chunk_rows)
         runner = self.engines(engine)
         result = runner.score(job, progress)
@@ -50,11 +50,12 @@ class BatchService:
             "inputs": [{"namespace": "file", "name": str(input_path.resolve())}],
             "outputs": [{"namespace": "file", "name": str(output.resolve()),
                          "facets": {"outputStatistics": {"rowCount": result.rows}}}],
-            "model": {"pilot": pilot, "version": v, "source": info["source"]},
+            "model": {"pilot": pilot, "version": v, "source": info.source},
             "engine": runner.name, "seconds": round(result.seconds, 3),
         }
         with self.store.write() as uow:
             uow.audit.record(who.user, "batch.scored", "model", f"{pilot}/{v}", lineage)
-        return {"pilot": pilot, "version": v, "rows": result.rows, "output": str(output),
-                "engine": runner.name, "seconds": result.seconds,
-                "rowsPerSecond": result.rows / result.seconds if result.seconds else None}
+        return BatchResult(pilot=pilot, version=v, rows=result.rows, output=str(output),
+                           engine=runner.name, seconds=result.seconds,
+                           rows_per_second=result.rows / result.seconds if result.seconds
+                           else None)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import builtins
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -15,28 +14,14 @@ from pilotdeck.domain.ports.manifests import ManifestFiles, RawManifest
 from pilotdeck.domain.ports.store import Store, UnitOfWork
 from pilotdeck.domain.prioritization import Rubric
 from pilotdeck.domain.query import PilotFilter
+from pilotdeck.views.pilots import ImportResult, Outcome, Pilot, PilotRecord
 
 
-@dataclass
-class ImportResult:
-    created: list[str] = field(default_factory=list)
-    updated: list[str] = field(default_factory=list)
-    unchanged: list[str] = field(default_factory=list)
-
-    def as_dict(self) -> dict[str, list[str]]:
-        return {"created": self.created, "updated": self.updated, "unchanged": self.unchanged}
-
-
-def pilot_view(row: Any) -> dict[str, Any]:
+def pilot_view(row: Any) -> Pilot:
     """The API/CLI shape of a pilot: its manifest plus the record's bookkeeping."""
-    doc = dict(row.manifest)
-    doc["record"] = {
-        "revision": row.revision,
-        "digest": row.digest,
-        "createdAt": iso(row.created_at),
-        "updatedAt": iso(row.updated_at),
-    }
-    return doc
+    return Pilot.model_validate({**row.manifest, "record": PilotRecord(
+        revision=row.revision, digest=row.digest, created_at=iso(row.created_at),
+        updated_at=iso(row.updated_at))})
 
 
 def manifest_of(row: Any) -> PilotManifest:
@@ -89,14 +74,16 @@ class PortfolioService:
         for m in manifests:
             if not who.can(Permission.PILOTS_WRITE, m.name):
                 raise Forbidden(f"{who.user} may not change pilot {m.name!r}")
-        result = ImportResult()
+        outcomes: dict[Outcome, builtins.list[str]] = {
+            "created": [], "updated": [], "unchanged": []}
         with self.store.write() as uow:
             for m in manifests:
-                self._upsert(uow, m, who, result, must_exist)
-        return result
+                outcomes[self._upsert(uow, m, who, must_exist)].append(m.name)
+        return ImportResult(created=outcomes["created"], updated=outcomes["updated"],
+                            unchanged=outcomes["unchanged"])
 
     def _upsert(self, uow: UnitOfWork, m: PilotManifest, who: Principal,
-                result: ImportResult, must_exist: bool | None) -> None:
+                must_exist: bool | None) -> Outcome:
         now = utcnow()
         doc, digest = m.document(), m.digest()
         row = uow.pilots.find(m.name)
@@ -110,13 +97,11 @@ class PortfolioService:
                            manifest=doc, digest=digest, now=now)
             uow.audit.record(who.user, "pilot.created", "pilot", m.name,
                              {"after": doc, "digest": digest}, now)
-            result.created.append(m.name)
-            return
+            return "created"
         if must_exist is False:
             raise Conflict(f"pilot {m.name!r} already exists; update it with PUT")
         if row.digest == digest:
-            result.unchanged.append(m.name)
-            return
+            return "unchanged"
         before = row.manifest
         row.manifest, row.digest = doc, digest
         row.business_unit, row.owner = m.metadata.business_unit, m.metadata.owner
@@ -126,7 +111,7 @@ class PortfolioService:
         uow.audit.record(who.user, "pilot.updated", "pilot", m.name,
                          {"before": before, "after": doc, "digest": digest,
                           "revision": row.revision}, now)
-        result.updated.append(m.name)
+        return "updated"
 
     def delete(self, name: str, who: Principal) -> None:
         with self.store.write() as uow:
@@ -136,12 +121,12 @@ class PortfolioService:
             uow.pilots.delete(row)
 
     # -- reading -------------------------------------------------------------
-    def get(self, name: str) -> dict[str, Any]:
+    def get(self, name: str) -> Pilot:
         with self.store.read() as uow:
             return pilot_view(uow.pilots.get(name))
 
     def list(self, f: PilotFilter, limit: int | None = None,
-             offset: int = 0) -> tuple[builtins.list[dict[str, Any]], int]:
+             offset: int = 0) -> tuple[builtins.list[Pilot], int]:
         if f.status and f.status not in {s.value for s in PilotStatus}:
             raise ValidationFailed("invalid filter", [FieldError(
                 "status", f"must be one of {', '.join(s.value for s in PilotStatus)}")])

@@ -2,13 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
-
 from pilotdeck.domain.prioritization import (
     PilotPriority,
-    PortfolioPlan,
-    QuadrantFlip,
     Rubric,
     plan_portfolio,
     score_portfolio,
@@ -16,26 +11,7 @@ from pilotdeck.domain.prioritization import (
 )
 from pilotdeck.domain.query import PilotFilter
 from pilotdeck.services.portfolio import PortfolioService
-
-
-@dataclass
-class Prioritization:
-    rubric: Rubric
-    pilots: list[PilotPriority]
-    plan: PortfolioPlan
-    flips: list[QuadrantFlip]
-
-    def as_dict(self) -> dict[str, Any]:
-        unstable = sorted({f.pilot for f in self.flips})
-        return {
-            "rubric": {"name": self.rubric.name,
-                       "impactThreshold": self.rubric.impact.threshold,
-                       "complexityThreshold": self.rubric.complexity.threshold},
-            "pilots": [p.as_dict() for p in self.pilots],
-            "plan": self.plan.as_dict(),
-            "sensitivity": {"weightChange": "±10%", "unstablePilots": unstable,
-                            "flips": [f.as_dict() for f in self.flips]},
-        }
+from pilotdeck.views.prioritization import Prioritization
 
 
 class PrioritizationService:
@@ -45,10 +21,13 @@ class PrioritizationService:
 
     def run(self, f: PilotFilter | None = None) -> Prioritization:
         manifests = self.portfolio.manifests(f)
-        return Prioritization(
+        return Prioritization.of(
             self.rubric,
             score_portfolio(manifests, self.rubric),
             plan_portfolio(manifests, self.rubric),
             sensitivity(manifests, self.rubric),
         )
 
+    def scores(self, f: PilotFilter | None = None) -> list[PilotPriority]:
+        """Each pilot's scores and quadrant: what the matrix chart draws."""
+        return score_portfolio(self.portfolio.manifests(f), self.rubric)

@@ -13,6 +13,7 @@ from pilotdeck.domain.errors import FieldError, Forbidden, NotFound, ValidationF
 from pilotdeck.domain.ports.registry import ALIASES, ModelRegistry
 from pilotdeck.domain.ports.store import Store
 from pilotdeck.domain.serving import DeploymentSpec, profile_name
+from pilotdeck.views.models import Deployment, ModelVersion
 
 if TYPE_CHECKING:
     from pilotdeck.services.monitoring import MonitoringService
@@ -33,7 +34,7 @@ class RegistryService:
     def register(self, pilot: str, who: Principal, *, path: Path | None = None,
                  uri: str | None = None, metrics: dict[str, float] | None = None,
                  datasets: list[str] | None = None, description: str = "",
-                 reference: Path | None = None) -> dict[str, Any]:
+                 reference: Path | None = None) -> ModelVersion:
         """Register a version in MLflow, link it to the pilot, audit it.
 
         With ``reference`` (the training or validation table, Parquet), its
@@ -92,14 +93,15 @@ class RegistryService:
                               "previous": before})
 
     def _view(self, pilot: str, r: Any, aliases: dict[str, int],
-              deployed: dict[int, str]) -> dict[str, Any]:
-        return {"pilot": pilot, "version": r.version, "runId": r.run_id, "source": r.source,
-                "metrics": r.metrics, "datasets": r.datasets, "signature": r.signature,
-                "aliases": sorted(a for a, v in aliases.items() if v == r.version),
-                "deployment": deployed.get(r.version, "not deployed"),
-                "registeredAt": iso(r.registered_at), "registeredBy": r.registered_by}
+              deployed: dict[int, str]) -> ModelVersion:
+        return ModelVersion(
+            pilot=pilot, version=r.version, run_id=r.run_id, source=r.source,
+            metrics=r.metrics, datasets=r.datasets, signature=r.signature,
+            aliases=sorted(a for a, v in aliases.items() if v == r.version),
+            deployment=deployed.get(r.version, "not deployed"),
+            registered_at=iso(r.registered_at), registered_by=r.registered_by)
 
-    def versions(self, pilot: str) -> list[dict[str, Any]]:
+    def versions(self, pilot: str) -> list[ModelVersion]:
         aliases = self.registry.aliases(pilot)
         with self.store.read() as uow:
             row = uow.pilots.get(pilot)
@@ -107,24 +109,25 @@ class RegistryService:
             deployed = _deployed(dep.spec) if dep else {}
             return [self._view(pilot, r, aliases, deployed) for r in uow.models.versions(row.id)]
 
-    def version(self, pilot: str, version: int) -> dict[str, Any]:
+    def version(self, pilot: str, version: int) -> ModelVersion:
         for v in self.versions(pilot):
-            if v["version"] == version:
+            if v.version == version:
                 return v
         raise NotFound("model version", f"{pilot}/{version}")
 
     # -- deployments ---------------------------------------------------------
-    def deployment(self, pilot: str) -> dict[str, Any]:
+    def deployment(self, pilot: str) -> Deployment:
         with self.store.read() as uow:
             row = uow.pilots.get(pilot)
             dep = uow.models.deployment(row.id)
             if dep is None:
                 raise NotFound("deployment of pilot", pilot)
-            return {"pilot": pilot, "revision": dep.revision, "spec": dep.spec,
-                    "updatedAt": iso(dep.updated_at), "updatedBy": dep.updated_by}
+            return Deployment(pilot=pilot, revision=dep.revision,
+                              spec=DeploymentSpec.parse(dep.spec),
+                              updated_at=iso(dep.updated_at), updated_by=dep.updated_by)
 
     def deploy(self, pilot: str, spec: DeploymentSpec, who: Principal, *,
-               action: str = "deployment.updated", reason: str = "") -> dict[str, Any]:
+               action: str = "deployment.updated", reason: str = "") -> Deployment:
         """Store a new serving configuration (the gateway picks it up in seconds)."""
         self._check(who, pilot, Permission.DEPLOYMENTS_WRITE)
         with self.store.write() as uow:
@@ -143,13 +146,13 @@ class RegistryService:
         return self.deployment(pilot)
 
     def set_weights(self, pilot: str, weights: dict[str, float], who: Principal,
-                    reason: str = "") -> dict[str, Any]:
-        current = DeploymentSpec.parse(self.deployment(pilot)["spec"])
+                    reason: str = "") -> Deployment:
+        current = self.deployment(pilot).spec
         return self.deploy(pilot, current.with_weights(weights), who, reason=reason)
 
-    def rollback(self, pilot: str, variant: str, who: Principal, reason: str) -> dict[str, Any]:
+    def rollback(self, pilot: str, variant: str, who: Principal, reason: str) -> Deployment:
         """Send a variant's traffic to zero at once; audited with the reason."""
-        current = DeploymentSpec.parse(self.deployment(pilot)["spec"])
+        current = self.deployment(pilot).spec
         if variant == "champion":
             raise ValidationFailed("cannot roll back", [FieldError(
                 "variant", "the champion is the fallback; promote another version instead")])
@@ -159,10 +162,10 @@ class RegistryService:
                            action="deployment.rolled-back", reason=reason)
 
     def open_breaker(self, pilot: str, variant: str, who: Principal,
-                     reason: str) -> dict[str, Any]:
+                     reason: str) -> Deployment:
         """Hold a variant's breaker open in every gateway (its traffic takes the
         configured fallback) until the deployment is changed; audited."""
-        current = DeploymentSpec.parse(self.deployment(pilot)["spec"])
+        current = self.deployment(pilot).spec
         if current.variant(variant) is None:
             raise NotFound("variant", variant)
         return self.deploy(pilot, current.with_breaker_open(variant), who,

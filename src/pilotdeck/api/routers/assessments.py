@@ -9,8 +9,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from pilotdeck.api.deps import get_platform, require
 from pilotdeck.auth.roles import Permission, Principal
-from pilotdeck.domain.maturity import AssessmentInput
+from pilotdeck.domain.maturity import AssessmentInput, MaturityModel
 from pilotdeck.platform import Platform
+from pilotdeck.views.assessments import Assessment, AssessmentHistory
 
 router = APIRouter(prefix="/v1", tags=["assessments"])
 
@@ -30,39 +31,44 @@ class AssessmentRequest(BaseModel):
 
 @router.get("/maturity-model", summary="The maturity model: dimensions, levels, practices")
 def maturity_model(who: Principal = require(Permission.ASSESSMENTS_READ),
-                   platform: Platform = Depends(get_platform)) -> dict[str, Any]:
-    return platform.maturity_model.model_dump(mode="json", by_alias=True)
+                   platform: Platform = Depends(get_platform)) -> MaturityModel:
+    return platform.maturity_model
 
 
 @router.post("/assessments", status_code=status.HTTP_201_CREATED,
              summary="Assess a pilot or the organisation (answers + platform evidence)")
 def create_assessment(body: AssessmentRequest,
                       who: Principal = require(Permission.ASSESSMENTS_WRITE),
-                      platform: Platform = Depends(get_platform)) -> dict[str, Any]:
+                      platform: Platform = Depends(get_platform)) -> Assessment:
     inp = AssessmentInput(body.answers, body.scores, body.targets, body.target)
     return platform.assessments.assess(body.pilot, inp, who, save=body.save)
 
 
 @router.get("/assessments/latest", summary="Latest assessment of a pilot or the organisation")
 def latest(pilot: str | None = None, who: Principal = require(Permission.ASSESSMENTS_READ),
-           platform: Platform = Depends(get_platform)) -> dict[str, Any]:
+           platform: Platform = Depends(get_platform)) -> Assessment:
     return platform.assessments.latest(pilot)
 
 
 @router.get("/assessments/history", summary="Assessments over time")
 def history(pilot: str | None = None, limit: int = Query(100, ge=1, le=1000),
             who: Principal = require(Permission.ASSESSMENTS_READ),
-            platform: Platform = Depends(get_platform)) -> dict[str, Any]:
-    return {"scope": pilot or "organisation",
-            "items": platform.assessments.history(pilot, limit)}
+            platform: Platform = Depends(get_platform)) -> AssessmentHistory:
+    return AssessmentHistory(scope=pilot or "organisation",
+                             items=platform.assessments.history(pilot, limit))
+
+
+IMAGE = {"schema": {"type": "string", "format": "binary"}}
+CHART: dict[int | str, dict[str, Any]] = {
+    200: {"description": "The chart", "content": {"image/png": IMAGE, "image/svg+xml": IMAGE}}}
 
 
 @router.get("/assessments/chart", summary="Radar chart of the latest assessment",
-            responses={200: {"content": {"image/png": {}, "image/svg+xml": {}}}})
+            response_class=Response, responses=CHART)
 def chart(pilot: str | None = None, format: Literal["png", "svg"] = "png",
           who: Principal = require(Permission.ASSESSMENTS_READ),
           platform: Platform = Depends(get_platform)) -> Response:
     from pilotdeck.render.charts import maturity_bytes
 
-    data = maturity_bytes(platform.assessments.latest(pilot), format)
+    data = maturity_bytes(platform.assessments.latest(pilot).dump(), format)
     return Response(data, media_type="image/png" if format == "png" else "image/svg+xml")

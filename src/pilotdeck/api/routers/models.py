@@ -13,6 +13,7 @@ from pilotdeck.auth.roles import Permission, Principal
 from pilotdeck.domain.errors import Forbidden
 from pilotdeck.domain.serving import DeploymentSpec
 from pilotdeck.platform import Platform
+from pilotdeck.views.models import Deployment, ModelVersion, ModelVersionList
 
 router = APIRouter(prefix="/v1/pilots/{pilot}", tags=["models"])
 
@@ -51,15 +52,15 @@ def _scoped(who: Principal, pilot: str) -> None:
 
 @router.get("/models", summary="Registered versions with aliases and deployment status")
 def versions(pilot: str, who: Principal = require(Permission.MODELS_READ),
-             platform: Platform = Depends(get_platform)) -> dict[str, Any]:
-    return {"items": platform.models.versions(pilot)}
+             platform: Platform = Depends(get_platform)) -> ModelVersionList:
+    return ModelVersionList(items=platform.models.versions(pilot))
 
 
 @router.post("/models", status_code=status.HTTP_201_CREATED,
              summary="Register a version from an MLflow run or model URI")
 def register(pilot: str, body: RegisterRequest,
              who: Principal = require(Permission.MODELS_WRITE),
-             platform: Platform = Depends(get_platform)) -> dict[str, Any]:
+             platform: Platform = Depends(get_platform)) -> ModelVersion:
     _scoped(who, pilot)
     return platform.models.register(pilot, who, uri=body.uri, metrics=body.metrics,
                                     datasets=body.datasets, description=body.description,
@@ -69,7 +70,7 @@ def register(pilot: str, body: RegisterRequest,
 @router.put("/models/aliases/{alias}", summary="Point champion/challenger at a version")
 def set_alias(pilot: str, alias: str, body: AliasRequest,
               who: Principal = require(Permission.MODELS_WRITE),
-              platform: Platform = Depends(get_platform)) -> dict[str, Any]:
+              platform: Platform = Depends(get_platform)) -> ModelVersion:
     _scoped(who, pilot)
     platform.models.set_alias(pilot, alias, body.version, who)
     return platform.models.version(pilot, body.version)
@@ -77,7 +78,7 @@ def set_alias(pilot: str, alias: str, body: AliasRequest,
 
 @router.get("/deployment", summary="The serving configuration")
 def get_deployment(pilot: str, who: Principal = require(Permission.MODELS_READ),
-                   platform: Platform = Depends(get_platform)) -> dict[str, Any]:
+                   platform: Platform = Depends(get_platform)) -> Deployment:
     return platform.models.deployment(pilot)
 
 
@@ -87,19 +88,19 @@ def put_deployment(pilot: str, spec: dict[str, Any] = Body(..., examples=[{
                      {"name": "challenger", "version": 2, "weight": 10}],
         "shadow": [], "fallback": {"to": "champion"}}]),
         who: Principal = require(Permission.DEPLOYMENTS_WRITE),
-        platform: Platform = Depends(get_platform)) -> dict[str, Any]:
+        platform: Platform = Depends(get_platform)) -> Deployment:
     return platform.models.deploy(pilot, DeploymentSpec.parse(spec), who)
 
 
 @router.post("/deployment/weights", summary="Change traffic weights (audited)")
 def set_weights(pilot: str, body: WeightsRequest,
                 who: Principal = require(Permission.DEPLOYMENTS_WRITE),
-                platform: Platform = Depends(get_platform)) -> dict[str, Any]:
+                platform: Platform = Depends(get_platform)) -> Deployment:
     return platform.models.set_weights(pilot, body.weights, who, body.reason)
 
 
 @router.post("/deployment/rollback", summary="Send a variant's traffic to zero now (audited)")
 def rollback(pilot: str, body: RollbackRequest,
              who: Principal = require(Permission.DEPLOYMENTS_WRITE),
-             platform: Platform = Depends(get_platform)) -> dict[str, Any]:
+             platform: Platform = Depends(get_platform)) -> Deployment:
     return platform.models.rollback(pilot, body.variant, who, body.reason)

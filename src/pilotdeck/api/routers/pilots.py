@@ -7,7 +7,6 @@ from typing import Any
 import orjson
 import yaml
 from fastapi import APIRouter, Depends, Query, Request, Response, status
-from fastapi.responses import PlainTextResponse
 
 from pilotdeck.api.deps import get_platform, require
 from pilotdeck.auth.roles import Permission, Principal
@@ -15,6 +14,13 @@ from pilotdeck.domain.errors import FieldError, ValidationFailed
 from pilotdeck.domain.pilot import PilotManifest, PilotStatus, parse_manifest
 from pilotdeck.domain.query import PilotFilter
 from pilotdeck.platform import Platform
+from pilotdeck.views.pilots import (
+    ImportResult,
+    Outcome,
+    Pilot,
+    PilotPage,
+    PilotWriteResult,
+)
 
 router = APIRouter(prefix="/v1/pilots", tags=["pilots"])
 MAX_BODY = 2 * 1024 * 1024
@@ -60,10 +66,10 @@ def list_pilots(
     offset: int = Query(0, ge=0),
     who: Principal = require(Permission.PILOTS_READ),
     platform: Platform = Depends(get_platform),
-) -> dict[str, Any]:
+) -> PilotPage:
     f = _filter(business_unit, status_.value if status_ else None, owner)
     items, total = platform.portfolio.list(f, limit, offset)
-    return {"items": items, "total": total, "limit": limit, "offset": offset}
+    return PilotPage(items=items, total=total, limit=limit, offset=offset)
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, summary="Create a pilot from a manifest",
@@ -72,7 +78,7 @@ async def create_pilot(
     request: Request,
     who: Principal = require(Permission.PILOTS_WRITE),
     platform: Platform = Depends(get_platform),
-) -> dict[str, Any]:
+) -> Pilot:
     doc = await _document(request)
     m = platform.portfolio.validate_one(doc)
     platform.portfolio.apply([m], who, must_exist=False)
@@ -84,7 +90,7 @@ async def import_pilots(
     request: Request,
     who: Principal = require(Permission.PILOTS_WRITE),
     platform: Platform = Depends(get_platform),
-) -> dict[str, Any]:
+) -> ImportResult:
     doc = await _document(request)
     docs = doc.get("manifests") if isinstance(doc, dict) else doc
     if not isinstance(docs, list) or not docs:
@@ -94,7 +100,7 @@ async def import_pilots(
 
     manifests = platform.portfolio.validate(
         [RawManifest(f"manifests[{i}]", d) for i, d in enumerate(docs)])
-    return platform.portfolio.apply(manifests, who).as_dict()
+    return platform.portfolio.apply(manifests, who)
 
 
 @router.get("/{name}", summary="One pilot")
@@ -102,21 +108,21 @@ def get_pilot(
     name: str,
     who: Principal = require(Permission.PILOTS_READ),
     platform: Platform = Depends(get_platform),
-) -> dict[str, Any]:
+) -> Pilot:
     return platform.portfolio.get(name)
 
 
 @router.get("/{name}/manifest", summary="One pilot as a YAML manifest",
-            response_class=PlainTextResponse)
+            response_class=Response, responses={200: {"content": {"application/yaml": {
+                "schema": {"type": "string", "description": "The pilot manifest (YAML)."}}}}})
 def get_manifest(
     name: str,
     who: Principal = require(Permission.PILOTS_READ),
     platform: Platform = Depends(get_platform),
 ) -> Response:
-    doc = platform.portfolio.get(name)
-    doc.pop("record", None)
-    return PlainTextResponse(yaml.safe_dump(doc, sort_keys=False, allow_unicode=True),
-                             media_type="application/yaml")
+    doc = platform.portfolio.get(name).manifest()
+    return Response(yaml.safe_dump(doc, sort_keys=False, allow_unicode=True),
+                    media_type="application/yaml")
 
 
 @router.put("/{name}", summary="Create or replace a pilot", openapi_extra=_MANIFEST_BODY)
@@ -125,14 +131,15 @@ async def put_pilot(
     request: Request,
     who: Principal = require(Permission.PILOTS_WRITE),
     platform: Platform = Depends(get_platform),
-) -> dict[str, Any]:
+) -> PilotWriteResult:
     m = platform.portfolio.validate_one(await _document(request))
     if m.name != name:
         raise ValidationFailed("name mismatch", [FieldError(
             "metadata.name", f"must equal the pilot in the URL ({name!r}), got {m.name!r}")])
     result = platform.portfolio.apply([m], who)
-    outcome = next(k for k, v in result.as_dict().items() if v)
-    return {"result": outcome, "pilot": platform.portfolio.get(name)}
+    outcome: Outcome = ("created" if result.created else "updated" if result.updated
+                        else "unchanged")
+    return PilotWriteResult(result=outcome, pilot=platform.portfolio.get(name))
 
 
 @router.delete("/{name}", status_code=status.HTTP_204_NO_CONTENT, summary="Delete a pilot")

@@ -8,8 +8,10 @@ from fastapi import APIRouter, Depends, Query, Response
 
 from pilotdeck.api.deps import get_platform, require
 from pilotdeck.auth.roles import Permission, Principal
+from pilotdeck.domain.prioritization import Rubric
 from pilotdeck.domain.query import PilotFilter
 from pilotdeck.platform import Platform
+from pilotdeck.views.prioritization import Prioritization
 
 router = APIRouter(prefix="/v1/prioritization", tags=["prioritization"])
 
@@ -17,24 +19,29 @@ router = APIRouter(prefix="/v1/prioritization", tags=["prioritization"])
 @router.get("", summary="Scores, quadrants, the portfolio plan and a sensitivity check")
 def prioritization(business_unit: str | None = Query(None, alias="businessUnit"),
                    who: Principal = require(Permission.PRIORITIZATION_READ),
-                   platform: Platform = Depends(get_platform)) -> dict[str, Any]:
-    return platform.prioritization.run(PilotFilter(business_unit=business_unit)).as_dict()
+                   platform: Platform = Depends(get_platform)) -> Prioritization:
+    return platform.prioritization.run(PilotFilter(business_unit=business_unit))
 
 
 @router.get("/rubric", summary="The rubric in force")
 def rubric(who: Principal = require(Permission.PRIORITIZATION_READ),
-           platform: Platform = Depends(get_platform)) -> dict[str, Any]:
-    return platform.rubric.model_dump(mode="json", by_alias=True)
+           platform: Platform = Depends(get_platform)) -> Rubric:
+    return platform.rubric
 
 
-@router.get("/chart", summary="Impact x complexity chart",
-            responses={200: {"content": {"image/png": {}, "image/svg+xml": {}}}})
+IMAGE = {"schema": {"type": "string", "format": "binary"}}
+CHART: dict[int | str, dict[str, Any]] = {
+    200: {"description": "The chart", "content": {"image/png": IMAGE, "image/svg+xml": IMAGE}}}
+
+
+@router.get("/chart", summary="Impact x complexity chart", response_class=Response,
+            responses=CHART)
 def chart(format: Literal["png", "svg"] = "png",
           business_unit: str | None = Query(None, alias="businessUnit"),
           who: Principal = require(Permission.PRIORITIZATION_READ),
           platform: Platform = Depends(get_platform)) -> Response:
     from pilotdeck.render.charts import matrix_bytes
 
-    result = platform.prioritization.run(PilotFilter(business_unit=business_unit))
-    data = matrix_bytes(result.pilots, platform.rubric, format)
+    scores = platform.prioritization.scores(PilotFilter(business_unit=business_unit))
+    data = matrix_bytes(scores, platform.rubric, format)
     return Response(data, media_type="image/png" if format == "png" else "image/svg+xml")

@@ -2,27 +2,26 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Depends
 from fastapi.responses import HTMLResponse
 
-from pilotdeck import __version__
+from pilotdeck._version import __version__
 from pilotdeck.api.deps import get_platform, public
 from pilotdeck.platform import Platform
+from pilotdeck.views.system import Health, VersionInfo
 
 router = APIRouter(tags=["system"])
 
 
 @router.get("/healthz", summary="Liveness and database reachability")
-def health(_: None = public(), platform: Platform = Depends(get_platform)) -> dict[str, Any]:
+def health(_: None = public(), platform: Platform = Depends(get_platform)) -> Health:
     platform.store.ping()
-    return {"status": "ok", "database": platform.store.backend}
+    return Health(status="ok", database=platform.store.backend)
 
 
 @router.get("/v1/version", summary="Server version")
-def version(_: None = public()) -> dict[str, str]:
-    return {"version": __version__}
+def version(_: None = public()) -> VersionInfo:
+    return VersionInfo(version=__version__)
 
 
 @router.get("/", response_class=HTMLResponse, include_in_schema=False)

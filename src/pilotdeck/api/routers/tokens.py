@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Depends, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from pilotdeck.api.deps import get_platform, require
 from pilotdeck.auth.roles import Permission, Principal
 from pilotdeck.platform import Platform
+from pilotdeck.views.tokens import IssuedToken, TokenList
 
 router = APIRouter(prefix="/v1/tokens", tags=["access"])
 
@@ -23,17 +22,15 @@ class TokenRequest(BaseModel):
 
 @router.get("", summary="Active tokens (never their secrets)")
 def list_tokens(include_revoked: bool = False, who: Principal = require(Permission.TOKENS_MANAGE),
-                platform: Platform = Depends(get_platform)) -> dict[str, Any]:
-    return {"items": platform.access.list(include_revoked)}
+                platform: Platform = Depends(get_platform)) -> TokenList:
+    return TokenList(items=platform.access.list(include_revoked))
 
 
 @router.post("", status_code=status.HTTP_201_CREATED,
              summary="Grant a role: returns the token once")
 def create_token(body: TokenRequest, who: Principal = require(Permission.TOKENS_MANAGE),
-                 platform: Platform = Depends(get_platform)) -> dict[str, Any]:
-    t = platform.access.create(body.user, body.role, body.pilots, who)
-    return {"id": t.id, "user": t.user, "role": t.role.value, "pilots": t.pilots,
-            "token": t.token}
+                 platform: Platform = Depends(get_platform)) -> IssuedToken:
+    return platform.access.create(body.user, body.role, body.pilots, who)
 
 
 @router.delete("/{token_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Revoke a token")

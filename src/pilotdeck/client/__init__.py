@@ -1,0 +1,203 @@
+"""The pilotdeck Python SDK: a small httpx client over the REST API.
+
+    from pilotdeck import Client
+
+    with Client("http://127.0.0.1:8000", token="pd_...") as pd:
+        page = pd.pilots.list(status="pilot")
+        drift = pd.monitoring.drift("churn-prediction", since="24h")
+        print(drift.windows[0].dataset_drift)
+
+Every call returns the same typed view the server's route declares (and the
+in-process :class:`~pilotdeck.Platform` returns), and every error is the same
+typed :class:`~pilotdeck.domain.errors.PilotdeckError`. For tests, pass an
+in-process client: ``Client(http=starlette.testclient.TestClient(app))``, or
+any ``httpx`` transport (``transport=httpx.MockTransport(...)``).
+"""
+
+from __future__ import annotations
+
+import builtins
+from typing import Any
+
+import httpx
+
+from pilotdeck.client._http import HttpCore, RemoteNotFound, error_from
+from pilotdeck.views.alerts import AlertList, Evaluation
+from pilotdeck.views.audit import AuditEventPage, TreeHead, VerifyResult
+from pilotdeck.views.models import Deployment, ModelVersionList
+from pilotdeck.views.monitoring import (
+    FairnessReport,
+    HealthReport,
+    ImpactReport,
+    MonitoringReport,
+    QualityReport,
+    WindowDriftReport,
+)
+from pilotdeck.views.pilots import Pilot, PilotPage, PilotWriteResult
+from pilotdeck.views.prioritization import Prioritization
+from pilotdeck.views.system import Health, VersionInfo
+from pilotdeck.views.tokens import IssuedToken, TokenList
+
+__all__ = ["Client", "RemoteNotFound", "error_from"]
+
+
+class _Resource:
+    def __init__(self, core: HttpCore) -> None:
+        self._core = core
+
+
+class Pilots(_Resource):
+    def list(self, *, business_unit: str | None = None, status: str | None = None,
+             owner: str | None = None, limit: int = 50, offset: int = 0) -> PilotPage:
+        return self._core.get("/v1/pilots", PilotPage, businessUnit=business_unit,
+                              status=status, owner=owner, limit=limit, offset=offset)
+
+    def get(self, name: str) -> Pilot:
+        return self._core.get(f"/v1/pilots/{_segment(name)}", Pilot)
+
+    def put(self, manifest: dict[str, Any]) -> PilotWriteResult:
+        """Create or replace a pilot from its manifest (a dict, as in YAML)."""
+        name = manifest.get("metadata", {}).get("name", "")
+        return self._core.send("PUT", f"/v1/pilots/{_segment(name)}", PilotWriteResult,
+                               manifest)
+
+    def delete(self, name: str) -> None:
+        self._core.request("DELETE", f"/v1/pilots/{_segment(name)}")
+
+
+class Models(_Resource):
+    def versions(self, pilot: str) -> ModelVersionList:
+        return self._core.get(f"/v1/pilots/{_segment(pilot)}/models", ModelVersionList)
+
+    def deployment(self, pilot: str) -> Deployment:
+        return self._core.get(f"/v1/pilots/{_segment(pilot)}/deployment", Deployment)
+
+    def deploy(self, pilot: str, spec: dict[str, Any]) -> Deployment:
+        return self._core.send("PUT", f"/v1/pilots/{_segment(pilot)}/deployment", Deployment,
+                               spec)
+
+    def set_weights(self, pilot: str, weights: dict[str, float], reason: str = ""
+                    ) -> Deployment:
+        return self._core.send("POST", f"/v1/pilots/{_segment(pilot)}/deployment/weights",
+                               Deployment, {"weights": weights, "reason": reason})
+
+    def rollback(self, pilot: str, reason: str, variant: str = "challenger") -> Deployment:
+        return self._core.send("POST", f"/v1/pilots/{_segment(pilot)}/deployment/rollback",
+                               Deployment, {"variant": variant, "reason": reason})
+
+
+class Monitoring(_Resource):
+    def _path(self, pilot: str, view: str) -> str:
+        return f"/v1/pilots/{_segment(pilot)}/monitoring/{view}"
+
+    def drift(self, pilot: str, *, since: str | None = None, until: str | None = None,
+              by: str | None = None, variant: str | None = None, version: int | None = None,
+              profile: str | None = None) -> WindowDriftReport:
+        return self._core.get(self._path(pilot, "drift"), WindowDriftReport, since=since,
+                              until=until, by=by, variant=variant, version=version,
+                              profile=profile)
+
+    def quality(self, pilot: str, *, since: str | None = None, until: str | None = None,
+                by: list[str] | None = None, every: str | None = None) -> QualityReport:
+        return self._core.get(self._path(pilot, "quality"), QualityReport, since=since,
+                              until=until, by=by, every=every)
+
+    def fairness(self, pilot: str, sensitive: list[str], *, since: str | None = None,
+                 until: str | None = None, version: int | None = None) -> FairnessReport:
+        return self._core.get(self._path(pilot, "fairness"), FairnessReport,
+                              sensitive=sensitive, since=since, until=until, version=version)
+
+    def impact(self, pilot: str, *, since: str | None = None, until: str | None = None,
+               by: str = "variant", baseline: str = "champion") -> ImpactReport:
+        return self._core.get(self._path(pilot, "impact"), ImpactReport, since=since,
+                              until=until, by=by, baseline=baseline)
+
+    def health(self, pilot: str, *, since: str | None = None, until: str | None = None,
+               every: str | None = None) -> HealthReport:
+        return self._core.get(self._path(pilot, "health"), HealthReport, since=since,
+                              until=until, every=every)
+
+    def report(self, pilot: str, *, since: str | None = None, until: str | None = None,
+               sensitive: list[str] | None = None, every: str = "day") -> MonitoringReport:
+        return self._core.get(self._path(pilot, "report"), MonitoringReport, since=since,
+                              until=until, sensitive=sensitive, every=every)
+
+
+class Alerts(_Resource):
+    def list(self, *, pilot: str | None = None, status: str | None = None) -> AlertList:
+        return self._core.get("/v1/alerts", AlertList, pilot=pilot, status=status)
+
+    def evaluate(self) -> Evaluation:
+        return self._core.send("POST", "/v1/alerts/evaluate", Evaluation)
+
+
+class Audit(_Resource):
+    def events(self, *, actor: str | None = None, entity_type: str | None = None,
+               entity_id: str | None = None, action: str | None = None, limit: int = 100,
+               offset: int = 0) -> AuditEventPage:
+        return self._core.get("/v1/audit/events", AuditEventPage, actor=actor,
+                              entityType=entity_type, entityId=entity_id, action=action,
+                              limit=limit, offset=offset)
+
+    def head(self) -> TreeHead:
+        return self._core.get("/v1/audit/head", TreeHead)
+
+    def verify(self) -> VerifyResult:
+        return self._core.get("/v1/audit/verify", VerifyResult)
+
+
+class Tokens(_Resource):
+    def list(self) -> TokenList:
+        return self._core.get("/v1/tokens", TokenList)
+
+    def create(self, user: str, role: str, pilots: builtins.list[str] | None = None
+               ) -> IssuedToken:
+        return self._core.send("POST", "/v1/tokens", IssuedToken,
+                               {"user": user, "role": role, "pilots": pilots or []})
+
+    def revoke(self, token_id: int) -> None:
+        self._core.request("DELETE", f"/v1/tokens/{int(token_id)}")
+
+
+def _segment(value: str) -> str:
+    """A path segment, percent-encoded (names are validated server-side too)."""
+    from urllib.parse import quote
+
+    return quote(str(value), safe="")
+
+
+class Client:
+    """The REST API as Python: ``pilots``, ``models``, ``monitoring``, ``alerts``,
+    ``audit``, ``tokens``, plus ``version()``, ``health()`` and ``prioritization()``.
+
+    ``base_url`` defaults to ``$PILOTDECK_URL`` (else http://127.0.0.1:8000) and
+    ``token`` to ``$PILOTDECK_TOKEN``."""
+
+    def __init__(self, base_url: str | None = None, token: str | None = None, *,
+                 timeout: float = 30.0, http: httpx.Client | None = None,
+                 transport: httpx.BaseTransport | None = None) -> None:
+        self._core = HttpCore(base_url, token, timeout=timeout, http=http, transport=transport)
+        self.pilots = Pilots(self._core)
+        self.models = Models(self._core)
+        self.monitoring = Monitoring(self._core)
+        self.alerts = Alerts(self._core)
+        self.audit = Audit(self._core)
+        self.tokens = Tokens(self._core)
+
+    def version(self) -> VersionInfo:
+        return self._core.get("/v1/version", VersionInfo)
+
+    def health(self) -> Health:
+        return self._core.get("/healthz", Health)
+
+    def prioritization(self, *, business_unit: str | None = None) -> Prioritization:
+        return self._core.get("/v1/prioritization", Prioritization, businessUnit=business_unit)
+
+    def close(self) -> None:
+        self._core.close()
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
