@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
 from collections.abc import Iterator
@@ -46,15 +47,25 @@ def pg_schema_url(pg_ok: bool) -> Iterator[str]:
     """A URL whose search_path is a brand-new schema, dropped afterwards."""
     if not pg_ok:
         missing(f"PostgreSQL is not reachable at {PG_URL}")
+
+    with fresh_pg_schema("t") as url:
+        yield url
+
+
+@contextlib.contextmanager
+def fresh_pg_schema(prefix: str) -> Iterator[str]:
+    """A URL whose search_path is a new PostgreSQL schema, dropped on exit."""
     import psycopg
 
-    schema = f"t_{uuid.uuid4().hex[:12]}"
+    schema = f"{prefix}_{uuid.uuid4().hex[:12]}"
     with psycopg.connect(_pg_conninfo(PG_URL), autocommit=True) as conn:
         conn.execute(f'CREATE SCHEMA "{schema}"')
     sep = "&" if "?" in PG_URL else "?"
-    yield f"{PG_URL}{sep}options=-csearch_path%3D{schema}"
-    with psycopg.connect(_pg_conninfo(PG_URL), autocommit=True) as conn:
-        conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+    try:
+        yield f"{PG_URL}{sep}options=-csearch_path%3D{schema}"
+    finally:
+        with psycopg.connect(_pg_conninfo(PG_URL), autocommit=True) as conn:
+            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -98,4 +109,4 @@ def monitoring_at(root: Path):  # type: ignore[no-untyped-def]
     from pilotdeck.adapters.lake import LocalLake
     from pilotdeck.services.monitoring import MonitoringService
 
-    return MonitoringService(LocalLake(root), make_compute_engine)
+    return MonitoringService(LocalLake(root), lambda name: make_compute_engine(name or "local"))

@@ -46,7 +46,8 @@ def worker(mode: str, source: str, root: str) -> None:
     from pilotdeck.adapters.lake import LocalLake
     from pilotdeck.services.monitoring import MonitoringService
 
-    monitoring = MonitoringService(LocalLake(Path(root)), make_compute_engine)
+    monitoring = MonitoringService(LocalLake(Path(root)),
+                                   lambda name: make_compute_engine(name or "local"))
     start = time.perf_counter()
     if mode == "build":
         monitoring.build_profile(source, "ref")

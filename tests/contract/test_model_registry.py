@@ -36,17 +36,10 @@ def pg_schema(pg_ok: bool) -> Iterator[str]:
     """A URL on a brand-new PostgreSQL schema for MLflow's tables, dropped afterwards."""
     if not pg_ok:
         pytest.skip("PostgreSQL not reachable")
-    import psycopg
+    from tests.conftest import fresh_pg_schema
 
-    from tests.conftest import PG_URL, _pg_conninfo
-
-    schema = f"mlflow_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(_pg_conninfo(PG_URL), autocommit=True) as conn:
-        conn.execute(f'CREATE SCHEMA "{schema}"')
-    sep = "&" if "?" in PG_URL else "?"
-    yield f"{PG_URL}{sep}options=-csearch_path%3D{schema}"
-    with psycopg.connect(_pg_conninfo(PG_URL), autocommit=True) as conn:
-        conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+    with fresh_pg_schema("mlflow") as url:
+        yield url
 
 
 @pytest.fixture(scope="module", params=BACKENDS)

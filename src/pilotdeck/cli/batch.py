@@ -17,8 +17,8 @@ def score(pilot: str,
           input: Path = typer.Option(..., "--input", help="Parquet file or directory."),
           output: Path = typer.Option(..., "--output", help="Parquet file (local) or "
                                       "directory (spark)."),
-          engine: str = typer.Option("local", "--engine", help="local | spark | spark://… | "
-                                     "local[N]"),
+          engine: str | None = typer.Option(None, "--engine", help="local | spark | spark://… | "
+                                     "local[N] (default: the [compute] setting)"),
           version: int | None = typer.Option(None, "--version"),
           alias: str | None = typer.Option(None, "--alias", help="champion (default) or "
                                            "challenger"),

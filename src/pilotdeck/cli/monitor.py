@@ -33,8 +33,9 @@ def profile_cmd(input: Path = typer.Option(..., "--input", help="Parquet file or
                 exact_limit: int = typer.Option(100_000, "--exact-limit", min=1000,
                                                 help="Keep every row up to this many; "
                                                      "sample beyond."),
-                engine: str = typer.Option("local", "--engine",
-                                           help="local | spark | local[N] | spark://HOST:PORT"),
+                engine: str | None = typer.Option(None, "--engine",
+                                           help="local | spark | local[N] | spark://HOST:PORT "
+                                                "(default: the [compute] setting)"),
                 ) -> None:
     """Compute and store a reference profile (in chunks, with a progress bar)."""
     from rich.progress import Progress
@@ -73,9 +74,9 @@ def drift_cmd(reference: Path | None = typer.Option(None, "--reference",
               by: str | None = typer.Option(None, "--by", help="hour | day | variant"),
               variant: str | None = typer.Option(None, "--variant"),
               version: int | None = typer.Option(None, "--version"),
-              engine: str = typer.Option("local", "--engine", help="local | spark | local[N] |"
+              engine: str | None = typer.Option(None, "--engine", help="local | spark | local[N] |"
                                          " spark://HOST:PORT: summarise the current table "
-                                         "on Spark"),
+                                         "on Spark (default: the [compute] setting)"),
               ) -> None:
     """Per-column drift with Evidently's default tests, and the dataset verdict."""
     fail_format(format, ["table", "json"])

@@ -17,7 +17,7 @@ from pilotdeck.views.batch import BatchResult
 
 class BatchService:
     def __init__(self, store: Store, models: RegistryService, registry: ModelRegistry,
-                 engines: Callable[[str], ComputeEngine]) -> None:
+                 engines: Callable[[str | None], ComputeEngine]) -> None:
         self.store, self.models, self.registry, self.engines = store, models, registry, engines
 
     def resolve_version(self, pilot: str, version: int | None, alias: str | None) -> int:
@@ -32,7 +32,7 @@ class BatchService:
         return aliases[name]
 
     def score(self, pilot: str, input_path: Path, output: Path, who: Principal, *,
-              engine: str = "local", version: int | None = None, alias: str | None = None,
+              engine: str | None = None, version: int | None = None, alias: str | None = None,
               chunk_rows: int = 50_000,
               progress: Callable[[int, int], None] | None = None) -> BatchResult:
         if not who.can(Permission.MODELS_READ):

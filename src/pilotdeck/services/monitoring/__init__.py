@@ -39,14 +39,14 @@ Progress = Callable[[int, int], None]
 
 
 class MonitoringService:
-    def __init__(self, lake: Lake, engines: Callable[[str], ComputeEngine],
+    def __init__(self, lake: Lake, engines: Callable[[str | None], ComputeEngine],
                  cost_per_cpu_second: float = 0.0) -> None:
         self.lake = lake
         self.engines = engines
         self.cost_per_cpu_second = cost_per_cpu_second
 
     # -- profiles and table drift ------------------------------------------
-    def build_profile(self, source: str | Path, name: str, *, engine: str = "local",
+    def build_profile(self, source: str | Path, name: str, *, engine: str | None = None,
                       exact_limit: int = 100_000, chunk_rows: int = 200_000,
                       progress: Progress | None = None, seed: int = 0) -> ProfileMeta:
         """Profile a table and store it as ``name`` (the reference for drift)."""
@@ -58,7 +58,7 @@ class MonitoringService:
         return self.lake.load_profile(name)
 
     def drift(self, reference: str | Path | None, current: str | Path | pa.Table, *,
-              profile: str | ReferenceProfile | None = None, engine: str = "local",
+              profile: str | ReferenceProfile | None = None, engine: str | None = None,
               methods: dict[str, str] | None = None,
               thresholds: dict[str, float] | None = None, share: float = 0.5,
               columns: list[str] | None = None, workers: int | None = None,
