@@ -38,4 +38,4 @@ bench-startup: install
 	$(BIN)/python benchmarks/startup/run.py
 
 clean:
-	rm -rf $(VENV) .venv-evidently .pilotdeck build src/*.egg-info
+	rm -rf $(VENV) .pilotdeck build src/*.egg-info

@@ -19,3 +19,25 @@ def test_migrated_schema_matches_the_models(db_url: str) -> None:
         assert diffs == []
     finally:
         db.dispose()
+
+
+def test_the_start_up_head_is_alembics_head() -> None:
+    """Start-up compares the schema with HEAD_REVISION instead of importing
+    Alembic; a new migration must move the constant too."""
+    from pilotdeck.adapters.store.db import HEAD_REVISION, alembic_head
+
+    assert HEAD_REVISION == alembic_head()
+
+
+def test_migrate_once_then_read_the_revision_without_alembic(db_url: str) -> None:
+    from pilotdeck.adapters.store.db import HEAD_REVISION, _current
+
+    db = Database(db_url)
+    try:
+        with db.engine.connect() as conn:
+            ctx = MigrationContext.configure(conn, opts={"version_table": VERSION_TABLE})
+            theirs = ctx.get_current_revision()
+        assert theirs == HEAD_REVISION == _current(db.engine)
+        Database(db_url).dispose()  # a second start on a current schema is a no-op
+    finally:
+        db.dispose()
