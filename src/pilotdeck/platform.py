@@ -64,11 +64,6 @@ class Platform:
 
         return Database(self.settings.db_url)
 
-    @property
-    def db(self) -> Store:
-        """The metadata store (older name of :attr:`store`)."""
-        return self.store
-
     @cached_property
     def registry(self) -> ModelRegistry:
         from pilotdeck.adapters.registry import make_model_registry

@@ -26,12 +26,12 @@ def filled(platform, admin, demo_pilots):  # type: ignore[no-untyped-def]
 
 
 def sql(platform, statement: str, **params) -> None:  # type: ignore[no-untyped-def]
-    with platform.db.engine.begin() as conn:
+    with platform.store.engine.begin() as conn:
         conn.execute(text(statement), params)
 
 
 def body_of(platform, seq: int) -> bytes:  # type: ignore[no-untyped-def]
-    with platform.db.engine.connect() as conn:
+    with platform.store.engine.connect() as conn:
         return bytes(conn.execute(text("SELECT body FROM audit_events WHERE seq = :s"),
                                   {"s": seq}).scalar_one())
 

@@ -6,8 +6,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
-import yaml
-from rich.progress import track
 
 from pilotdeck.cli.context import (
     console,
@@ -30,6 +28,8 @@ app = typer.Typer(help="Capability maturity assessment.", no_args_is_help=True)
 def _answers(path: Path | None) -> dict[str, Any]:
     if path is None:
         return {}
+    import yaml
+
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError) as exc:
@@ -81,6 +81,8 @@ def run(pilot: str | None = typer.Option(None, "--pilot", help="Assess this pilo
     if all_pilots:
         names = [p.name for p in platform().portfolio.list(PilotFilter())[0]
                  if p.spec.status != "sunset"]
+        from rich.progress import track
+
         results = [svc.assess(n, inp, me()) for n in track(names, description="assessing")]
         if format == "json":
             print_json([r.dump() for r in results])

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
 from pilotdeck.cli.context import console, me, platform
 
@@ -24,6 +23,8 @@ def score(pilot: str,
                                            "challenger"),
           chunk_rows: int = typer.Option(50_000, "--chunk-rows", min=1)) -> None:
     """Score every row with the pilot's model; writes predictions and the model version."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
     with Progress(*Progress.get_default_columns()[:1], BarColumn(), MofNCompleteColumn(),
                   TimeRemainingColumn(), console=console, transient=True) as bar:
         task = bar.add_task(f"scoring {pilot}", total=None)

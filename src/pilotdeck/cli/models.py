@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 import typer
-import yaml
 
 from pilotdeck.cli.context import (
     console,
@@ -80,6 +79,8 @@ def deploy(pilot: str,
     """Create or replace the pilot's serving configuration."""
     svc = platform().models
     if file is not None:
+        import yaml
+
         try:
             data: Any = yaml.safe_load(file.read_text())
         except (OSError, yaml.YAMLError) as exc:
@@ -134,4 +135,6 @@ def deployment(pilot: str, format: str = typer.Option("yaml", "--format", help="
     if format == "json":
         print_json(d)
     else:
+        import yaml
+
         typer.echo(yaml.safe_dump(d, sort_keys=False), nl=False)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-import yaml
 
 from pilotdeck.cli.context import (
     console,
@@ -74,6 +73,8 @@ def show(name: str, format: str = typer.Option("yaml", "--format", help="yaml | 
     if format == "json":
         print_json(doc)
     else:
+        import yaml
+
         typer.echo(yaml.safe_dump(doc, sort_keys=False, allow_unicode=True), nl=False)
 
 

@@ -9,9 +9,7 @@ from __future__ import annotations
 from pilotdeck.adapters.schemes import SchemeRegistry, uri_scheme
 from pilotdeck.domain.ports.compute import ComputeEngine, ScoreJob, ScoreResult
 
-BatchEngine = ComputeEngine  # the old name
-
-__all__ = ["BatchEngine", "ComputeEngine", "ScoreJob", "ScoreResult", "engines",
+__all__ = ["ComputeEngine", "ScoreJob", "ScoreResult", "engines",
            "make_compute_engine"]
 
 

@@ -18,9 +18,9 @@ import pyarrow as pa
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
-from pilotdeck.adapters.compute.base import ScoreJob, ScoreResult
 from pilotdeck.domain.columns import category_counts, values
 from pilotdeck.domain.errors import FieldError, ValidationFailed
+from pilotdeck.domain.ports.compute import ScoreJob, ScoreResult
 from pilotdeck.domain.profile import (
     ColumnProfile,
     Partial,

@@ -18,7 +18,6 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from pilotdeck.adapters.compute.base import ScoreJob, ScoreResult
 from pilotdeck.adapters.compute.local import (
     check_columns,
     load_predict,
@@ -26,6 +25,7 @@ from pilotdeck.adapters.compute.local import (
     profile_batches,
 )
 from pilotdeck.domain.errors import FieldError, ValidationFailed
+from pilotdeck.domain.ports.compute import ScoreJob, ScoreResult
 from pilotdeck.domain.profile import Partial, merge_all
 
 
