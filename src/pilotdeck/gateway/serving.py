@@ -18,6 +18,7 @@ from typing import Any
 import orjson
 
 from pilotdeck.auth.roles import Principal, Role
+from pilotdeck.auth.tokens import token_hash
 from pilotdeck.domain.errors import PilotdeckError, Unauthenticated
 from pilotdeck.domain.ports.cache import PredictionCache
 from pilotdeck.domain.ports.lake import LogWriter
@@ -57,14 +58,8 @@ class Gateway:
         self._shadow_inflight = 0
         self._tasks: set[asyncio.Task[Any]] = set()
 
-    @property
-    def tokens(self) -> dict[str, Principal]:
-        return self.state.tokens
-
     def authenticate(self, token: str) -> Principal:
         """A token from the in-memory table (refreshed with the routes)."""
-        from pilotdeck.auth.tokens import token_hash
-
         who = self.state.tokens.get(token_hash(token))
         if who is None:
             raise Unauthenticated("invalid or revoked token")
