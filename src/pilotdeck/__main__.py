@@ -1,5 +1,5 @@
 """``python -m pilotdeck`` is the same as the ``pilotdeck`` command."""
 
-from pilotdeck.cli.main import run
+from pilotdeck.cli.entry import run
 
 run()

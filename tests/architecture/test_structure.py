@@ -36,6 +36,31 @@ def test_cli_entry_point_imports_no_heavy_library() -> None:
     assert not loaded & set(HEAVY), f"`import pilotdeck.cli.main` pulled in {loaded & set(HEAVY)}"
 
 
+@pytest.mark.parametrize("argv", [["version"], ["--version"]])
+def test_version_is_answered_before_any_third_party_import(argv: list[str]) -> None:
+    """The console script prints the version from the standard library alone
+    (the ≤ 0.3 s start-up target; ``make bench-startup`` times it)."""
+    code = (f"import sys\nsys.argv = ['pilotdeck', *{argv!r}]\n"
+            "from pilotdeck.cli.entry import run\nrun()")
+    loaded = _imported_after(code)
+    at_start = _imported_after("pass")  # what site.py loads (.pth hooks), before pilotdeck
+    third_party = loaded - at_start - set(sys.stdlib_module_names) - {"pilotdeck"}
+    assert not third_party, f"pilotdeck {' '.join(argv)} imported {third_party}"
+
+
+@pytest.mark.parametrize("argv", [["version"], ["--version"], ["pilots", "--version"]])
+def test_both_entries_print_the_same_version(argv: list[str]) -> None:
+    from pilotdeck._version import __version__
+
+    for entry in ("pilotdeck.cli.entry", "pilotdeck.cli.main"):
+        code = f"import sys\nsys.argv = ['pilotdeck', *{argv!r}]\nfrom {entry} import run\nrun()"
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+        if argv[0] == "pilots":  # --version belongs to the root command only
+            assert out.returncode == 2 and "No such option" in out.stderr, out.stderr
+        else:
+            assert out.returncode == 0 and out.stdout == f"{__version__}\n", (entry, out)
+
+
 @pytest.mark.parametrize("argv", [["version"], ["audit", "verify", "--help"],
                                   ["monitor", "drift", "--help"]])
 def test_light_commands_import_no_heavy_library(argv: list[str]) -> None:

@@ -40,8 +40,17 @@ app = typer.Typer(
 )
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(__version__)
+        raise typer.Exit()
+
+
 @app.callback()
-def _root(ctx: typer.Context) -> None:
+def _root(ctx: typer.Context,
+          _version: bool = typer.Option(False, "--version", is_eager=True,
+                                        callback=_print_version,
+                                        help="Print the version and exit.")) -> None:
     """Carry one lazily built Platform for the command in ``ctx.obj``."""
     holder = LazyPlatform()
     ctx.obj = holder
