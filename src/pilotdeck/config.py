@@ -62,6 +62,9 @@ class Settings(BaseSettings):
     maturity_model_path: Path | None = Field(
         default=None, description="YAML maturity model replacing the shipped default."
     )
+    risk_questionnaire_path: Path | None = Field(
+        default=None, description="YAML risk questionnaire replacing the shipped default."
+    )
     rubric_path: Path | None = Field(
         default=None, description="YAML prioritisation rubric replacing the shipped default."
     )

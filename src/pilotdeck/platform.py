@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from pilotdeck.domain.ports.registry import ModelRegistry
     from pilotdeck.domain.ports.store import Store
     from pilotdeck.domain.prioritization import Rubric
+    from pilotdeck.domain.risk import Questionnaire
     from pilotdeck.services.access import AccessService
     from pilotdeck.services.alerts import AlertService
     from pilotdeck.services.assessment import AssessmentService
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
     from pilotdeck.services.portfolio import PortfolioService
     from pilotdeck.services.prioritization import PrioritizationService
     from pilotdeck.services.registry import RegistryService
+    from pilotdeck.services.risk import RiskService
     from pilotdeck.services.serving import ServingService
 
 __all__ = ["Platform"]
@@ -111,7 +113,20 @@ class Platform:
         data, src = _yaml(self.settings.maturity_model_path, "maturity.yaml")
         return MaturityModel.from_data(data, src)
 
+    @cached_property
+    def risk_questionnaire(self) -> Questionnaire:
+        from pilotdeck.domain.risk import Questionnaire
+
+        data, src = _yaml(self.settings.risk_questionnaire_path, "risk.yaml")
+        return Questionnaire.from_data(data, src)
+
     # -- services ---------------------------------------------------------------
+    @cached_property
+    def risk(self) -> RiskService:
+        from pilotdeck.services.risk import RiskService
+
+        return RiskService(self.store, self.risk_questionnaire)
+
     @cached_property
     def portfolio(self) -> PortfolioService:
         from pilotdeck.adapters.manifests import YamlManifestFiles

@@ -181,6 +181,9 @@ def test_demo_runs_end_to_end_without_serving(tmp_path) -> None:
     assert versions[0]["metrics"]["roc_auc"] > 0.6 and versions[0]["datasets"]
     assert (tmp_path / "home" / "lakehouse" / "tables" / "churn_prediction_training"
             / "v1.parquet").exists()
+    tiers = {p: json.loads(pd(env, "risk", "show", p, "--format", "json").stdout)["tier"]
+             for p in ("credit-risk-scoring", "customer-support-assistant")}
+    assert tiers == {"credit-risk-scoring": "high", "customer-support-assistant": "limited"}
     again = pd(env, "demo", "--no-serve")
     assert "16 unchanged" in again.stdout and "already exists" in again.stdout
     assert "already there" in again.stdout

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from importlib import resources
 from typing import Any
 
 import pytest
@@ -174,6 +175,10 @@ MUTATIONS: list[tuple[str, str, Any, Permission]] = [
     ("POST", "/v1/pilots/next-best-offer/deployment/rollback", {"reason": "test"},
      Permission.DEPLOYMENTS_WRITE),
     ("POST", "/v1/alerts/evaluate", None, Permission.ALERTS_WRITE),
+    ("POST", "/v1/pilots/next-best-offer/risk", {"answers": {
+        q["id"]: q["options"][0]["id"] for q in yaml.safe_load(
+            resources.files("pilotdeck.data").joinpath("risk.yaml").read_text())["questions"]}},
+     Permission.RISK_WRITE),
 ]
 
 

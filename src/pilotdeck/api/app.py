@@ -20,6 +20,7 @@ from pilotdeck.api.routers import (
     monitoring,
     pilots,
     prioritization,
+    risk,
     system,
     tokens,
 )
@@ -76,7 +77,7 @@ def create_app(platform: Platform) -> FastAPI:
     install_problems(app)
     set_authenticator(app, platform.access.authenticate)
     for module in (system, pilots, models, assessments, prioritization, audit, tokens,
-                   monitoring, alerts):
+                   monitoring, alerts, risk):
         app.include_router(module.router)
     return app
 

@@ -37,6 +37,7 @@ class Permission(StrEnum):
     GATEWAY_FEEDBACK = "gateway:feedback"
     MONITORING_READ = "monitoring:read"
     ALERTS_WRITE = "alerts:write"
+    RISK_WRITE = "risk:write"
 
 
 _READ = {
@@ -51,7 +52,8 @@ _READ = {
 GRANTS: dict[Role, frozenset[Permission]] = {
     Role.VIEWER: frozenset(_READ),
     Role.PILOT_TEAM: frozenset(
-        _READ | {Permission.PILOTS_WRITE, Permission.ASSESSMENTS_WRITE, Permission.MODELS_WRITE}
+        _READ | {Permission.PILOTS_WRITE, Permission.ASSESSMENTS_WRITE, Permission.MODELS_WRITE,
+                 Permission.RISK_WRITE}
     ),
     Role.PLATFORM_ENGINEER: frozenset(
         _READ
@@ -68,7 +70,7 @@ GRANTS: dict[Role, frozenset[Permission]] = {
         }
     ),
     Role.GOVERNANCE_BOARD: frozenset(
-        _READ | {Permission.ASSESSMENTS_WRITE, Permission.AUDIT_CHECKPOINT}
+        _READ | {Permission.ASSESSMENTS_WRITE, Permission.AUDIT_CHECKPOINT, Permission.RISK_WRITE}
     ),
     Role.ADMIN: frozenset(set(Permission) - {Permission.PUBLIC}),
     Role.CLIENT: frozenset({Permission.GATEWAY_PREDICT, Permission.GATEWAY_FEEDBACK}),
@@ -76,7 +78,8 @@ GRANTS: dict[Role, frozenset[Permission]] = {
 
 # Permissions that a pilot-team grant limits to the pilots it names.
 PILOT_SCOPED = frozenset(
-    {Permission.PILOTS_WRITE, Permission.ASSESSMENTS_WRITE, Permission.MODELS_WRITE}
+    {Permission.PILOTS_WRITE, Permission.ASSESSMENTS_WRITE, Permission.MODELS_WRITE,
+     Permission.RISK_WRITE}
 )
 
 

@@ -17,6 +17,7 @@ from pilotdeck.cli import (
     monitor_alerts,
     monitor_report,
     pilots,
+    risk,
     tokens,
 )
 from pilotdeck.cli.context import (
@@ -63,6 +64,7 @@ app.add_typer(audit.app, name="audit")
 app.add_typer(tokens.app, name="tokens")
 app.add_typer(models.app, name="models")
 app.add_typer(batch.app, name="batch")
+app.add_typer(risk.app, name="risk")
 # monitor_alerts and monitor_report add their commands to monitor.app.
 assert monitor_alerts.app is monitor_report.app is monitor.app
 app.add_typer(monitor.app, name="monitor")

@@ -35,6 +35,13 @@ def _answers() -> dict[str, Any]:
     return data
 
 
+def _risk_answers(platform: Platform) -> dict[str, dict[str, str]]:
+    """Each demo pilot's risk answers, the unlisted questions at their lowest risk."""
+    text = resources.files("pilotdeck.demo").joinpath("risk.yaml").read_text("utf-8")
+    lowest = {q.id: q.options[0].id for q in platform.risk_questionnaire.questions}
+    return {name: {**lowest, **chosen} for name, chosen in yaml.safe_load(text).items()}
+
+
 def _input(d: dict[str, Any]) -> AssessmentInput:
     return AssessmentInput(dict(d.get("answers", {})), dict(d.get("scores", {})),
                            dict(d.get("targets", {})), d.get("target"))
@@ -59,6 +66,10 @@ def run(platform: Platform, who: Principal, console: Console) -> DemoOutcome:
     imported = platform.portfolio.import_path(pilots_dir(), who)
     console.print(f"portfolio: {len(imported.created)} created, {len(imported.updated)} "
                   f"updated, {len(imported.unchanged)} unchanged")
+
+    risk = {name: platform.risk.assess(name, chosen, who).tier
+            for name, chosen in _risk_answers(platform).items()}
+    console.print("risk: " + ", ".join(f"{name} {tier}" for name, tier in risk.items()))
 
     answers = _answers()
     org = platform.assessments.assess(None, _input(answers["organisation"]), who)

@@ -41,4 +41,22 @@ class AuditEvidence:
                          f"{len(events)} audited change(s) to this pilot")]
 
 
-DEFAULT_PROVIDERS: tuple[EvidenceProvider, ...] = (ManifestEvidence(), AuditEvidence())
+class RiskEvidence:
+    """Whether the pilot has a current (unexpired) risk assessment."""
+
+    name = "risk"
+
+    def collect(self, uow: UnitOfWork, pilot: PilotManifest) -> list[Evidence]:
+        from pilotdeck.services.risk import is_expired
+
+        row = uow.risk.latest(uow.pilots.get(pilot.name).id)
+        if row is None:
+            return [Evidence("risk.assessed", False, "no risk assessment")]
+        if is_expired(row.expires_at):
+            return [Evidence("risk.assessed", False,
+                             f"the risk assessment ({row.tier}) expired; re-assess")]
+        return [Evidence("risk.assessed", True, f"risk tier {row.tier}, score {row.score:g}")]
+
+
+DEFAULT_PROVIDERS: tuple[EvidenceProvider, ...] = (ManifestEvidence(), AuditEvidence(),
+                                                   RiskEvidence())

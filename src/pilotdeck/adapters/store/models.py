@@ -172,3 +172,22 @@ class AlertRow(Base):
     last_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     actions: Mapped[list[dict[str, Any]]] = mapped_column(JSON, nullable=False, default=list)
+
+
+class RiskAssessmentRow(Base):
+    """One risk assessment of a pilot; every one is kept, so history is a query."""
+
+    __tablename__ = "risk_assessments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    pilot_id: Mapped[int] = mapped_column(ForeignKey("pilots.id", ondelete="CASCADE"),
+                                          nullable=False, index=True)
+    questionnaire: Mapped[str] = mapped_column(String(200), nullable=False)
+    questionnaire_version: Mapped[int] = mapped_column(Integer, nullable=False)
+    answers: Mapped[dict[str, str]] = mapped_column(JSON, nullable=False)
+    tier: Mapped[str] = mapped_column(String(16), nullable=False)
+    score: Mapped[float] = mapped_column(Float, nullable=False)
+    result: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)
+    assessed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    assessed_by: Mapped[str] = mapped_column(String(320), nullable=False)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)

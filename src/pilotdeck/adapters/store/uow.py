@@ -9,6 +9,7 @@ from pilotdeck.adapters.store.assessments import AssessmentRepository
 from pilotdeck.adapters.store.audit import AuditRepository
 from pilotdeck.adapters.store.models_repo import ModelRepository
 from pilotdeck.adapters.store.pilots import PilotRepository
+from pilotdeck.adapters.store.risk import RiskRepository
 from pilotdeck.adapters.store.tokens import TokenRepository
 from pilotdeck.audit.log import AuditWriter
 
@@ -23,5 +24,6 @@ class UnitOfWork:
         self.tokens = TokenRepository(session)
         self.models = ModelRepository(session)
         self.alerts = AlertRepository(session)
+        self.risk = RiskRepository(session)
         self.audit_events = AuditRepository(session)
         self.audit = AuditWriter(self.audit_events)
