@@ -133,6 +133,9 @@ def setup(work: Path) -> tuple[Any, pd.DataFrame, dict[str, str], Path]:
     platform.portfolio.apply(platform.portfolio.validate([RawManifest("bench", manifest)]), me)
     for _ in range(2):
         platform.models.register("bench", me, path=model_dir)
+    # A minimal-risk pilot (every answer at its lowest): no controls hold it back.
+    platform.risk.assess("bench", {q.id: q.options[0].id
+                                   for q in platform.risk_questionnaire.questions}, me)
     platform.models.deploy("bench", DeploymentSpec.parse({
         "variants": [{"name": "champion", "version": 1, "weight": 50},
                      {"name": "challenger", "version": 2, "weight": 50}],

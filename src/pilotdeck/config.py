@@ -65,6 +65,11 @@ class Settings(BaseSettings):
     risk_questionnaire_path: Path | None = Field(
         default=None, description="YAML risk questionnaire replacing the shipped default."
     )
+    governance_enforce: bool = Field(
+        default=True, description="Refuse live traffic to versions whose risk controls are "
+        "missing (no current risk assessment, approval, attested controls).")
+    approval_valid_days: int = Field(default=180, ge=1, le=3650,
+                                     description="How long an approval lasts.")
     rubric_path: Path | None = Field(
         default=None, description="YAML prioritisation rubric replacing the shipped default."
     )

@@ -27,9 +27,11 @@ if TYPE_CHECKING:
     from pilotdeck.domain.risk import Questionnaire
     from pilotdeck.services.access import AccessService
     from pilotdeck.services.alerts import AlertService
+    from pilotdeck.services.approvals import ApprovalService
     from pilotdeck.services.assessment import AssessmentService
     from pilotdeck.services.audit import AuditService
     from pilotdeck.services.batch import BatchService
+    from pilotdeck.services.governance import GovernanceService
     from pilotdeck.services.monitoring import MonitoringService
     from pilotdeck.services.portfolio import PortfolioService
     from pilotdeck.services.prioritization import PrioritizationService
@@ -122,6 +124,18 @@ class Platform:
 
     # -- services ---------------------------------------------------------------
     @cached_property
+    def approvals(self) -> ApprovalService:
+        from pilotdeck.services.approvals import ApprovalService
+
+        return ApprovalService(self.store, self.risk, self.settings.approval_valid_days)
+
+    @cached_property
+    def governance(self) -> GovernanceService:
+        from pilotdeck.services.governance import GovernanceService
+
+        return GovernanceService(self.store, self.risk, self.settings.governance_enforce)
+
+    @cached_property
     def risk(self) -> RiskService:
         from pilotdeck.services.risk import RiskService
 
@@ -159,7 +173,8 @@ class Platform:
         from pilotdeck.services.registry import RegistryService
 
         # Monitoring (pandas, pyarrow) is built only when a version brings a reference.
-        return RegistryService(self.store, self.registry, lambda: self.monitoring)
+        return RegistryService(self.store, self.registry, lambda: self.monitoring,
+                               lambda: self.governance)
 
     @cached_property
     def monitoring(self) -> MonitoringService:

@@ -23,6 +23,7 @@ from pilotdeck.domain.serving import DeploymentSpec
 from pilotdeck.gateway.app import create_gateway
 from pilotdeck.platform import Platform
 from tests.faulty_model import FaultyModel
+from tests.governance import minimal_risk
 from tests.polling import wait_until
 
 COLS = ["tenure", "spend", "calls", "age"]
@@ -158,6 +159,7 @@ def env(trained: dict[str, Any], tmp_path_factory: pytest.TempPathFactory,
     home = tmp_path_factory.mktemp("gw")
     platform = Platform(Settings(home=home, gateway_refresh_s=0.1, predlog_flush_s=0.2))
     platform.portfolio.import_path(demo_pilots / "churn-prediction.yaml", ADMIN)
+    minimal_risk(platform, "churn-prediction")
     d = trained["dir"]
     for name in ("lr", "hgb", "faulty"):
         platform.models.register("churn-prediction", ADMIN, path=d / name,

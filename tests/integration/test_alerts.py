@@ -21,6 +21,7 @@ from pilotdeck.domain.errors import ValidationFailed
 from pilotdeck.domain.serving import DeploymentSpec
 from pilotdeck.platform import Platform
 from tests.cli import run_cli
+from tests.governance import minimal_risk
 from tests.integration import conftest
 from tests.integration.conftest import (
     ADMIN,
@@ -67,6 +68,7 @@ def stack(trained: dict[str, Any], tmp_path_factory: pytest.TempPathFactory,
     platform = Platform(Settings(home=home, gateway_refresh_s=0.1, predlog_flush_s=0.2,
                                  alert_interval_s=0))
     platform.portfolio.import_path(demo_pilots / f"{PILOT}.yaml", ADMIN)
+    minimal_risk(platform, PILOT)
     for name in ("lr", "hgb"):
         platform.models.register(PILOT, ADMIN, path=trained["dir"] / name)
     platform.models.deploy(PILOT, DeploymentSpec.parse(SPLIT), ADMIN)

@@ -179,6 +179,13 @@ MUTATIONS: list[tuple[str, str, Any, Permission]] = [
         q["id"]: q["options"][0]["id"] for q in yaml.safe_load(
             resources.files("pilotdeck.data").joinpath("risk.yaml").read_text())["questions"]}},
      Permission.RISK_WRITE),
+    ("POST", "/v1/pilots/next-best-offer/models/1/approvals", {"reason": "ready"},
+     Permission.MODELS_WRITE),
+    ("POST", "/v1/approvals/1/approve", {"reason": "ok"}, Permission.APPROVALS_DECIDE),
+    ("POST", "/v1/approvals/1/reject", {"reason": "no"}, Permission.APPROVALS_DECIDE),
+    ("POST", "/v1/approvals/1/revoke", {"reason": "no"}, Permission.APPROVALS_DECIDE),
+    ("POST", "/v1/pilots/next-best-offer/attestations",
+     {"control": "human-oversight-plan", "evidence": "doc"}, Permission.APPROVALS_DECIDE),
 ]
 
 
@@ -186,7 +193,9 @@ def test_mutating_routes_cover_every_mutating_route(platform) -> None:
     app = create_app(platform)
     declared = {(m, r.path) for r in api_routes(app.routes)
                 for m in r.methods if m in {"POST", "PUT", "DELETE", "PATCH"}}
-    tested = {(m, p.replace("pilots/next-best-offer/", "pilots/{pilot}/")
+    tested = {(m, p.replace("approvals/1/", "approvals/{approval_id}/")
+               .replace("models/1/approvals", "models/{version}/approvals")
+               .replace("pilots/next-best-offer/", "pilots/{pilot}/")
                .replace("next-best-offer", "{name}").replace("aliases/champion", "aliases/{alias}")
                .replace("email-subject-generator", "{name}").replace("/1", "/{token_id}"))
               for m, p, _, _ in MUTATIONS}
@@ -214,7 +223,8 @@ def test_role_matrix_on_mutating_routes(api, method, path, body, perm) -> None:
             # Authorised: whatever the outcome, it is not an auth refusal nor a crash
             # (model routes answer 404/422 here: nothing is registered).
             assert r.status_code not in (401, 403) and r.status_code < 500, (role, r.text)
-            if not path.startswith("/v1/pilots/next-best-offer/"):
+            # (approval 1 does not exist: deciding it is a 404, after the auth check)
+            if not path.startswith(("/v1/pilots/next-best-offer/", "/v1/approvals/")):
                 assert r.status_code < 400, (role, r.status_code, r.text)
     assert api.request(method, path, json=body, headers=auth(api, Role.ADMIN)).status_code < 500
 

@@ -16,6 +16,7 @@ import uvicorn
 from pilotdeck.domain.serving import DeploymentSpec
 from pilotdeck.platform import Platform
 from tests.backends import require_redis
+from tests.governance import minimal_risk
 from tests.integration.conftest import ADMIN, COLS, Env, free_port, split, start_gateway, stop
 from tests.polling import wait_until
 
@@ -343,6 +344,7 @@ def test_a_model_that_cannot_load_does_not_stop_other_pilots(env: Env, demo_pilo
 
     p = env.platform
     p.portfolio.import_path(demo_pilots / "next-best-offer.yaml", ADMIN)
+    minimal_risk(p, "next-best-offer")
     v = p.models.register("next-best-offer", ADMIN, path=env.trained["dir"] / "lr")
     # Break the artifacts behind the registered version (store and local cache).
     shutil.rmtree(p.settings.home / "models" / "next-best-offer", ignore_errors=True)

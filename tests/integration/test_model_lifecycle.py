@@ -14,6 +14,7 @@ from pilotdeck.gateway.metrics import GatewayMetrics
 from pilotdeck.gateway.state import GatewayState
 from pilotdeck.platform import Platform
 from pilotdeck.services.registry import RegistryService
+from tests.governance import minimal_risk
 from tests.integration.conftest import ADMIN
 from tests.polling import wait_until
 
@@ -24,6 +25,7 @@ PILOT = "churn-prediction"
 def platform(tmp_path: Path, demo_pilots: Path, trained: dict[str, Any]) -> Any:
     p = Platform(Settings(home=tmp_path, gateway_evict_after_s=0.3))
     p.portfolio.import_path(demo_pilots / f"{PILOT}.yaml", ADMIN)
+    minimal_risk(p, PILOT)
     for name in ("lr", "hgb"):
         p.models.register(PILOT, ADMIN, path=trained["dir"] / name)
     yield p

@@ -20,6 +20,7 @@ from pilotdeck.config import Settings
 from pilotdeck.domain.serving import DeploymentSpec
 from pilotdeck.platform import Platform
 from tests.cli import run_cli
+from tests.governance import minimal_risk
 from tests.integration.conftest import (
     ADMIN,
     COLS,
@@ -41,6 +42,7 @@ def live(trained: dict[str, Any], tmp_path_factory: pytest.TempPathFactory,
     trained["X"].to_parquet(ref)
     platform = Platform(Settings(home=home, gateway_refresh_s=0.1, predlog_flush_s=0.2))
     platform.portfolio.import_path(demo_pilots / f"{PILOT}.yaml", ADMIN)
+    minimal_risk(platform, PILOT)
     v = platform.models.register(PILOT, ADMIN, path=trained["dir"] / "lr", reference=ref)
     platform.models.deploy(PILOT, DeploymentSpec.parse(
         {"variants": [{"name": "champion", "version": v.version, "weight": 100}],

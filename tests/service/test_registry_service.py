@@ -19,6 +19,7 @@ from pilotdeck.config import Settings
 from pilotdeck.domain.errors import Forbidden, NotFound, ValidationFailed
 from pilotdeck.domain.serving import DeploymentSpec
 from pilotdeck.platform import Platform
+from tests.governance import minimal_risk
 
 DEMO = Path(__file__).resolve().parents[2] / "src" / "pilotdeck" / "demo" / "pilots"
 PILOT = "churn-prediction"
@@ -36,6 +37,7 @@ signature:
 def platform(tmp_path: Path) -> Iterator[Platform]:
     p = Platform(Settings(home=tmp_path, db_url="sqlite://", mlflow_uri="memory://"))
     p.portfolio.import_path(DEMO / f"{PILOT}.yaml", ADMIN)
+    minimal_risk(p, PILOT)
     yield p
     p.close()
 

@@ -14,6 +14,7 @@ from fastapi.routing import APIRoute
 from pilotdeck._version import __version__
 from pilotdeck.api.routers import (
     alerts,
+    approvals,
     assessments,
     audit,
     models,
@@ -77,7 +78,7 @@ def create_app(platform: Platform) -> FastAPI:
     install_problems(app)
     set_authenticator(app, platform.access.authenticate)
     for module in (system, pilots, models, assessments, prioritization, audit, tokens,
-                   monitoring, alerts, risk):
+                   monitoring, alerts, risk, approvals):
         app.include_router(module.router)
     return app
 

@@ -38,6 +38,7 @@ class Permission(StrEnum):
     MONITORING_READ = "monitoring:read"
     ALERTS_WRITE = "alerts:write"
     RISK_WRITE = "risk:write"
+    APPROVALS_DECIDE = "approvals:decide"
 
 
 _READ = {
@@ -70,9 +71,12 @@ GRANTS: dict[Role, frozenset[Permission]] = {
         }
     ),
     Role.GOVERNANCE_BOARD: frozenset(
-        _READ | {Permission.ASSESSMENTS_WRITE, Permission.AUDIT_CHECKPOINT, Permission.RISK_WRITE}
+        _READ | {Permission.ASSESSMENTS_WRITE, Permission.AUDIT_CHECKPOINT, Permission.RISK_WRITE,
+                 Permission.APPROVALS_DECIDE}
     ),
-    Role.ADMIN: frozenset(set(Permission) - {Permission.PUBLIC}),
+    # Separation of duties: deciding approvals and attesting controls is the
+    # governance board's alone, not something an administrator can do.
+    Role.ADMIN: frozenset(set(Permission) - {Permission.PUBLIC, Permission.APPROVALS_DECIDE}),
     Role.CLIENT: frozenset({Permission.GATEWAY_PREDICT, Permission.GATEWAY_FEEDBACK}),
 }
 

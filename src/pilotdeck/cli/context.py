@@ -76,6 +76,14 @@ def platform() -> Platform:
 
 
 def me() -> Principal:
+    """Who runs the command: the holder of ``PILOTDECK_TOKEN`` when it is set (how
+    a governance-board member approves from the CLI), else the local operator,
+    who is the administrator of this home like ``psql`` is of its database."""
+    import os
+
+    token = os.environ.get("PILOTDECK_TOKEN")
+    if token:
+        return platform().access.authenticate(token)
     try:
         user = getpass.getuser()
     except (KeyError, OSError):

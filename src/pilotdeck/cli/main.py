@@ -9,6 +9,7 @@ import typer
 
 from pilotdeck._version import __version__
 from pilotdeck.cli import (
+    approvals,
     assess,
     audit,
     batch,
@@ -65,6 +66,7 @@ app.add_typer(tokens.app, name="tokens")
 app.add_typer(models.app, name="models")
 app.add_typer(batch.app, name="batch")
 app.add_typer(risk.app, name="risk")
+app.add_typer(approvals.app, name="approvals")
 # monitor_alerts and monitor_report add their commands to monitor.app.
 assert monitor_alerts.app is monitor_report.app is monitor.app
 app.add_typer(monitor.app, name="monitor")

@@ -18,6 +18,7 @@ import pandas as pd
 
 from pilotdeck.adapters.registry import save_sklearn
 from pilotdeck.auth.roles import Principal
+from pilotdeck.demo.governance import sign_off
 from pilotdeck.domain.serving import DeploymentSpec
 from pilotdeck.platform import Platform
 
@@ -150,6 +151,7 @@ def train_and_register(platform: Platform, who: Principal,
         spec = {"variants": [{"name": "champion", "version": versions[0], "weight": 90},
                              {"name": "challenger", "version": versions[1], "weight": 10}],
                 "shadow": versions[2:]}
+        sign_off(platform, problem.pilot, versions[:2], who)  # the board, for risky pilots
         platform.models.deploy(problem.pilot, DeploymentSpec.parse(spec), who)
         done.append(problem.pilot)
     return done

@@ -16,15 +16,21 @@ from pilotdeck.domain.serving import DeploymentSpec, profile_name
 from pilotdeck.views.models import Deployment, ModelVersion
 
 if TYPE_CHECKING:
+    from pilotdeck.services.governance import GovernanceService
     from pilotdeck.services.monitoring import MonitoringService
+
+# Changes that only take traffic away are never held back by the governance gate.
+UNGATED = ("deployment.rolled-back", "deployment.breaker-opened")
 
 
 class RegistryService:
     def __init__(self, store: Store, registry: ModelRegistry,
-                 monitoring: Callable[[], MonitoringService] | None = None) -> None:
+                 monitoring: Callable[[], MonitoringService] | None = None,
+                 governance: Callable[[], GovernanceService] | None = None) -> None:
         self.store = store
         self.registry = registry
         self.monitoring = monitoring
+        self.governance = governance
 
     def _check(self, who: Principal, pilot: str, perm: Permission = Permission.MODELS_WRITE
                ) -> None:
@@ -128,8 +134,16 @@ class RegistryService:
 
     def deploy(self, pilot: str, spec: DeploymentSpec, who: Principal, *,
                action: str = "deployment.updated", reason: str = "") -> Deployment:
-        """Store a new serving configuration (the gateway picks it up in seconds)."""
+        """Store a new serving configuration (the gateway picks it up in seconds).
+
+        Unless it only takes traffic away, the governance gate runs first: a
+        version may not gain live traffic while its risk controls are missing."""
         self._check(who, pilot, Permission.DEPLOYMENTS_WRITE)
+        if self.governance is not None and action not in UNGATED:
+            with self.store.read() as uow:
+                current = uow.models.deployment(uow.pilots.get(pilot).id)
+                before_spec = dict(current.spec) if current else None
+            self.governance().check_deployment(pilot, before_spec, spec)
         with self.store.write() as uow:
             row = uow.pilots.get(pilot)
             known = {r.version for r in uow.models.versions(row.id)}

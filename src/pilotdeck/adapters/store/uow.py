@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from pilotdeck.adapters.store.alerts import AlertRepository
+from pilotdeck.adapters.store.approvals import ApprovalRepository, AttestationRepository
 from pilotdeck.adapters.store.assessments import AssessmentRepository
 from pilotdeck.adapters.store.audit import AuditRepository
 from pilotdeck.adapters.store.models_repo import ModelRepository
@@ -25,5 +26,7 @@ class UnitOfWork:
         self.models = ModelRepository(session)
         self.alerts = AlertRepository(session)
         self.risk = RiskRepository(session)
+        self.approvals = ApprovalRepository(session)
+        self.attestations = AttestationRepository(session)
         self.audit_events = AuditRepository(session)
         self.audit = AuditWriter(self.audit_events)

@@ -1,0 +1,131 @@
+"""Which controls a version's risk tier demands, which are in place, and the
+deployment gate that refuses live traffic while any is missing.
+
+Controls the platform can see are checked from its own records: an approval
+with enough distinct approvers, a current risk assessment, the prediction log.
+Every other control (a human-oversight plan, a disclosure to users, and until
+the platform computes them itself, fairness reports and explanations) is
+satisfied by a governance-board attestation that has not expired.
+
+Only traffic is gated: shadow copies are always allowed (that is how evidence
+is gathered), and so is anything that takes traffic away (rollbacks, breakers).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pilotdeck.audit.log import utcnow
+from pilotdeck.domain.approvals import ControlCheck, missing
+from pilotdeck.domain.errors import FieldError, PilotdeckError
+from pilotdeck.domain.ports.store import Store
+from pilotdeck.domain.serving import DeploymentSpec
+from pilotdeck.services.approvals import approval_state, aware
+from pilotdeck.services.risk import RiskService
+from pilotdeck.views.approvals import ControlStatus, GovernanceStatus
+from pilotdeck.views.risk import RequiredControl
+
+# Controls the platform itself can see; the rest need an attestation.
+PLATFORM_CONTROLS = ("approval", "reassessment", "no-deployment", "prediction-log-retained")
+
+
+class ControlsMissing(PilotdeckError):
+    """409: a version would take live traffic without the controls its tier demands."""
+
+    def __init__(self, message: str, errors: list[FieldError]) -> None:
+        super().__init__(message, 409, "Controls missing", errors)
+
+
+class GovernanceService:
+    def __init__(self, store: Store, risk: RiskService, enforce: bool = True) -> None:
+        self.store = store
+        self.risk = risk
+        self.enforce = enforce
+
+    def status(self, pilot: str, version: int, now: datetime | None = None
+               ) -> GovernanceStatus:
+        """The version's required controls, each satisfied or not and why."""
+        now = now or utcnow()
+        current = self.risk.current(pilot, now)
+        if current is None:
+            checks = [ControlCheck("risk-assessment", "A current risk assessment", False,
+                                   "missing", "no current risk assessment: run `pilotdeck "
+                                   "risk assess` (an expired one counts as missing)")]
+            tier = None
+        else:
+            tier = current.tier
+            with self.store.read() as uow:
+                p = uow.pilots.get(pilot)
+                approvals = uow.approvals.list(pilot_id=p.id, version=version, limit=20)
+                attested = uow.attestations.list(p.id)
+                checks = [self._check(c, version, approvals, attested, current.expires_at, now)
+                          for c in current.required_controls]
+        gaps = missing(checks)
+        return GovernanceStatus(
+            pilot=pilot, version=version, tier=tier, live_allowed=not gaps,
+            controls=[ControlStatus(id=c.id, text=c.text, satisfied=c.satisfied,
+                                    source=c.source, detail=c.detail) for c in checks],
+            missing=[c.id for c in gaps])
+
+    def _check(self, control: RequiredControl, version: int, approvals: list[Any],
+               attested: list[Any], risk_expires: str, now: datetime) -> ControlCheck:
+        cid, text = control.id, control.text
+        if cid == "approval":
+            need = control.approvers or 1
+            for row in approvals:
+                state = approval_state(row)
+                people = set(state.approvers())
+                if state.effective(now) == "approved" and len(people) >= need:
+                    return ControlCheck(cid, text, True, "platform",
+                                        f"approved by {', '.join(sorted(people))} "
+                                        f"(request {row.id})")
+            pending = next((r for r in approvals if r.status == "requested"), None)
+            detail = (f"request {pending.id} has {len(approval_state(pending).approvers())}/{need} "
+                      "approvals" if pending else f"no approval by {need} governance-board "
+                      "member(s): `pilotdeck approvals request`")
+            return ControlCheck(cid, text, False, "missing", detail)
+        if cid == "reassessment":
+            return ControlCheck(cid, text, True, "platform",
+                                f"the risk assessment is current until {risk_expires[:10]}")
+        if cid == "no-deployment":
+            return ControlCheck(cid, text, False, "missing",
+                                "an Article 5 practice: no live traffic, ever")
+        if cid == "prediction-log-retained":
+            return ControlCheck(cid, text, True, "platform",
+                                "the gateway logs every prediction to the lake")
+        for row in attested:
+            expires = aware(row.expires_at)
+            if (row.control == cid and row.revoked_at is None and expires is not None
+                    and expires > now and row.version in (None, version)):
+                return ControlCheck(cid, text, True, "attestation",
+                                    f"attested by {row.attested_by}: {row.evidence}")
+        return ControlCheck(cid, text, False, "missing", "not attested: `pilotdeck approvals "
+                            f"attest PILOT {cid} --evidence …` by a governance-board member")
+
+    def check_deployment(self, pilot: str, before: dict[str, Any] | None,
+                         after: DeploymentSpec) -> None:
+        """Refuse (409) a deployment that gives live traffic, or more of it, to a
+        version whose controls are missing; everything else passes."""
+        if not self.enforce:
+            return
+        old = _live_weights(DeploymentSpec.parse(before)) if before else {}
+        errors: list[FieldError] = []
+        for version, weight in sorted(_live_weights(after).items()):
+            if weight <= old.get(version, 0.0):
+                continue
+            st = self.status(pilot, version)
+            if not st.live_allowed:
+                gaps = "; ".join(f"{c.id} ({c.detail})" for c in st.controls if not c.satisfied)
+                errors.append(FieldError(f"version {version}", f"missing controls: {gaps}"))
+        if errors:
+            raise ControlsMissing(f"{pilot}: a version would take live traffic without the "
+                                  "controls its risk tier demands", errors)
+
+
+def _live_weights(spec: DeploymentSpec) -> dict[int, float]:
+    out: dict[int, float] = {}
+    for v in spec.variants:
+        if v.weight > 0:
+            out[v.version] = out.get(v.version, 0.0) + v.weight
+    return out
