@@ -18,12 +18,13 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from pilotdeck.adapters.schemes import SchemeRegistry
+from pilotdeck.adapters.secrets import private_file
 from pilotdeck.adapters.store.uow import UnitOfWork
 
 VERSION_TABLE = "pilotdeck_alembic_version"
 # The newest migration. Checked against Alembic's own head by a test, so a
 # command on an up-to-date database never imports Alembic (0.4 s of start-up).
-HEAD_REVISION = "0003"
+HEAD_REVISION = "0005"
 MIGRATIONS = Path(__file__).with_name("migrations")
 _PG_MIGRATION_LOCK = 7_014_221_337  # arbitrary, constant advisory-lock key
 
@@ -31,7 +32,7 @@ _PG_MIGRATION_LOCK = 7_014_221_337  # arbitrary, constant advisory-lock key
 def _sqlite_engine(url: str, **kwargs: Any) -> Engine:
     parsed = make_url(url)
     if parsed.database and parsed.database != ":memory:":
-        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        private_file(Path(parsed.database))  # owner-only before SQLite writes a byte
     engine = create_engine(
         url, connect_args={"timeout": 60, "check_same_thread": False}, **kwargs
     )
@@ -51,7 +52,11 @@ sql_engines.register("postgresql", _postgresql_engine)
 
 
 def make_sql_engine(url: str, **kwargs: Any) -> Engine:
-    """Create an engine for ``sqlite:///…`` or ``postgresql+psycopg://…``."""
+    """Create an engine for ``sqlite:///…`` or ``postgresql+psycopg://…``.
+
+    SQL parameters are request data (names, owners, manifests): errors, and so
+    the server log, show the statement but never its parameters."""
+    kwargs.setdefault("hide_parameters", True)
     return sql_engines.build(url, **kwargs)
 
 

@@ -14,10 +14,11 @@ class TokenRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def add(self, *, user: str, role: str, pilots: list[str], token_hash: str, prefix: str,
-            now: datetime, created_by: str) -> TokenRow:
-        row = TokenRow(user=user, role=role, pilots=pilots, token_hash=token_hash, prefix=prefix,
-                       created_at=now, created_by=created_by)
+    def add(self, *, user: str, role: str, pilots: list[str], pilot_ids: list[int] | None,
+            token_hash: str, prefix: str, now: datetime, created_by: str) -> TokenRow:
+        row = TokenRow(user=user, role=role, pilots=pilots, pilot_ids=pilot_ids,
+                       token_hash=token_hash, prefix=prefix, created_at=now,
+                       created_by=created_by)
         self.session.add(row)
         self.session.flush()
         return row
