@@ -14,8 +14,10 @@ class TokenRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def add(self, *, user: str, role: str, pilots: list[str], pilot_ids: list[int] | None,
-            token_hash: str, prefix: str, now: datetime, created_by: str) -> TokenRow:
+    def add(self, *, user: str, role: str, pilots: list[str], token_hash: str, prefix: str,
+            now: datetime, created_by: str, pilot_ids: list[int] | None = None) -> TokenRow:
+        """A new token; ``pilot_ids`` is the grant's pilots (None: not limited; a
+        pilot-team token without ids is limited to nothing)."""
         row = TokenRow(user=user, role=role, pilots=pilots, pilot_ids=pilot_ids,
                        token_hash=token_hash, prefix=prefix, created_at=now,
                        created_by=created_by)
