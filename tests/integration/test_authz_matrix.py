@@ -24,9 +24,9 @@ from starlette.routing import Mount
 
 from pilotdeck.auth.roles import GRANTS, MUST_BE_SCOPED, SCOPED, Permission, Role
 from pilotdeck.config import Settings
-from pilotdeck.http import declared_permissions
 from pilotdeck.platform import Platform
 from tests.conftest import DEMO_PILOTS
+from tests.integration.test_api import permissions_of
 
 PILOT, OTHER, VICTIM = "churn-prediction", "next-best-offer", "legacy-faq-bot"
 
@@ -60,18 +60,6 @@ def routes(app: FastAPI) -> Iterator[Any]:
             yield from inner.routes
         else:
             yield route
-
-
-def permissions_of(route: APIRoute) -> set[Permission]:
-    found: set[Permission] = set()
-    stack = list(route.dependant.dependencies)
-    while stack:
-        dep = stack.pop()
-        perm = declared_permissions(dep.call) if dep.call else None
-        if perm is not None:
-            found.add(perm)
-        stack.extend(dep.dependencies)
-    return found
 
 
 def callers(platform: Platform) -> list[Caller]:
