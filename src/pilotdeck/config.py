@@ -99,6 +99,17 @@ class Settings(BaseSettings):
         "and PILOTDECK_COMPUTE__MASTER=spark://HOST:PORT, or [compute] in pilotdeck.toml."))
     max_body_bytes: int = 5 * 1024 * 1024
     max_rows: int = 10_000
+    server_paths: list[Path] = Field(default_factory=list, description=(
+        "Directories whose files API requests may name (e.g. a model's reference table); "
+        "anything else is refused without saying whether it exists. Default "
+        "$PILOTDECK_HOME/data; PILOTDECK_SERVER_PATHS='[\"/srv/tables\"]'."))
+    request_id_key_path: Path | None = Field(default=None, description=(
+        "Key that signs the gateway's request ids, so feedback can be checked without a "
+        "lookup; gateways sharing a lake must share it (default $PILOTDECK_HOME/keys/"
+        "request-ids.key, created 0600)."))
+    admin_token_path: Path | None = Field(default=None, description=(
+        "Where the first-run admin token is written, owner-only (default "
+        "$PILOTDECK_HOME/admin-token)."))
 
     @model_validator(mode="after")
     def _fill_defaults(self) -> Settings:
@@ -112,6 +123,12 @@ class Settings(BaseSettings):
             self.lakehouse_dir = self.home / "lakehouse"
         if self.alert_rules is None:
             self.alert_rules = self.home / "alerts.yaml"
+        if not self.server_paths:
+            self.server_paths = [self.home / "data"]
+        if self.request_id_key_path is None:
+            self.request_id_key_path = self.home / "keys" / "request-ids.key"
+        if self.admin_token_path is None:
+            self.admin_token_path = self.home / "admin-token"
         return self
 
     @property

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from pilotdeck.services.batch import BatchService
     from pilotdeck.services.governance import GovernanceService
     from pilotdeck.services.monitoring import MonitoringService
+    from pilotdeck.services.paths import ServerPaths
     from pilotdeck.services.portfolio import PortfolioService
     from pilotdeck.services.prioritization import PrioritizationService
     from pilotdeck.services.registry import RegistryService
@@ -63,17 +64,30 @@ class Platform:
 
     # -- adapters ------------------------------------------------------------
     @cached_property
+    def home(self) -> Path:
+        """The data directory, created owner-only (0700): it holds the database,
+        the keys, the models and the request log."""
+        from pilotdeck.adapters.secrets import private_dir
+
+        return private_dir(self.settings.home)
+
+    @cached_property
     def store(self) -> Store:
         from pilotdeck.adapters.store.db import Database
 
+        self.home  # noqa: B018 - created 0700 before the database inside it
         return Database(self.settings.db_url)
 
     @cached_property
     def registry(self) -> ModelRegistry:
         from pilotdeck.adapters.registry import make_model_registry
+        from pilotdeck.adapters.secrets import private_dir, private_file
 
-        home = self.settings.home
-        (home / "mlflow").mkdir(parents=True, exist_ok=True)
+        home = self.home
+        private_dir(home / "mlflow")
+        uri = self.settings.mlflow_uri
+        if uri.startswith("sqlite:///"):  # MLflow's own database: owner-only too
+            private_file(Path(uri.removeprefix("sqlite:///").partition("?")[0]))
         return make_model_registry(self.settings.mlflow_uri, home / "mlflow" / "artifacts",
                                    home / "models")
 
@@ -82,7 +96,30 @@ class Platform:
         from pilotdeck.adapters.lake import LocalLake
 
         assert self.settings.lakehouse_dir is not None
+        self.home  # noqa: B018 - created 0700 before the lake (usually inside it)
         return LocalLake(self.settings.lakehouse_dir)
+
+    def request_id_key(self) -> bytes:
+        """The key that signs the gateway's request ids (created 0600 on first use)."""
+        from pilotdeck.adapters.secrets import load_or_create_key
+
+        assert self.settings.request_id_key_path is not None
+        self.home  # noqa: B018
+        return load_or_create_key(self.settings.request_id_key_path)
+
+    def save_admin_token(self, token: str) -> Path:
+        """Write the first-run admin token to an owner-only file; returns its path."""
+        from pilotdeck.adapters.secrets import write_private
+
+        assert self.settings.admin_token_path is not None
+        self.home  # noqa: B018
+        return write_private(self.settings.admin_token_path, (token + "\n").encode())
+
+    @cached_property
+    def server_paths(self) -> ServerPaths:
+        from pilotdeck.services.paths import ServerPaths
+
+        return ServerPaths(self.settings.server_paths)
 
     def engine(self, name: str | None = None) -> ComputeEngine:
         """A compute engine by name or master URL (``local``, ``spark``,

@@ -20,6 +20,7 @@ from tests.governance import minimal_risk
 from tests.integration.conftest import ADMIN, COLS, Env, free_port, split, start_gateway, stop
 from tests.polling import wait_until
 
+DEMO = Path(__file__).resolve().parents[2] / "src/pilotdeck/demo/pilots"
 BASE = {"variants": [{"name": "champion", "version": 1, "weight": 90},
                      {"name": "challenger", "version": 2, "weight": 10}]}
 
@@ -38,7 +39,7 @@ def test_all_mlflow_formats_give_the_models_own_predictions(env: Env) -> None:
         assert set(out) == {"predictions", "requestId", "variant", "modelVersion", "cached"}
         if out["variant"] == "champion":
             assert out["predictions"] == want and out["modelVersion"] == 1
-        assert len(out["requestId"]) == 32
+        assert len(out["requestId"]) == 40
 
 
 def test_bad_input_is_a_4xx_naming_the_column(env: Env) -> None:
@@ -88,23 +89,83 @@ def test_client_role_can_predict_and_send_feedback_but_nothing_else(env: Env) ->
 
 
 def test_feedback_takes_the_older_snake_case_keys_and_only_pilot_names(env: Env) -> None:
+    rid = env.predict(split(env.trained["X"].head(1))).json()["requestId"]
     old = httpx.post(f"{env.base}/v1/feedback", headers=env.http.headers, json={
-        "request_id": "0123456789abcdef", "pilot": "churn-prediction", "cost_saved": 2.5})
-    assert old.status_code == 202 and old.json()["requestId"] == "0123456789abcdef"
-    for pilot in ("../../etc", "churn-prediction/../x", "Churn", "-x", "a" * 64, ""):
+        "request_id": rid, "pilot": "churn-prediction", "cost_saved": 2.5})
+    assert old.status_code == 202 and old.json()["requestId"] == rid
+    for pilot in ("../../etc", "churn-prediction/../x", "x/../../../../tmp/target", "Churn",
+                  "-x", "a" * 64, ""):
         r = httpx.post(f"{env.base}/v1/feedback", headers=env.http.headers, json={
-            "requestId": "0123456789abcdef", "pilot": pilot, "label": 1})
+            "requestId": rid, "pilot": pilot, "label": 1})
         assert r.status_code == 422, (pilot, r.text)
         assert r.headers["content-type"] == "application/problem+json"
         assert r.json()["errors"][0]["field"] == "pilot"
     misspelt = httpx.post(f"{env.base}/v1/feedback", headers=env.http.headers, json={
-        "requestId": "0123456789abcdef", "pilot": "churn-prediction", "costsaved": 1})
+        "requestId": rid, "pilot": "churn-prediction", "costsaved": 1})
     assert misspelt.status_code == 422
     from pilotdeck.gateway.routes import Feedback
 
     for key in ("cost_saved", "costSaved"):
         fb = Feedback.model_validate({"requestId": "0123456789abcdef", "pilot": "p", key: 2.5})
         assert fb.cost_saved == 2.5
+
+
+def test_feedback_is_refused_rather_than_dropped(env: Env) -> None:
+    """Unknown pilot: 404; a request id not issued for that pilot: 422; never 202."""
+    rid = env.predict(split(env.trained["X"].head(1))).json()["requestId"]
+    h = env.http.headers
+    env.platform.portfolio.import_path(DEMO / "next-best-offer.yaml", ADMIN)
+
+    def knows_the_new_pilot() -> bool:
+        r = httpx.post(f"{env.base}/v1/feedback", headers=h,
+                       json={"requestId": rid, "pilot": "next-best-offer"})
+        return r.status_code != 404
+
+    wait_until(knows_the_new_pilot, timeout=15, interval=0.05,
+               message="the gateway to learn of the new pilot")
+    cases = [({"pilot": "no-such-pilot"}, 404),
+             ({"pilot": "churn-prediction", "requestId": "0123456789abcdef0123"}, 422),
+             ({"pilot": "churn-prediction", "requestId": rid[:-1] + "0"}, 422),
+             ({"pilot": "next-best-offer"}, 422)]  # issued for another pilot
+    for change, status in cases:
+        r = httpx.post(f"{env.base}/v1/feedback", headers=h,
+                       json={"requestId": rid, "label": 1, **change})
+        assert r.status_code == status, (change, r.text)
+        assert r.headers["content-type"] == "application/problem+json"
+    ok = httpx.post(f"{env.base}/v1/feedback", headers=h,
+                    json={"requestId": rid, "pilot": "churn-prediction", "label": 1})
+    assert ok.status_code == 202
+
+
+def test_client_tokens_limited_to_pilots(env: Env) -> None:
+    mine = env.platform.access.create("shop", "client", ["churn-prediction"], ADMIN).token
+    env.platform.portfolio.import_path(DEMO / "next-best-offer.yaml", ADMIN)
+    other = env.platform.access.create("other", "client", ["next-best-offer"], ADMIN).token
+    X = split(env.trained["X"].head(1))
+
+    def known() -> bool:
+        r = httpx.post(f"{env.base}/v1/pilots/churn-prediction/predict", json=X,
+                       headers={"Authorization": f"Bearer {other}"})
+        return r.status_code != 401
+
+    wait_until(known, timeout=15, interval=0.05, message="the gateway to load the new tokens")
+    url = f"{env.base}/v1/pilots/churn-prediction/predict"
+    r = httpx.post(url, json=X, headers={"Authorization": f"Bearer {mine}"})
+    assert r.status_code == 200
+    rid = r.json()["requestId"]
+    denied = httpx.post(url, json=X, headers={"Authorization": f"Bearer {other}"})
+    assert denied.status_code == 403 and "churn-prediction" not in denied.text
+    fb = {"requestId": rid, "pilot": "churn-prediction", "label": 0}
+    assert httpx.post(f"{env.base}/v1/feedback", json=fb,
+                      headers={"Authorization": f"Bearer {other}"}).status_code == 403
+    assert httpx.post(f"{env.base}/v1/feedback", json=fb,
+                      headers={"Authorization": f"Bearer {mine}"}).status_code == 202
+
+
+def test_anonymous_health_names_no_pilot(env: Env) -> None:
+    r = httpx.get(f"{env.base}/healthz")
+    assert r.status_code == 200 and r.json()["routes"] >= 1
+    assert "churn-prediction" not in r.text
 
 
 def test_sticky_assignment_and_split(env: Env) -> None:

@@ -41,3 +41,35 @@ def test_migrate_once_then_read_the_revision_without_alembic(db_url: str) -> Non
         Database(db_url).dispose()  # a second start on a current schema is a no-op
     finally:
         db.dispose()
+
+
+def test_0005_turns_granted_pilot_names_into_ids(db_url: str) -> None:
+    """Existing grants keep the pilots they name today; gone names grant nothing."""
+    import json
+
+    from alembic import command
+    from sqlalchemy import text
+
+    from pilotdeck.adapters.store.db import _alembic_config, make_sql_engine
+
+    engine = make_sql_engine(db_url)
+    try:
+        with engine.begin() as conn:
+            command.upgrade(_alembic_config(conn), "0003")
+            conn.execute(text(
+                "INSERT INTO pilots (id, name, business_unit, owner, status, manifest, "
+                "digest, revision, created_at, updated_at) VALUES (7, 'churn', 'x', 'o', "
+                "'pilot', '{}', 'd', 1, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"))
+            for i, (role, pilots) in enumerate([("pilot-team", '["churn", "gone"]'),
+                                                ("viewer", "[]"), ("client", "[]")]):
+                conn.execute(text(
+                    'INSERT INTO api_tokens (id, "user", role, pilots, token_hash, prefix, '
+                    "created_at, created_by) VALUES (:i, 'u', :r, :p, :h, 'pd_', "
+                    "CURRENT_TIMESTAMP, 't')"), {"i": i + 1, "r": role, "p": pilots,
+                                                 "h": f"h{i}"})
+            command.upgrade(_alembic_config(conn), "head")
+            rows = conn.execute(text("SELECT role, pilot_ids FROM api_tokens")).all()
+    finally:
+        engine.dispose()
+    got = {role: json.loads(ids) if isinstance(ids, str) else ids for role, ids in rows}
+    assert got == {"pilot-team": [7], "viewer": None, "client": None}

@@ -1,7 +1,11 @@
 """Roles, permissions and the rule that decides; pure, no I/O.
 
 A pilot-team member's write permissions apply only to the pilots named in
-their grant; every other role is organisation-wide.
+their grant, and a client token may likewise be limited to the pilots it may
+call; every other grant is organisation-wide. The grant is stored by pilot id:
+the names a :class:`Principal` carries are those ids' *current* names, resolved
+when the token is authenticated, so a pilot deleted and re-created under the
+same name is a different pilot and not in the old grant.
 """
 
 from __future__ import annotations
@@ -86,22 +90,41 @@ PILOT_SCOPED = frozenset(
      Permission.RISK_WRITE}
 )
 
+# Per role, the permissions a grant's pilot list limits. A pilot-team token is
+# always limited (it needs at least one pilot); a client token only when it
+# was created with ``--pilot``.
+SCOPED: dict[Role, frozenset[Permission]] = {
+    Role.PILOT_TEAM: PILOT_SCOPED,
+    Role.CLIENT: frozenset({Permission.GATEWAY_PREDICT, Permission.GATEWAY_FEEDBACK}),
+}
+MUST_BE_SCOPED = frozenset({Role.PILOT_TEAM})
+
 
 @dataclass(frozen=True)
 class Principal:
-    """Who is calling: a user, their role and (for pilot teams) their pilots."""
+    """Who is calling: a user, their role and, when the grant is limited to some
+    pilots, those pilots' current names (``None``: not limited)."""
 
     user: str
     role: Role
-    pilots: frozenset[str] = field(default_factory=frozenset)
+    pilots: frozenset[str] | None = field(default=None)
     token_id: int | None = None
 
+    def __post_init__(self) -> None:
+        # A role that must be limited never becomes unlimited by omission.
+        if self.pilots is None and self.role in MUST_BE_SCOPED:
+            object.__setattr__(self, "pilots", frozenset())
+
     def can(self, permission: Permission, pilot: str | None = None) -> bool:
+        """Whether the grant allows ``permission`` (on ``pilot`` when given).
+
+        Without a pilot, a scoped permission answers for "some pilot": the
+        route-level check; the use case then checks the pilot it touches."""
         if permission is Permission.PUBLIC:
             return True
         if permission not in GRANTS[self.role]:
             return False
-        if self.role is Role.PILOT_TEAM and permission in PILOT_SCOPED:
+        if self.pilots is not None and permission in SCOPED.get(self.role, frozenset()):
             return pilot is None or pilot in self.pilots
         return True
 

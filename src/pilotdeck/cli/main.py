@@ -74,10 +74,19 @@ app.command("prioritize")(prioritize)
 
 
 def _print_admin_token() -> None:
-    issued = platform().access.ensure_admin(me())
+    """On first start, write the new admin token to an owner-only file and say where.
+
+    Servers' stdout ends up in service logs, which many people can read: the
+    token itself is printed only to a terminal (a person, not a log)."""
+    p = platform()
+    issued = p.access.ensure_admin(me())
     if issued is not None:
-        console.print("[bold]admin token[/bold] (shown once, store it now):")
-        console.print(issued.token, markup=False, highlight=False)
+        path = p.save_admin_token(issued.token)
+        console.print(f"admin token written to {path} (owner-only; read it with "
+                      f"`cat {path}`)", markup=False, highlight=False)
+        if sys.stdout.isatty():
+            console.print("[bold]admin token[/bold] (store it now):")
+            console.print(issued.token, markup=False, highlight=False)
     else:
         console.print("an admin token already exists; create another with "
                       "`pilotdeck tokens create --user NAME --role admin`")

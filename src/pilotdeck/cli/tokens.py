@@ -14,7 +14,9 @@ def create(user: str = typer.Option(..., "--user"),
            role: str = typer.Option(..., "--role", help="viewer | pilot-team | "
                                     "platform-engineer | governance-board | admin | client"),
            pilot: list[str] = typer.Option([], "--pilot", help="Pilot(s) a pilot-team token "
-                                           "may change; repeat for several.")) -> None:
+                                           "may change (required) or a client token may "
+                                           "call (optional: all without); repeat for "
+                                           "several.")) -> None:
     """Create a token and print it once (only its hash is stored)."""
     t = platform().access.create(user, role, pilot, me())
     console.print(f"token {t.id} for {t.user} ({t.role}"

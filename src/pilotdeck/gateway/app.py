@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from fastapi import FastAPI
 
 from pilotdeck._version import __version__
+from pilotdeck.gateway.request_ids import RequestIds
 from pilotdeck.gateway.routes import router
 from pilotdeck.gateway.serving import Gateway
 from pilotdeck.http import install_problems, set_authenticator
@@ -40,6 +41,7 @@ def create_gateway(platform: Platform) -> FastAPI:
                               "shadow traffic, circuit breakers, a prediction cache and "
                               "a prediction log. MLflow scoring formats are accepted.")
     app.state.gateway = gw
+    app.state.request_ids = RequestIds(platform.request_id_key())
     app.state.platform = platform
     install_problems(app)
     set_authenticator(app, gw.authenticate)

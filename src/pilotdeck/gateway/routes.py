@@ -15,8 +15,9 @@ from pydantic.alias_generators import to_camel
 
 from pilotdeck._version import __version__
 from pilotdeck.auth.roles import Permission, Principal
-from pilotdeck.domain.errors import NotFound
+from pilotdeck.domain.errors import FieldError, Forbidden, NotFound, ValidationFailed
 from pilotdeck.domain.pilot import NAME_RE
+from pilotdeck.gateway.request_ids import RequestIds
 from pilotdeck.gateway.schema import PayloadTooLarge, decode, unsigned_rows, validate
 from pilotdeck.gateway.serving import Gateway, ModelUnavailable
 from pilotdeck.gateway.state import ServedModel
@@ -55,7 +56,8 @@ class Feedback(BaseModel):
 
     model_config = ConfigDict(extra="forbid", alias_generator=to_camel, populate_by_name=True)
     request_id: str = Field(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_-]+$",
-                            description="From the prediction's answer.")
+                            description="From the prediction's answer; accepted only "
+                                        "for the pilot that answered it.")
     # A pilot name only: it becomes a directory of the lake (no "../" ever gets there).
     pilot: str = Field(min_length=1, max_length=63, pattern=NAME_RE.pattern)
     label: Any = Field(None, description="Ground truth: one value, or one per row.")
@@ -110,7 +112,8 @@ async def predict(pilot: str, request: Request,
         gw.log_prediction(uuid.uuid4().hex, pilot, variant, served.version, served.names,
                           rows, None, (time.perf_counter() - start) * 1000, False, 503)
         raise
-    request_id = uuid.uuid4().hex
+    ids: RequestIds = request.app.state.request_ids
+    request_id = ids.new(pilot)
     latency = time.perf_counter() - start
     gw.metrics.latency.labels(pilot, used).observe(latency)
     gw.metrics.requests.labels(pilot, used, "200").inc()
@@ -130,7 +133,19 @@ async def predict(pilot: str, request: Request,
              summary="Attach a ground-truth label and business outcomes to a request id")
 async def feedback(body: Feedback, request: Request,
                    who: Principal = require(Permission.GATEWAY_FEEDBACK)) -> FeedbackReceipt:
+    """Accept feedback only for a pilot the token may call, that exists, and a
+    request id this installation issued for that pilot; nothing is accepted and
+    then dropped. The id check is an HMAC (see :mod:`pilotdeck.gateway.request_ids`):
+    no store or disk read here or on the predict path."""
     gw: Gateway = request.app.state.gateway
+    if not who.can(Permission.GATEWAY_FEEDBACK, body.pilot):
+        raise Forbidden(f"{who.user} may not send feedback for this pilot")
+    if body.pilot not in gw.state.pilots:
+        raise NotFound("pilot", body.pilot)
+    ids: RequestIds = request.app.state.request_ids
+    if not ids.issued(body.request_id, body.pilot):
+        raise ValidationFailed("unknown request id", [FieldError(
+            "requestId", "was not issued by this gateway for a prediction of this pilot")])
     gw.feedback.append({"request_id": body.request_id, "ts": datetime.now(UTC), "pilot": body.pilot,
                         "label": orjson.dumps(body.label).decode(), "revenue": body.revenue,
                         "cost_saved": body.cost_saved, "satisfaction": body.satisfaction})
@@ -148,8 +163,10 @@ async def metrics(request: Request, _: None = public()) -> Response:
 
 @router.get("/healthz", summary="Liveness")
 async def health(request: Request, _: None = public()) -> GatewayHealth:
+    """Anyone may ask whether the gateway is up, so the answer names no pilot
+    (what is deployed is for ``/v1/gateway/status``, with ``models:read``)."""
     gw: Gateway = request.app.state.gateway
-    return GatewayHealth(status="ok", pilots=sorted(gw.state.routes),
+    return GatewayHealth(status="ok", routes=len(gw.state.routes),
                          last_refresh=gw.state.last_refresh)
 
 

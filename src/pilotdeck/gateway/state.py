@@ -166,6 +166,7 @@ class Refresh:
     live: set[str]
     tokens: dict[str, Principal]
     errors: dict[str, str]
+    pilots: frozenset[str] = frozenset()
 
 
 class GatewayState:
@@ -174,6 +175,7 @@ class GatewayState:
         self.metrics = metrics
         self.routes: dict[str, PilotRoute] = {}
         self.tokens: dict[str, Principal] = {}
+        self.pilots: frozenset[str] = frozenset()  # every pilot that exists (feedback)
         self._models: dict[tuple[str, int], ServedModel] = {}
         self._unused_since: dict[tuple[str, int], float] = {}
         self._lock = threading.Lock()
@@ -229,7 +231,7 @@ class GatewayState:
                                            if p in live and p not in changed)]
             self._evict({(r.pilot, m.version) for r in routes
                          for m in [*r.variants.values(), *r.shadows]})
-            return Refresh(changed, live, tokens, errors)
+            return Refresh(changed, live, tokens, errors, snap.pilots)
 
     def _evict(self, in_use: set[tuple[str, int]]) -> None:
         """Unload versions no deployment has used for ``gateway_evict_after_s``.
@@ -264,6 +266,7 @@ class GatewayState:
                   for p in r.live if p in r.changed or p in self.routes}
         self.routes = routes  # one reference swap: requests see old or new, never half
         self.tokens = r.tokens
+        self.pilots = r.pilots
         self.load_errors = r.errors
         self.refresh_errors += bool(r.errors)
         self.last_refresh = time.time()

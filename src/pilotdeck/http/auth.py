@@ -40,6 +40,12 @@ def require(permission: Permission) -> Any:
         who = authenticate(creds.credentials)
         if not who.can(permission):
             raise Forbidden(f"role {who.role.value} lacks permission {permission.value}")
+        # A route about one pilot (``{pilot}`` in its path) is checked against the
+        # token's pilots here, before the handler runs, so a pilot-limited token
+        # learns nothing about other pilots (not even whether they exist).
+        pilot = request.path_params.get("pilot")
+        if pilot is not None and not who.can(permission, pilot):
+            raise Forbidden(f"{who.user} may not use {permission.value} on this pilot")
         return who
 
     setattr(dependency, PERMISSION_ATTR, permission)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pilotdeck.audit.log import iso, utcnow
-from pilotdeck.auth.roles import Permission, Principal, Role
+from pilotdeck.auth.roles import MUST_BE_SCOPED, SCOPED, Permission, Principal, Role
 from pilotdeck.auth.tokens import display_prefix, new_token, token_hash
 from pilotdeck.domain.errors import (
     FieldError,
@@ -31,32 +33,39 @@ class AccessService:
         self.store = store
 
     def create(self, user: str, role: str, pilots: list[str], who: Principal) -> IssuedToken:
+        """Grant ``role`` to ``user``; ``pilots`` limits a pilot-team token (required)
+        or a client token (optional) to those pilots, recorded by id."""
         if not who.can(Permission.TOKENS_MANAGE):
             raise Forbidden(f"{who.user} may not manage tokens")
         r = parse_role(role)
         user = user.strip()
+        pilots = sorted(set(pilots))
         errors = []
         if not user:
             errors.append(FieldError("user", "must not be empty"))
-        if r is Role.PILOT_TEAM and not pilots:
-            errors.append(FieldError("pilots", "a pilot-team token needs at least one pilot"))
-        if r is not Role.PILOT_TEAM and pilots:
-            errors.append(FieldError("pilots", f"only pilot-team tokens are scoped, not {r}"))
+        if r in MUST_BE_SCOPED and not pilots:
+            errors.append(FieldError("pilots", f"a {r} token needs at least one pilot"))
+        if r not in SCOPED and pilots:
+            scopable = " and ".join(sorted(x.value for x in SCOPED))
+            errors.append(FieldError("pilots", f"only {scopable} tokens are limited to "
+                                               f"pilots, not {r}"))
         if errors:
             raise ValidationFailed("invalid token request", errors)
         secret = new_token()
         with self.store.write() as uow:
-            missing = sorted(set(pilots) - set(uow.pilots.by_names(pilots)))
+            found = uow.pilots.by_names(pilots)
+            missing = sorted(set(pilots) - set(found))
             if missing:
                 raise ValidationFailed("invalid token request", [
                     FieldError("pilots", f"unknown pilot(s): {', '.join(missing)}")])
-            row = uow.tokens.add(user=user, role=r.value, pilots=sorted(pilots),
+            ids = sorted(found[n].id for n in pilots) if pilots else None
+            row = uow.tokens.add(user=user, role=r.value, pilots=pilots, pilot_ids=ids,
                                  token_hash=token_hash(secret), prefix=display_prefix(secret),
                                  now=utcnow(), created_by=who.user)
             uow.audit.record(who.user, "role.granted", "token", str(row.id),
-                             {"user": user, "role": r.value, "pilots": sorted(pilots),
-                              "prefix": row.prefix})
-        return IssuedToken(id=row.id, user=user, role=r.value, pilots=sorted(pilots),
+                             {"user": user, "role": r.value, "pilots": pilots,
+                              "pilotIds": ids or [], "prefix": row.prefix})
+        return IssuedToken(id=row.id, user=user, role=r.value, pilots=pilots,
                            token=secret)
 
     def ensure_admin(self, who: Principal) -> IssuedToken | None:
@@ -81,14 +90,32 @@ class AccessService:
 
     def list(self, include_revoked: bool = False) -> list[Token]:
         with self.store.read() as uow:
-            return [Token(id=t.id, user=t.user, role=t.role, pilots=t.pilots, prefix=t.prefix,
-                          created_at=iso(t.created_at), created_by=t.created_by,
+            rows = uow.tokens.list(include_revoked)
+            names = uow.pilots.names_by_id() if any(t.pilot_ids for t in rows) else {}
+            return [Token(id=t.id, user=t.user, role=t.role,
+                          pilots=sorted(current_pilots(t.pilot_ids, names) or ()),
+                          prefix=t.prefix, created_at=iso(t.created_at),
+                          created_by=t.created_by,
                           revoked_at=iso(t.revoked_at) if t.revoked_at else None)
-                    for t in uow.tokens.list(include_revoked)]
+                    for t in rows]
 
     def authenticate(self, token: str) -> Principal:
         with self.store.read() as uow:
             row = uow.tokens.by_hash(token_hash(token))
             if row is None or row.revoked_at is not None:
                 raise Unauthenticated("invalid or revoked token")
-            return Principal(row.user, Role(row.role), frozenset(row.pilots), row.id)
+            names = uow.pilots.names_by_id(row.pilot_ids) if row.pilot_ids else {}
+            return principal_of(row, names)
+
+
+def current_pilots(pilot_ids: list[int] | None, names: dict[int, str]) -> frozenset[str] | None:
+    """The names the granted pilot ids have now; a deleted pilot drops out (and a
+    new pilot under its old name is another id, so it never drops in)."""
+    if pilot_ids is None:
+        return None
+    return frozenset(names[i] for i in pilot_ids if i in names)
+
+
+def principal_of(row: Any, names: dict[int, str]) -> Principal:
+    """The principal of a stored token, given the current names of pilot ids."""
+    return Principal(row.user, Role(row.role), current_pilots(row.pilot_ids, names), row.id)

@@ -49,12 +49,16 @@ class RegistryService:
         self._check(who, pilot)
         with self.store.read() as uow:
             uow.pilots.get(pilot)  # fail before touching MLflow
+            if uri is not None:
+                self._check_source(who, uri, uow)
         if reference is not None and self.monitoring is not None:
             try:
                 self.monitoring().lake.open_table(str(reference), "reference")
             except ValidationFailed as exc:
+                # The problem only: the caller knows the path, and a server path
+                # in an API answer tells strangers about the server's disk.
                 raise ValidationFailed("invalid reference", [
-                    FieldError("reference", e.problem, e.source) for e in exc.errors]) from None
+                    FieldError("reference", e.problem) for e in exc.errors]) from None
         rv = self.registry.register(pilot, path=path, uri=uri, metrics=metrics,
                                     datasets=datasets, description=description)
         try:
@@ -67,6 +71,27 @@ class RegistryService:
         if reference is not None and self.monitoring is not None:
             self.monitoring().build_profile(reference, profile_name(pilot, rv.version))
         return self.version(pilot, rv.version)
+
+    def _check_source(self, who: Principal, uri: str, uow: Any) -> None:
+        """A token limited to some pilots may copy only what those pilots own.
+
+        ``models:/NAME…`` is pilot NAME's model; ``runs:/RUN…`` belongs to every
+        pilot with a version made from that run. A run no pilot has used (the
+        team's own training run) is allowed."""
+        scope = who.scoped_pilot_writes()
+        if scope is None:
+            return
+        if uri.startswith("models:/"):
+            name = uri.removeprefix("models:/").split("/", 1)[0].split("@", 1)[0]
+            owners = {name}
+        elif uri.startswith("runs:/"):
+            run_id = uri.removeprefix("runs:/").split("/", 1)[0]
+            owners = uow.models.pilots_using_run(run_id) if run_id else set()
+        else:
+            return  # the registry refuses other schemes
+        if owners - scope:
+            raise Forbidden(f"{who.user} may not register a model of another pilot "
+                            f"(uri {uri.split(':', 1)[0]}:/…)")
 
     def _record_version(self, pilot: str, rv: Any, who: Principal, datasets: list[str] | None,
                         reference: Path | None) -> None:

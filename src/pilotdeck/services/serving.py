@@ -9,14 +9,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from pilotdeck.auth.roles import Principal, Role
+from pilotdeck.auth.roles import Principal
 from pilotdeck.domain.ports.store import Store
+from pilotdeck.services.access import principal_of
 
 
 @dataclass(frozen=True)
 class ServingSnapshot:
     deployments: list[tuple[str, int, dict[str, Any]]]  # (pilot, revision, spec)
     tokens: dict[str, Principal]  # token hash -> principal (revoked ones left out)
+    pilots: frozenset[str]  # every pilot that exists: feedback for another is a 404
     signatures: dict[tuple[str, int], dict[str, Any] | None]  # of changed pilots only
 
 
@@ -29,8 +31,8 @@ class ServingService:
         pilots whose deployment revision differs from ``known`` (pilot -> revision)."""
         with self.store.read() as uow:
             deployments = uow.models.deployments()
-            tokens = {t.token_hash: Principal(t.user, Role(t.role), frozenset(t.pilots), t.id)
-                      for t in uow.tokens.list()}
+            names = uow.pilots.names_by_id()
+            tokens = {t.token_hash: principal_of(t, names) for t in uow.tokens.list()}
             signatures: dict[tuple[str, int], dict[str, Any] | None] = {}
             for pilot, rev, _ in deployments:
                 if known.get(pilot) == rev:
@@ -38,4 +40,4 @@ class ServingService:
                 row = uow.pilots.get(pilot)
                 for mv in uow.models.versions(row.id):
                     signatures[(pilot, mv.version)] = mv.signature
-        return ServingSnapshot(deployments, tokens, signatures)
+        return ServingSnapshot(deployments, tokens, frozenset(names.values()), signatures)

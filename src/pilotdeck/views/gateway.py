@@ -35,7 +35,8 @@ class FeedbackReceipt(View):
 
 class GatewayHealth(View):
     status: Literal["ok"]
-    pilots: list[str] = Field(description="Pilots with a route loaded.")
+    routes: int = Field(description="How many pilots have a route loaded (which ones is "
+                                    "for /v1/gateway/status: health is public).")
     last_refresh: float = Field(description="Unix time of the last routing refresh (0: none).")
 
 

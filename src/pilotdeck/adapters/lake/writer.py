@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import time
 import uuid
 from collections import defaultdict
@@ -93,10 +94,13 @@ class ParquetLog:
                 log.error("dropped %d log records with an invalid pilot name", len(rows))
                 continue
             folder = self.root / f"pilot={pilot}" / f"date={day}"
-            folder.mkdir(parents=True, exist_ok=True)
+            folder.mkdir(parents=True, exist_ok=True, mode=0o700)
             table = pa.Table.from_pylist(rows, schema=self.schema)
             name = f"part-{time.time_ns()}-{uuid.uuid4().hex[:8]}.parquet"
             tmp = folder / f".{name}.tmp"
+            # Request inputs may be personal data: the file is owner-only from
+            # its creation (pyarrow keeps the mode of a file it overwrites).
+            os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
             pq.write_table(table, tmp)
             tmp.replace(folder / name)  # readers never see half a file
             self.files += 1

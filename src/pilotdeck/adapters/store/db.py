@@ -18,6 +18,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from pilotdeck.adapters.schemes import SchemeRegistry
+from pilotdeck.adapters.secrets import private_file
 from pilotdeck.adapters.store.uow import UnitOfWork
 
 VERSION_TABLE = "pilotdeck_alembic_version"
@@ -31,7 +32,7 @@ _PG_MIGRATION_LOCK = 7_014_221_337  # arbitrary, constant advisory-lock key
 def _sqlite_engine(url: str, **kwargs: Any) -> Engine:
     parsed = make_url(url)
     if parsed.database and parsed.database != ":memory:":
-        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        private_file(Path(parsed.database))  # owner-only before SQLite writes a byte
     engine = create_engine(
         url, connect_args={"timeout": 60, "check_same_thread": False}, **kwargs
     )
@@ -51,7 +52,11 @@ sql_engines.register("postgresql", _postgresql_engine)
 
 
 def make_sql_engine(url: str, **kwargs: Any) -> Engine:
-    """Create an engine for ``sqlite:///…`` or ``postgresql+psycopg://…``."""
+    """Create an engine for ``sqlite:///…`` or ``postgresql+psycopg://…``.
+
+    SQL parameters are request data (names, owners, manifests): errors, and so
+    the server log, show the statement but never its parameters."""
+    kwargs.setdefault("hide_parameters", True)
     return sql_engines.build(url, **kwargs)
 
 

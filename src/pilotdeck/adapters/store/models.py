@@ -108,6 +108,9 @@ class TokenRow(Base):
     user: Mapped[str] = mapped_column(String(320), nullable=False, index=True)
     role: Mapped[str] = mapped_column(String(40), nullable=False)
     pilots: Mapped[list[str]] = mapped_column(JSON, nullable=False, default=list)
+    # The grant itself: pilot ids (names can be reused after a delete); None
+    # means not limited to pilots. ``pilots`` keeps the names as granted.
+    pilot_ids: Mapped[list[int] | None] = mapped_column(JSON, nullable=True)
     token_hash: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
     prefix: Mapped[str] = mapped_column(String(16), nullable=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)

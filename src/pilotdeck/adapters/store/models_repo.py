@@ -32,6 +32,14 @@ class ModelRepository:
                                           ModelVersionRow.version == version)
         ).scalar_one_or_none()
 
+    def pilots_using_run(self, run_id: str) -> set[str]:
+        """Pilots with a version made from MLflow run ``run_id``: its own run, or
+        the run its artifacts were copied from (artifact URIs hold the run id)."""
+        q = (select(PilotRow.name).join(ModelVersionRow, ModelVersionRow.pilot_id == PilotRow.id)
+             .where((ModelVersionRow.run_id == run_id)
+                    | ModelVersionRow.source.contains(f"/{run_id}/", autoescape=True)))
+        return set(self.session.execute(q).scalars())
+
     def deployment(self, pilot_id: int) -> DeploymentRow | None:
         return self.session.get(DeploymentRow, pilot_id)
 

@@ -34,6 +34,16 @@ class PilotRepository:
         rows = self.session.execute(select(PilotRow).where(PilotRow.name.in_(names))).scalars()
         return {r.name: r for r in rows}
 
+    def names_by_id(self, ids: list[int] | None = None) -> dict[int, str]:
+        """Current names of pilot ids (of every pilot when ``ids`` is None); ids of
+        deleted pilots are simply absent."""
+        q = select(PilotRow.id, PilotRow.name)
+        if ids is not None:
+            if not ids:
+                return {}
+            q = q.where(PilotRow.id.in_(ids))
+        return {i: n for i, n in self.session.execute(q).all()}
+
     def _filtered(self, f: PilotFilter) -> Any:
         q = select(PilotRow)
         if f.business_unit:

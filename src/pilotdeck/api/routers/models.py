@@ -62,9 +62,12 @@ def register(pilot: str, body: RegisterRequest,
              who: Principal = require(Permission.MODELS_WRITE),
              platform: Platform = Depends(get_platform)) -> ModelVersion:
     _scoped(who, pilot)
+    # A server path from the network: only inside the configured roots.
+    reference = (Path(platform.server_paths.resolve(body.reference, "reference"))
+                 if body.reference is not None else None)
     return platform.models.register(pilot, who, uri=body.uri, metrics=body.metrics,
                                     datasets=body.datasets, description=body.description,
-                                    reference=Path(body.reference) if body.reference else None)
+                                    reference=reference)
 
 
 @router.put("/models/aliases/{alias}", summary="Point champion/challenger at a version")
