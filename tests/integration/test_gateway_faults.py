@@ -7,26 +7,12 @@ from __future__ import annotations
 import concurrent.futures
 from typing import Any
 
-import pytest
-from sklearn.ensemble import RandomForestClassifier
-
-from pilotdeck.adapters.registry import save_sklearn
-from tests.integration.conftest import ADMIN, COLS, Env
+from tests.integration.conftest import COLS, Env
 from tests.integration.test_gateway import key_for
 from tests.polling import wait_until
 
 PILOT = "churn-prediction"
 CHALLENGER = key_for(0.5, True)  # a routing key that lands on the challenger at 50/50
-
-
-@pytest.fixture(scope="module")
-def forest(env: Env, tmp_path_factory: pytest.TempPathFactory) -> int:
-    """A random forest (it computes in float32) registered as a new version."""
-    X = env.trained["X"]
-    rf = RandomForestClassifier(n_estimators=5, max_depth=4, random_state=0)
-    rf.fit(X, X.tenure > 0)
-    path = save_sklearn(rf, tmp_path_factory.mktemp("rf") / "rf", X)
-    return env.platform.models.register(PILOT, ADMIN, path=path).version
 
 
 def breakers(env: Env) -> dict[str, str]:

@@ -83,11 +83,12 @@ def _column_values(rows: Any, j: int) -> list[Any]:
     return [r[j] for r in rows]
 
 
-def _why(v: Any, float32: bool) -> str | None:
+def _why(v: Any, float32: bool, missing: bool) -> str | None:
+    """Why the model may have refused ``v``, judged against what its error was about."""
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return "is missing (null or NaN), which this model cannot take" if missing else None
     if isinstance(v, bool) or not isinstance(v, (int, float)):
         return None
-    if math.isnan(v):
-        return "is missing (NaN), which this model cannot take"
     if math.isinf(v):
         return "must be finite"
     if float32 and abs(v) > FLOAT32_MAX:
@@ -105,13 +106,14 @@ def rejection(exc: BaseException, rows: Any, names: list[str] | None) -> InputRe
     fields: list[FieldError] = []
     if names:
         float32 = "float32" in text
+        missing = "NaN" in text or "missing" in text
         for j, name in enumerate(names):
             try:
                 values = _column_values(rows, j)
             except (IndexError, TypeError, KeyError):
                 break
             for i, v in enumerate(values):
-                why = _why(v, float32)
+                why = _why(v, float32, missing)
                 if why:
                     fields.append(FieldError(f"[{i}].{name}", why))
                     break  # one per column is enough to fix the request
