@@ -184,6 +184,19 @@ def demo_pilots() -> Path:
     return Path(__file__).resolve().parents[2] / "src/pilotdeck/demo/pilots"
 
 
+@pytest.fixture(scope="session")
+def forest(env: Env, tmp_path_factory: pytest.TempPathFactory) -> int:
+    """A random forest of churn-prediction, registered as a new version. It computes
+    in float32, so its own input validation refuses values like 1e300."""
+    from sklearn.ensemble import RandomForestClassifier
+
+    X = env.trained["X"]
+    rf = RandomForestClassifier(n_estimators=5, max_depth=4, random_state=0)
+    rf.fit(X, X.tenure > 0)
+    path = save_sklearn(rf, tmp_path_factory.mktemp("rf") / "rf", X)
+    return env.platform.models.register("churn-prediction", ADMIN, path=path).version
+
+
 def split(X: pd.DataFrame) -> dict[str, Any]:
     return {"dataframe_split": {"columns": list(X.columns), "data": X.values.tolist()}}
 

@@ -3,6 +3,12 @@
 No timer: while the model is busy, arriving requests queue; when it frees up
 they all go in one call (up to ``max_batch`` rows). At concurrency 1 this adds
 no latency; under load batches grow by themselves.
+
+When a batch of several requests fails, each request's rows are predicted
+again on their own, so one client's bad row fails only that client's request
+(and only that request's error is classified and counted, see
+``gateway.faults``). A model that fails on everything pays one extra call per
+request in the failed batch, once; its breaker opens soon after.
 """
 
 from __future__ import annotations
@@ -53,10 +59,20 @@ class MicroBatcher:
                     self.on_batch(len(rows))
                 try:
                     out = await loop.run_in_executor(self.executor, self.predict, rows)
-                except Exception as exc:  # noqa: BLE001 - every waiter gets the model's error
-                    for _, fut in batch:
-                        if not fut.done():
-                            fut.set_exception(exc)
+                except Exception as exc:  # noqa: BLE001 - the waiters get their own outcome
+                    if len(batch) == 1:
+                        if not batch[0][1].done():
+                            batch[0][1].set_exception(exc)
+                        continue
+                    outcomes = await loop.run_in_executor(
+                        self.executor, self._one_by_one, [part for part, _ in batch])
+                    for (_, fut), (ok, value) in zip(batch, outcomes, strict=True):
+                        if fut.done():
+                            continue
+                        if ok:
+                            fut.set_result(value)
+                        else:
+                            fut.set_exception(value)
                     continue
                 start = 0
                 for part, fut in batch:
@@ -65,3 +81,13 @@ class MicroBatcher:
                     start += len(part)
         finally:
             self._draining = False
+
+    def _one_by_one(self, parts: list[Rows]) -> list[tuple[bool, Any]]:
+        """Each request's rows alone (in the model's thread): its result or its error."""
+        out: list[tuple[bool, Any]] = []
+        for part in parts:
+            try:
+                out.append((True, self.predict(part)))
+            except Exception as exc:  # noqa: BLE001 - handed to that request's waiter
+                out.append((False, exc))
+        return out

@@ -6,6 +6,12 @@ after ``consecutive_failures`` failures in a row. A call slower than
 ``slow_call_ms`` counts as a failure. Open: calls are refused for
 ``open_s``; then half-open lets ``half_open_probes`` calls through, closing
 on their success and reopening on any failure.
+
+``openings`` counts transitions into the open state, so a caller can act once
+per opening (one rollback, one audit event) however many in-flight calls fail
+after it. A call that ends for a reason that says nothing about the model (the
+client's bad input) is ``release``d: it neither counts nor keeps a half-open
+probe slot.
 """
 
 from __future__ import annotations
@@ -39,6 +45,7 @@ class CircuitBreaker:
         self._opened_at = 0.0
         self._probes = 0
         self._probe_ok = 0
+        self.openings = 0
 
     def allow(self) -> bool:
         """May a call go to this version now?"""
@@ -84,7 +91,15 @@ class CircuitBreaker:
                        f"in {p.window_s:g}s (threshold {p.error_rate:.0%})")
         return self.state
 
+    def release(self) -> None:
+        """A call ``allow`` let through ended without a verdict on the model (an input
+        error): give a half-open probe slot back, so the breaker cannot stall."""
+        if self.state is State.HALF_OPEN and self._probes > self._probe_ok:
+            self._probes -= 1
+
     def _open(self, reason: str) -> None:
+        if self.state is not State.OPEN:
+            self.openings += 1
         self.state = State.OPEN
         self.reason = reason
         self._opened_at = self.clock()

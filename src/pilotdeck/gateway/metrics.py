@@ -33,5 +33,9 @@ class GatewayMetrics:
                                  ["pilot", "reason"], registry=r)
         self.shadow = Counter("pilotdeck_shadow_requests_total", "Shadow copies.",
                               ["pilot", "version", "result"], registry=r)
+        self.input_errors = Counter("pilotdeck_input_errors_total",
+                                    "Requests the model's own input validation refused "
+                                    "(422; never counted against a breaker).",
+                                    ["pilot", "version"], registry=r)
         self.rollbacks = Counter("pilotdeck_rollbacks_total", "Automatic rollbacks.",
                                  ["pilot", "variant"], registry=r)

@@ -17,6 +17,7 @@ from pilotdeck._version import __version__
 from pilotdeck.auth.roles import Permission, Principal
 from pilotdeck.domain.errors import FieldError, Forbidden, NotFound, ValidationFailed
 from pilotdeck.domain.pilot import NAME_RE
+from pilotdeck.gateway.faults import InputRejected
 from pilotdeck.gateway.request_ids import RequestIds
 from pilotdeck.gateway.schema import PayloadTooLarge, decode, unsigned_rows, validate
 from pilotdeck.gateway.serving import Gateway, ModelUnavailable
@@ -106,6 +107,9 @@ async def predict(pilot: str, request: Request,
     rows = rows_for(served)  # a bad request is a 4xx before any model is called
     try:
         out, used, version, cached = await gw.serve(route, variant, rows_for)
+    except InputRejected:
+        gw.metrics.requests.labels(pilot, variant, "422").inc()
+        raise
     except ModelUnavailable:
         gw.metrics.requests.labels(pilot, variant, "503").inc()
         # Logged too, so health and error rates can be read back from the log.

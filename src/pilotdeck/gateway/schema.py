@@ -21,6 +21,7 @@ from pilotdeck.domain.signature import ColumnSpec
 NUMERIC = {"double", "float"}
 INTEGER = {"long", "integer"}
 MAX_ERRORS = 20
+FLOAT32_MAX = 3.4028234663852886e38
 _ABSENT = object()  # a key missing from a record, as opposed to an explicit null
 
 
@@ -120,6 +121,8 @@ def _check(v: Any, col: ColumnSpec) -> str | None:
             return f"expected {t}, got {_type_name(v)}"
         if isinstance(v, float) and math.isinf(v):
             return "must be finite"
+        if t == "float" and abs(v) > FLOAT32_MAX:
+            return "is too large for a float (32-bit) column"
         return None
     if t in INTEGER:
         if isinstance(v, bool) or not (isinstance(v, int) or (isinstance(v, float)
@@ -161,6 +164,9 @@ def _numeric_fast_path(columns: list[str] | None, rows: list[Any],
         # Fancy indexing can return a Fortran-ordered array; the cache key and the
         # prediction log serialise rows with orjson, which needs C order.
         arr = np.ascontiguousarray(arr[:, [columns.index(n) for n in names]])
+    f32 = [i for i, c in enumerate(spec) if c.type == "float"]
+    if f32 and bool((np.abs(arr[:, f32]) > FLOAT32_MAX).any()):
+        return None
     ints = [i for i, c in enumerate(spec) if c.type in INTEGER]
     if ints and not np.array_equal(arr[:, ints], np.round(arr[:, ints])):
         return None
@@ -170,7 +176,12 @@ def _numeric_fast_path(columns: list[str] | None, rows: list[Any],
 def validate(columns: list[str] | None, rows: list[Any], spec: list[ColumnSpec],
              allow_missing: frozenset[str] = frozenset()) -> Any:
     """Rows in signature order (a float array or a list of tuples); raises with
-    field-level errors."""
+    field-level errors.
+
+    Numbers are coerced as MLflow's scoring server coerces JSON to the signature
+    (an integer in a ``double`` column becomes a float, an integral float in a
+    ``long`` column an int), so MLflow's schema enforcement inside a pyfunc model
+    never sees a type the request was allowed to send."""
     fast = _numeric_fast_path(columns, rows, spec)
     if fast is not None:
         return fast
@@ -199,8 +210,8 @@ def validate(columns: list[str] | None, rows: list[Any], spec: list[ColumnSpec],
             if len(row) != width:
                 errors.append(FieldError(f"[{i}]", f"has {len(row)} values, expected {width}"))
                 continue
-            values = row if columns is None else [row[j] if j is not None else None
-                                                   for j in index]
+            values = list(row) if columns is None else [row[j] if j is not None else None
+                                                         for j in index]
         else:
             errors.append(FieldError(f"[{i}]", "must be a list or an object"))
             continue
@@ -218,6 +229,10 @@ def validate(columns: list[str] | None, rows: list[Any], spec: list[ColumnSpec],
             problem = _check(v, col)
             if problem:
                 errors.append(FieldError(f"[{i}].{col.name}", problem))
+            elif col.type in NUMERIC:
+                values[j] = float(v)  # as MLflow's scoring server: 3 in a double column is 3.0
+            elif col.type in INTEGER:
+                values[j] = int(v)  # and 3.0 in a long column is 3
         if len(errors) >= MAX_ERRORS:
             break
         out.append(tuple(values))

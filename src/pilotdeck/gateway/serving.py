@@ -24,6 +24,7 @@ from pilotdeck.domain.ports.cache import PredictionCache
 from pilotdeck.domain.ports.lake import LogWriter
 from pilotdeck.gateway.batcher import Rows
 from pilotdeck.gateway.cache import cache_key
+from pilotdeck.gateway.faults import InputRejected, is_input_error, rejection
 from pilotdeck.gateway.metrics import GatewayMetrics
 from pilotdeck.gateway.state import GatewayState, PilotRoute, ServedModel
 from pilotdeck.platform import Platform
@@ -82,35 +83,46 @@ class Gateway:
     # -- serving ---------------------------------------------------------------
     async def _call(self, route: PilotRoute, variant: str, served: ServedModel,
                     rows: Rows) -> list[Any]:
-        """Call one version through its breaker; failures open it and may roll back."""
+        """Call one version through its breaker. Model faults (errors, timeouts,
+        slow calls) count against it, may open it and may roll the variant back;
+        input errors are the client's (a 422) and never count (``gateway.faults``)."""
         if variant in route.spec.force_open:
             raise ModelUnavailable(f"breaker held open for {route.pilot} {variant}")
-        if not served.breaker.allow():
+        breaker = served.breaker
+        if not breaker.allow():
             raise ModelUnavailable(f"breaker open for {route.pilot} v{served.version}")
+        openings = breaker.openings
         start = time.perf_counter()
         timeout = route.spec.breaker.timeout_ms / 1000
         try:
             out = await asyncio.wait_for(served.call(rows), timeout)
-        except Exception as exc:  # noqa: BLE001 - any model failure counts against its breaker
-            state = served.breaker.record(False, (time.perf_counter() - start) * 1000)
+        except Exception as exc:  # noqa: BLE001 - classified: the input's fault or the model's
+            if not isinstance(exc, TimeoutError) and is_input_error(exc):
+                breaker.release()
+                self.metrics.input_errors.labels(route.pilot, str(served.version)).inc()
+                raise rejection(exc, rows, served.names) from None
+            breaker.record(False, (time.perf_counter() - start) * 1000)
             reason = ("timed out" if isinstance(exc, TimeoutError)
                       else f"raised {exc.__class__.__name__}")
             log.warning("%s v%d %s", route.pilot, served.version, reason)
-            if state.value == "open":
+            if breaker.openings != openings:
                 self._on_open(route, variant, served)
             raise ModelUnavailable(f"{route.pilot} v{served.version} {reason}") from None
-        state = served.breaker.record(True, (time.perf_counter() - start) * 1000)
-        if state.value == "open":
+        breaker.record(True, (time.perf_counter() - start) * 1000)
+        if breaker.openings != openings:
             self._on_open(route, variant, served)
         return out
 
     def _on_open(self, route: PilotRoute, variant: str, served: ServedModel) -> None:
         """A non-champion variant's breaker opened: take its traffic away now, and
         record the rollback (audited, with the reason) in the background."""
-        if variant == "champion" or variant in route.rolled_back:
+        if variant == "champion":
             return
+        # ``route`` is the one this request picked; others in flight hold the same
+        # object, so the guard reads the current route: one rollback per opening.
         current = self.state.routes.get(route.pilot)
-        if current is None or current.revision != route.revision:
+        if (current is None or current.revision != route.revision
+                or variant in current.rolled_back):
             return
         self.state.routes = {**self.state.routes, route.pilot: current.without(variant)}
         self.metrics.rollbacks.labels(route.pilot, variant).inc()
@@ -163,6 +175,8 @@ class Gateway:
                 return out, "champion", champion.version, False
             except ModelUnavailable as again:
                 failure = again
+            except InputRejected:
+                raise  # the champion's own validation refused it: the client's to fix
             except PilotdeckError:
                 failure = ModelUnavailable(f"{route.pilot}: the request does not fit the "
                                            "champion's signature, so it cannot fall back")
@@ -190,8 +204,10 @@ class Gateway:
         try:
             out = await asyncio.wait_for(served.call(rows), route.spec.breaker.timeout_ms / 1000)
             result = "ok"
-        except Exception:  # noqa: BLE001 - a shadow's failure must never reach the caller
-            out, result = None, "error"
+        except Exception as exc:  # noqa: BLE001 - a shadow's failure never reaches the caller
+            out = None
+            result = ("invalid" if not isinstance(exc, TimeoutError) and is_input_error(exc)
+                      else "error")
         finally:
             self._shadow_inflight -= 1
         self.metrics.shadow.labels(route.pilot, str(served.version), result).inc()

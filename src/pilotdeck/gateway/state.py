@@ -29,6 +29,8 @@ from pilotdeck.platform import Platform
 
 log = logging.getLogger("pilotdeck.gateway")
 NUMERIC_TYPES = {"double", "float", "long", "integer", "boolean"}
+SIGNATURE_DTYPES = {"double": "float64", "float": "float32", "long": "int64",
+                    "integer": "int32", "boolean": "bool"}
 
 
 def _to_list(out: Any) -> list[Any]:
@@ -69,6 +71,8 @@ class ServedModel:
         self.batcher = MicroBatcher(self.predict_rows, self.executor, spec.batching.max_batch,
                                     self._observe_batch)
         self._labels = (pilot, str(version))
+        self._dtypes = {c.name: np.dtype(SIGNATURE_DTYPES[c.type]) for c in self.columns or ()
+                        if c.type in SIGNATURE_DTYPES}
 
     @staticmethod
     def _fast_predict(model: Any) -> Any:
@@ -109,6 +113,10 @@ class ServedModel:
             return None
         return order
 
+    def reset_breaker(self) -> None:
+        """A closed breaker with no history, for a fresh deployment of this version."""
+        self.breaker = CircuitBreaker(self.breaker.policy)
+
     def configure(self, spec: DeploymentSpec) -> None:
         self.breaker.policy = spec.breaker
         self.batching = spec.batching.enabled
@@ -126,11 +134,20 @@ class ServedModel:
             out = _to_list(self._fn(data))
         else:
             frame = pd.DataFrame.from_records([tuple(r) for r in rows], columns=self.names)
-            out = _to_list(self._fn(frame))
+            out = _to_list(self._fn(self._typed(frame)))
         cpu = time.thread_time() - start
         self.metrics.cpu.labels(*self._labels).inc(cpu)
         self.metrics.cost.labels(*self._labels).inc(cpu * self.cost_per_cpu_s)
         return out
+
+    def _typed(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """Columns in the signature's own dtypes (``float`` is float32, ``integer``
+        int32...): MLflow's schema enforcement refuses a wider type than declared,
+        so a DataFrame that pandas typed by inference could fail a valid request.
+        Integer columns holding a missing value stay as they are."""
+        casts = {n: t for n, t in self._dtypes.items()
+                 if frame[n].dtype != t and not (t.kind in "ib" and frame[n].isna().any())}
+        return frame.astype(casts) if casts else frame
 
     async def call(self, rows: Rows) -> list[Any]:
         if self.batching:
@@ -223,6 +240,7 @@ class GatewayState:
                     log.exception("cannot serve %s revision %d", pilot, rev)
                     errors[pilot] = f"revision {rev}: {exc.__class__.__name__}: {exc}"[:300]
                     continue
+                self._fresh_breakers(current, spec, variants)
                 changed[pilot] = PilotRoute(pilot, rev, spec, Router(spec.variants), variants,
                                             shadows)
                 log.info("serving %s revision %d", pilot, rev)
@@ -232,6 +250,23 @@ class GatewayState:
             self._evict({(r.pilot, m.version) for r in routes
                          for m in [*r.variants.values(), *r.shadows]})
             return Refresh(changed, live, tokens, errors, snap.pilots)
+
+    @staticmethod
+    def _fresh_breakers(previous: PilotRoute | None, spec: DeploymentSpec,
+                        variants: dict[str, ServedModel]) -> None:
+        """A version (re)deployed to take traffic starts with a closed breaker.
+
+        Breakers live with the loaded version, so without this a challenger rolled
+        back for failing and deployed again (fixed, or on purpose) would inherit
+        the open breaker and be rolled back on its first failed probe. A version
+        that kept its traffic through the change keeps its breaker: a weight tweak
+        must not wipe the evidence against a failing model."""
+        live_before = set() if previous is None else {
+            previous.variants[v.name].version for v in previous.spec.variants
+            if v.weight > 0 and v.name not in previous.rolled_back}
+        for v in spec.variants:
+            if v.weight > 0 and v.version not in live_before:
+                variants[v.name].reset_breaker()
 
     def _evict(self, in_use: set[tuple[str, int]]) -> None:
         """Unload versions no deployment has used for ``gateway_evict_after_s``.

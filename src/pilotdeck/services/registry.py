@@ -195,8 +195,13 @@ class RegistryService:
         if variant == "champion":
             raise ValidationFailed("cannot roll back", [FieldError(
                 "variant", "the champion is the fallback; promote another version instead")])
-        if current.variant(variant) is None:
+        target = current.variant(variant)
+        if target is None:
             raise NotFound("variant", variant)
+        if target.weight == 0:
+            # Already rolled back (by another gateway replica, an alert, a person):
+            # one failure, one audit event.
+            return self.deployment(pilot)
         return self.deploy(pilot, current.rolled_back(variant), who,
                            action="deployment.rolled-back", reason=reason)
 
