@@ -25,6 +25,7 @@ import pytest
 from pilotdeck.config import Settings
 from pilotdeck.domain.serving import DeploymentSpec
 from pilotdeck.platform import Platform
+from tests.governance import minimal_risk
 from tests.integration.conftest import ADMIN, COLS, free_port, logged_rows
 from tests.polling import wait_until
 
@@ -45,6 +46,7 @@ def home(tmp_path: Path, trained: dict[str, Any], demo_pilots: Path) -> tuple[Pa
     """A home with churn-prediction deployed (no cache: every request is logged)."""
     platform = Platform(Settings(home=tmp_path / "home"))
     platform.portfolio.import_path(demo_pilots / "churn-prediction.yaml", ADMIN)
+    minimal_risk(platform, "churn-prediction")
     platform.models.register("churn-prediction", ADMIN, path=trained["dir"] / "lr")
     platform.models.deploy("churn-prediction", DeploymentSpec.parse(
         {"variants": [{"name": "champion", "version": 1, "weight": 100}],
