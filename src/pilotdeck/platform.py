@@ -237,7 +237,7 @@ class Platform:
     def serving(self) -> ServingService:
         from pilotdeck.services.serving import ServingService
 
-        return ServingService(self.store)
+        return ServingService(self.store, lambda: self.governance)
 
     @cached_property
     def access(self) -> AccessService:

@@ -88,6 +88,9 @@ class Gateway:
         input errors are the client's (a 422) and never count (``gateway.faults``)."""
         if variant in route.spec.force_open:
             raise ModelUnavailable(f"breaker held open for {route.pilot} {variant}")
+        hold = self._governance_hold(route, served)
+        if hold is not None:
+            raise hold
         breaker = served.breaker
         if not breaker.allow():
             raise ModelUnavailable(f"breaker open for {route.pilot} v{served.version}")
@@ -112,6 +115,15 @@ class Gateway:
         if breaker.openings != openings:
             self._on_open(route, variant, served)
         return out
+
+    def _governance_hold(self, route: PilotRoute, served: ServedModel) -> ModelUnavailable | None:
+        """A live version whose risk controls lapsed is out of traffic, like a
+        version behind an open breaker (its callers take the fallback)."""
+        held = self.state.held.get(route.pilot)
+        if not held or served.version not in held:
+            return None
+        return ModelUnavailable(f"{route.pilot} v{served.version} is held by governance: "
+                                f"{held[served.version]}")
 
     def _on_open(self, route: PilotRoute, variant: str, served: ServedModel) -> None:
         """A non-champion variant's breaker opened: take its traffic away now, and
@@ -141,6 +153,9 @@ class Gateway:
         """Predict with the chosen variant, falling back as configured."""
         served = route.variants[variant]
         rows = rows_for(served)
+        hold = self._governance_hold(route, served)
+        if hold is not None:  # before the cache: a cached answer is still the held version's
+            return await self._fallback(route, variant, rows_for, hold)
         ttl = route.spec.cache_ttl_s
         key = (cache_key(self.settings.cache_namespace, route.pilot, served.version, rows)
                if ttl > 0 else None)

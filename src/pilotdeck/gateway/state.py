@@ -184,6 +184,7 @@ class Refresh:
     tokens: dict[str, Principal]
     errors: dict[str, str]
     pilots: frozenset[str] = frozenset()
+    held: dict[str, dict[int, str]] = field(default_factory=dict)
 
 
 class GatewayState:
@@ -193,6 +194,9 @@ class GatewayState:
         self.routes: dict[str, PilotRoute] = {}
         self.tokens: dict[str, Principal] = {}
         self.pilots: frozenset[str] = frozenset()  # every pilot that exists (feedback)
+        # pilot -> {version: why}: live versions whose governance controls lapsed
+        self.held: dict[str, dict[int, str]] = {}
+        self._held_audited: dict[str, dict[int, str]] = {}  # what the loader last audited
         self._models: dict[tuple[str, int], ServedModel] = {}
         self._unused_since: dict[tuple[str, int], float] = {}
         self._lock = threading.Lock()
@@ -249,7 +253,13 @@ class GatewayState:
                                            if p in live and p not in changed)]
             self._evict({(r.pilot, m.version) for r in routes
                          for m in [*r.variants.values(), *r.shadows]})
-            return Refresh(changed, live, tokens, errors, snap.pilots)
+            if snap.held != self._held_audited:
+                try:  # in the loader thread: the request path never waits on it
+                    self.platform.serving.record_holds(self._held_audited, snap.held)
+                    self._held_audited = snap.held
+                except Exception:  # noqa: BLE001 - the hold applies even if the audit write fails
+                    log.exception("could not audit the governance holds; retrying next refresh")
+            return Refresh(changed, live, tokens, errors, snap.pilots, snap.held)
 
     @staticmethod
     def _fresh_breakers(previous: PilotRoute | None, spec: DeploymentSpec,
@@ -302,6 +312,7 @@ class GatewayState:
         self.routes = routes  # one reference swap: requests see old or new, never half
         self.tokens = r.tokens
         self.pilots = r.pilots
+        self.held = r.held
         self.load_errors = r.errors
         self.refresh_errors += bool(r.errors)
         self.last_refresh = time.time()

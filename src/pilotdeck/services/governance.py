@@ -123,9 +123,58 @@ class GovernanceService:
                                   "controls its risk tier demands", errors)
 
 
+    def holds(self, deployments: list[tuple[str, int, dict[str, Any]]],
+              now: datetime | None = None) -> dict[str, dict[int, str]]:
+        """For each deployment, its live versions that now lack a control (an
+        approval expired or was revoked, the risk assessment lapsed), with why.
+
+        The gateway reads this on every refresh and takes those versions out of
+        live traffic, falling back as it does for an open breaker."""
+        if not self.enforce:
+            return {}
+        now = now or utcnow()
+        out: dict[str, dict[int, str]] = {}
+        for pilot, _, doc in deployments:
+            for version in _live_weights(DeploymentSpec.parse(doc)):
+                st = self.status(pilot, version, now)
+                if not st.live_allowed:
+                    out.setdefault(pilot, {})[version] = "missing " + ", ".join(st.missing)
+        return out
+
+    def record_holds(self, before: dict[str, dict[int, str]],
+                     after: dict[str, dict[int, str]]) -> None:
+        """Audit each version that left or re-entered live traffic for governance.
+
+        Several gateways may notice the same change; an event is written only if
+        the version's newest governance event does not already say the same."""
+        changes = [(p, v, "deployment.governance-hold", why)
+                   for p, vs in after.items() for v, why in vs.items()
+                   if before.get(p, {}).get(v) != why]
+        changes += [(p, v, "deployment.governance-release", "controls in place again")
+                    for p, vs in before.items() for v in vs if v not in after.get(p, {})]
+        for pilot, version, action, why in changes:
+            with self.store.write() as uow:
+                seen = uow.audit_events.events(entity_type="model", entity_id=f"{pilot}/{version}",
+                                               action="deployment.governance-", limit=10_000)
+                if seen and max(seen, key=lambda e: e.seq).action == action:
+                    continue
+                uow.audit.record("system:gateway", action, "model", f"{pilot}/{version}",
+                                 {"pilot": pilot, "version": version, "reason": why})
+
+
 def _live_weights(spec: DeploymentSpec) -> dict[int, float]:
+    """Versions that may answer live requests, with their share of traffic.
+
+    The champion also answers when another variant's breaker is open (the
+    default fallback), so it counts even at weight 0, with a token share."""
     out: dict[int, float] = {}
     for v in spec.variants:
         if v.weight > 0:
             out[v.version] = out.get(v.version, 0.0) + v.weight
+    champion = spec.variant("champion")
+    if champion is not None and spec.fallback.to == "champion" and out:
+        out[champion.version] = out.get(champion.version, 0.0) or FALLBACK_SHARE
     return out
+
+
+FALLBACK_SHARE = 1e-9  # a weight-0 champion's "share": it serves only as the fallback

@@ -6,12 +6,16 @@ request path touches the store.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from pilotdeck.auth.roles import Principal
 from pilotdeck.domain.ports.store import Store
 from pilotdeck.services.access import principal_of
+
+if TYPE_CHECKING:
+    from pilotdeck.services.governance import GovernanceService
 
 
 @dataclass(frozen=True)
@@ -20,11 +24,15 @@ class ServingSnapshot:
     tokens: dict[str, Principal]  # token hash -> principal (revoked ones left out)
     pilots: frozenset[str]  # every pilot that exists: feedback for another is a 404
     signatures: dict[tuple[str, int], dict[str, Any] | None]  # of changed pilots only
+    # pilot -> {live version: why it must leave live traffic} (governance)
+    held: dict[str, dict[int, str]] = field(default_factory=dict)
 
 
 class ServingService:
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store,
+                 governance: Callable[[], GovernanceService] | None = None) -> None:
         self.store = store
+        self.governance = governance
 
     def snapshot(self, known: dict[str, int]) -> ServingSnapshot:
         """Every deployment and live token; the signatures of every version of the
@@ -40,4 +48,11 @@ class ServingService:
                 row = uow.pilots.get(pilot)
                 for mv in uow.models.versions(row.id):
                     signatures[(pilot, mv.version)] = mv.signature
-        return ServingSnapshot(deployments, tokens, frozenset(names.values()), signatures)
+        held = self.governance().holds(deployments) if self.governance is not None else {}
+        return ServingSnapshot(deployments, tokens, frozenset(names.values()), signatures, held)
+
+    def record_holds(self, before: dict[str, dict[int, str]],
+                     after: dict[str, dict[int, str]]) -> None:
+        """Audit versions that left or re-entered live traffic for governance."""
+        if self.governance is not None and before != after:
+            self.governance().record_holds(before, after)

@@ -29,9 +29,9 @@ class RiskRepository:
         return row
 
     def history(self, pilot_id: int, limit: int = 100) -> list[RiskAssessmentRow]:
-        """Newest first."""
+        """Newest first: in the order they were recorded (the last one counts)."""
         q = (select(RiskAssessmentRow).where(RiskAssessmentRow.pilot_id == pilot_id)
-             .order_by(RiskAssessmentRow.assessed_at.desc(), RiskAssessmentRow.id.desc())
+             .order_by(RiskAssessmentRow.id.desc())
              .limit(limit))
         return list(self.session.execute(q).scalars())
 
