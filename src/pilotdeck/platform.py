@@ -152,7 +152,8 @@ class Platform:
         # which most commands never need.
         from pilotdeck.services.monitoring import MonitoringService
 
-        return MonitoringService(self.lake, self.engine, self.settings.cost_per_cpu_second)
+        return MonitoringService(self.lake, self.engine, self.settings.cost_per_cpu_second,
+                                 self.settings.drift_min_rows)
 
     @cached_property
     def alerts(self) -> AlertService:

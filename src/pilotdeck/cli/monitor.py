@@ -133,15 +133,24 @@ def _window_drift(pilot: str, profile: str | None, since: str | None, until: str
         print_table(f"{pilot}: {out.rows:,} logged rows vs "
                     + (f"profile {out.profile}" if out.profile else "each version's profile"),
                     ["window", "profile", "rows", "drifted", "dataset drift", "columns"],
-                    [[w.window, w.profile, w.rows, f"{w.drifted_columns}/{w.columns_total}",
-                      "YES" if w.dataset_drift else "no",
+                    [[w.window, w.profile, w.rows,
+                      f"{w.drifted_columns}/{w.columns_total}" if w.dataset_drift is not None
+                      else "", _verdict(w.verdict),
                       ", ".join(c.column for c in w.columns if c.drifted)]
                      for w in out.windows])
+        if any(w.dataset_drift is None for w in out.windows):
+            console.print(f"[yellow]not enough data[/yellow]: a window needs at least "
+                          f"{out.windows[0].min_rows} rows (PILOTDECK_DRIFT_MIN_ROWS) for a "
+                          "drift verdict")
         if out.skipped_versions:
             console.print(f"[yellow]no reference profile[/yellow] for version(s) "
                           f"{out.skipped_versions}: their traffic was not checked")
     if fail_on_drift and any(w.dataset_drift for w in out.windows):
         raise typer.Exit(3)
+
+
+def _verdict(v: str) -> str:
+    return {"drift": "YES", "no drift": "no"}.get(v, v)
 
 
 def pilot_monitoring(pilot: str) -> MonitoringService:

@@ -59,12 +59,15 @@ class AlertService:
         if kind == "drift":
             out = self.monitoring.window_drift(rule.pilot, version=sc.version,
                                                variant=sc.variant, since=since, until=now)
-            if not out.windows:
-                return None, 0
+            # A window below the minimum sample has no verdict: it cannot fire.
+            judged = [w for w in out.windows
+                      if w.share_drifted is not None and w.dataset_drift is not None]
+            if not judged:
+                return None, max((w.rows for w in out.windows), default=0)
             # Several versions served: judge the worst of their windows.
-            w = max(out.windows, key=lambda x: (x.share_drifted, x.rows))
-            return float(w.share_drifted if name == "share_drifted"
-                         else w.dataset_drift), w.rows
+            w = max(judged, key=lambda x: (x.share_drifted or 0.0, x.rows))
+            value = w.share_drifted if name == "share_drifted" else w.dataset_drift
+            return (None if value is None else float(value)), w.rows
         # The rule's metric names are the views' attribute names (METRICS).
         if kind == "quality":
             q = self.monitoring.quality(rule.pilot, since, now, by=[],
