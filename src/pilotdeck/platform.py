@@ -122,8 +122,10 @@ class Platform:
     @cached_property
     def assessments(self) -> AssessmentService:
         from pilotdeck.services.assessment import AssessmentService
+        from pilotdeck.services.evidence import platform_providers
 
-        return AssessmentService(self.store, self.maturity_model)
+        return AssessmentService(self.store, self.maturity_model,
+                                 platform_providers(lambda: self.lake, self.settings.alert_rules))
 
     @cached_property
     def prioritization(self) -> PrioritizationService:
