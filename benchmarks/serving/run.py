@@ -175,7 +175,7 @@ def serving(args: argparse.Namespace, work: Path, X: pd.DataFrame, env: dict[str
         f"http://127.0.0.1:{port}/", None, HERE)
     port = free_port()
     servers["pilotdeck serve"] = (
-        [str(BIN / "pilotdeck"), "serve", "--port", str(port)],
+        [str(BIN / "pilotdeck"), "gateway", "--port", str(port)],
         f"http://127.0.0.1:{port}/v1/pilots/bench/predict", token, None)
     results: dict[str, dict[str, dict[str, float]]] = {}
     for name, (cmd, url, tok, cwd) in servers.items():

@@ -58,6 +58,17 @@ class ValidationFailed(PilotdeckError):
 class NotFound(PilotdeckError):
     def __init__(self, kind: str, name: str | int) -> None:
         super().__init__(f"{kind} {name!r} not found", 404, "Not found")
+        # Kept apart so an interface can add "did you mean" without parsing the text.
+        self.kind, self.name = kind, name
+
+
+class NotInstalled(PilotdeckError):
+    """What was asked for needs an optional extra that is not installed: the message
+    is the command that installs it."""
+
+    def __init__(self, feature: str, extra: str) -> None:
+        super().__init__(f"{feature} is not installed: pip install 'pilotdeck[{extra}]'",
+                         501, "Not Implemented")
 
 
 class Conflict(PilotdeckError):
