@@ -122,7 +122,7 @@ def test_prioritize_assess_audit_and_tokens(env, demo_pilots, tmp_path) -> None:
     assert r.returncode == 1 and "needs at least one pilot" in r.stderr
     pd(env, "tokens", "revoke", "1")
     log = json.loads(pd(env, "audit", "log", "--entity", "token", "--format", "json").stdout)
-    assert [e["action"] for e in log] == ["role.granted", "role.revoked"]
+    assert [e["action"] for e in log] == ["role.revoked", "role.granted"]  # newest first
 
 
 def test_verify_exits_nonzero_and_names_the_event_after_tampering(env, demo_pilots) -> None:

@@ -113,3 +113,17 @@ def test_a_new_home_is_announced_once(env: dict[str, str], tmp_path: Path) -> No
     assert r.stderr.strip() == f"new home created at {tmp_path / 'typo'} (set PILOTDECK_HOME " \
                                "to use another)"
     assert run_cli("pilots", "list", "--format", "json", env=env).stderr == ""
+
+
+def test_audit_log_is_newest_first_and_says_how_to_page(env: dict[str, str],
+                                                         demo_pilots: Path) -> None:
+    import json
+
+    assert run_cli("pilots", "import", str(demo_pilots), env=env).returncode == 0  # 16 events
+    r = run_cli("audit", "log", "--limit", "5", "--format", "json", env=env)
+    assert [e["seq"] for e in json.loads(r.stdout)] == [16, 15, 14, 13, 12]
+    assert r.stderr.strip() == "more events match: showing 5; see further with --before 12"
+    r = run_cli("audit", "log", "--limit", "5", "--before", "12", env=env)
+    assert "5 newest event(s)" in r.stdout and " 11 " in r.stdout and " 12 " not in r.stdout
+    r = run_cli("audit", "log", "--limit", "16", "--oldest-first", "--format", "json", env=env)
+    assert [e["seq"] for e in json.loads(r.stdout)][:2] == [1, 2] and r.stderr == ""
