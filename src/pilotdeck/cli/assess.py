@@ -9,6 +9,7 @@ import typer
 
 from pilotdeck.cli.context import (
     console,
+    err_console,
     fail_format,
     me,
     parse_pairs,
@@ -83,7 +84,9 @@ def run(pilot: str | None = typer.Option(None, "--pilot", help="Assess this pilo
                  if p.spec.status != "sunset"]
         from rich.progress import track
 
-        results = [svc.assess(n, inp, me()) for n in track(names, description="assessing")]
+        results = [svc.assess(n, inp, me()) for n in track(names, description="assessing",
+                                                           console=err_console,
+                                                           transient=True)]
         if format == "json":
             print_json([r.dump() for r in results])
         else:

@@ -166,7 +166,7 @@ def demo(serve: bool = typer.Option(True, "--serve/--no-serve", help="Start the 
         _check_port(p.settings.api_host, port or p.settings.api_port)
     console.print(f"pilotdeck {__version__} — data in {p.settings.home.resolve()} "
                   f"({p.store.backend})")
-    out = story.run(p, me(), console)
+    out = story.run(p, me(), console, err_console)
     org = out.organisation.overall
     console.print(f"organisation maturity: level {org.level} ({org.level_name}), "
                   f"score {org.score:.2f}, gap {org.gap} to target {org.target}")

@@ -10,6 +10,7 @@ import typer
 
 from pilotdeck.cli.context import (
     console,
+    err_console,
     fail_format,
     parse_pairs,
     platform,
@@ -41,7 +42,7 @@ def profile_cmd(input: Path = typer.Option(..., "--input", help="Parquet file or
     from rich.progress import Progress
 
     monitoring = platform().monitoring
-    with Progress(console=console, transient=True) as bar:
+    with Progress(console=err_console, transient=True) as bar:
         task = bar.add_task(f"profiling {input}", total=None)
         meta = monitoring.build_profile(
             input, name, exact_limit=exact_limit, engine=engine,
@@ -94,7 +95,7 @@ def drift_cmd(reference: Path | None = typer.Option(None, "--reference",
     stored = monitoring.profile(profile) if profile else None
     from rich.progress import Progress
 
-    with Progress(console=console, transient=True) as bar:
+    with Progress(console=err_console, transient=True) as bar:
         task = bar.add_task("drift", total=None)
         out = monitoring.drift(reference, current, profile=stored,
                     methods=parse_pairs(method, "--method", str),

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from pilotdeck.cli.context import console, platform
+from pilotdeck.cli.context import console, err_console, platform
 from pilotdeck.cli.monitor import WINDOW_OPTS, app, pilot_monitoring
 from pilotdeck.domain.errors import FieldError, ValidationFailed
 from pilotdeck.domain.when import parse_when
@@ -35,7 +35,7 @@ def report_cmd(pilot: str,
             "--html", "give --html PATH and/or --json PATH")])
     monitoring = pilot_monitoring(pilot)
     p = platform()
-    with Progress(console=console, transient=True) as bar:
+    with Progress(console=err_console, transient=True) as bar:
         task = bar.add_task("report", total=7)
 
         def step(name: str) -> None:
