@@ -6,7 +6,7 @@ rows), same machine, one run:
 
 - peer:      ``mlflow models serve --env-manager local``
 - limit:     a bare ASGI app calling the model's ``predict`` (bare_app.py)
-- pilotdeck: ``pilotdeck serve`` with A/B routing (50/50, two versions),
+- pilotdeck: ``pilotdeck gateway`` with A/B routing (50/50, two versions),
              prediction log and metrics on; prediction cache off (every
              request is a model call, as for the others)
 
