@@ -10,6 +10,7 @@ import typer
 
 from pilotdeck.cli.context import (
     console,
+    err_console,
     fail_format,
     me,
     parse_pairs,
@@ -59,9 +60,25 @@ def list_(pilot: str, format: str = typer.Option("table", "--format", help="tabl
 @app.command()
 def alias(pilot: str, version: int, name: str = typer.Argument(..., help="champion|challenger")
           ) -> None:
-    """Point an MLflow alias (champion/challenger) at a version (audited)."""
+    """Point an MLflow alias (champion/challenger) at a version (audited).
+
+    Aliases label versions; the deployment decides what the gateway serves. Moving
+    an alias does not change the deployment, and the command says so when they
+    now disagree."""
+    from pilotdeck.domain.errors import NotFound
+
     platform().models.set_alias(pilot, name, version, me())
     console.print(f"{pilot}@{name} -> version {version}")
+    try:
+        variant = platform().models.deployment(pilot).spec.variant(name)
+    except NotFound:
+        return
+    if variant is not None and variant.version != version:
+        err_console.print(
+            f"note: the deployment still serves {name} version {variant.version}: the "
+            f"deployment wins over aliases; to serve version {version}, run `pilotdeck "
+            f"models deploy {pilot} --{name} {version}` (or edit its deployment file)",
+            markup=False, highlight=False, soft_wrap=True)
 
 
 @app.command()

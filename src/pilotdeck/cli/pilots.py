@@ -48,7 +48,7 @@ CSV_COLUMNS = ["name", "businessUnit", "status", "owner", "productionCostPerYear
                "expectedValuePerYear"]
 
 
-def _plain(x: float) -> str:
+def _plain(x: float | str) -> str:
     """A number as a machine reads it: no grouping commas, no exponent for money."""
     return str(int(x)) if float(x).is_integer() else repr(float(x))
 
@@ -88,9 +88,11 @@ def show(name: str, format: str = typer.Option("yaml", "--format", help="yaml | 
 
 
 @app.command()
-def delete(name: str, yes: bool = typer.Option(False, "--yes", help="Do not ask.")) -> None:
-    """Delete a pilot (audited)."""
+def delete(name: str, yes: bool = typer.Option(False, "--yes", help="Do not ask."),
+           force: bool = typer.Option(False, "--force", help="Delete even while the gateway "
+                                      "serves it (takes its models offline).")) -> None:
+    """Delete a pilot with its deployment and model-version links (audited)."""
     if not yes:
         typer.confirm(f"delete pilot {name!r}?", abort=True)
-    platform().portfolio.delete(name, me())
-    console.print(f"deleted {name}")
+    removed = platform().portfolio.delete(name, me(), force=force)
+    console.print(f"deleted {name}" + (f", with {' and '.join(removed)}" if removed else ""))
