@@ -127,3 +127,25 @@ def test_audit_log_is_newest_first_and_says_how_to_page(env: dict[str, str],
     assert "5 newest event(s)" in r.stdout and " 11 " in r.stdout and " 12 " not in r.stdout
     r = run_cli("audit", "log", "--limit", "16", "--oldest-first", "--format", "json", env=env)
     assert [e["seq"] for e in json.loads(r.stdout)][:2] == [1, 2] and r.stderr == ""
+
+
+def test_assess_run_keeps_earlier_answers_and_says_so(env: dict[str, str],
+                                                      demo_pilots: Path) -> None:
+    import json
+
+    def dims(r: Result) -> dict[str, dict[str, object]]:
+        assert r.returncode == 0, r.stderr
+        return {d["id"]: d for d in json.loads(r.stdout)["dimensions"]}
+
+    run_cli("pilots", "import", str(demo_pilots / "churn-prediction.yaml"), env=env)
+    base = ["assess", "run", "--pilot", "churn-prediction", "--format", "json"]
+    first = dims(run_cli(*base, "--score", "deployment=3", env=env))
+    assert first["deployment"]["source"] == "direct"
+    r = run_cli(*base, "--score", "team-process=2", env=env)  # one new score, one kept
+    again = dims(r)
+    assert again["deployment"]["level"] == 3 and again["deployment"]["source"] == "direct"
+    assert again["team-process"]["source"] == "direct"
+    assert r.stderr.startswith("churn-prediction: kept 1 answer(s)/score(s) from the "
+                               "assessment of ")
+    fresh = run_cli(*base, "--fresh", env=env)
+    assert dims(fresh)["deployment"]["source"] != "direct" and fresh.stderr == ""
