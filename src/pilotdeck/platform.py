@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pilotdeck.config import Settings
-from pilotdeck.domain.errors import FieldError, ValidationFailed
+from pilotdeck.domain.errors import FieldError, ValidationFailed, describe
 
 if TYPE_CHECKING:
     from pilotdeck.domain.maturity import MaturityModel
@@ -48,7 +48,7 @@ def _yaml(path: Path | None, default: str) -> tuple[Any, str]:
         return yaml.safe_load(path.read_text(encoding="utf-8")), str(path)
     except (OSError, yaml.YAMLError) as exc:
         raise ValidationFailed("cannot read configuration file",
-                               [FieldError("", exc.__class__.__name__, str(path))]) from None
+                               [FieldError("", describe(exc), str(path))]) from None
 
 
 class Platform:

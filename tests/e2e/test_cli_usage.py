@@ -149,3 +149,19 @@ def test_assess_run_keeps_earlier_answers_and_says_so(env: dict[str, str],
                                "assessment of ")
     fresh = run_cli(*base, "--fresh", env=env)
     assert dims(fresh)["deployment"]["source"] != "direct" and fresh.stderr == ""
+
+
+def test_error_texts_hold_no_python_reprs(env: dict[str, str], tmp_path: Path,
+                                          demo_pilots: Path) -> None:
+    missing = tmp_path / "nope.yaml"
+    r = run_cli("assess", "run", "--answers", str(missing), env=env)
+    assert one_error_line(r) == (f"error: cannot read answers: {missing}: --answers: "
+                                 "no such file or directory")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("answers: [unclosed\n")
+    r = run_cli("assess", "run", "--answers", str(bad), env=env)
+    assert "not valid YAML: " in one_error_line(r) and "Error" not in r.stderr
+    run_cli("pilots", "import", str(demo_pilots / "churn-prediction.yaml"), env=env)
+    r = run_cli("monitor", "drift", "--pilot", "churn-prediction", "--by", "week", env=env)
+    line = one_error_line(r)
+    assert "must be one of hour, day, variant" in line and "(" not in line, line

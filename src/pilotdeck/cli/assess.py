@@ -17,7 +17,7 @@ from pilotdeck.cli.context import (
     print_json,
     print_table,
 )
-from pilotdeck.domain.errors import FieldError, ValidationFailed
+from pilotdeck.domain.errors import FieldError, ValidationFailed, describe
 from pilotdeck.domain.query import PilotFilter
 
 if TYPE_CHECKING:
@@ -36,7 +36,7 @@ def _answers(path: Path | None) -> dict[str, Any]:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError) as exc:
         raise ValidationFailed("cannot read answers", [
-            FieldError("--answers", exc.__class__.__name__, str(path))]) from None
+            FieldError("--answers", describe(exc), str(path))]) from None
     if not isinstance(data, dict):
         raise ValidationFailed("invalid answers", [
             FieldError("", "must be a mapping with answers/scores/target", str(path))])

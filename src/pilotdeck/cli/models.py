@@ -18,7 +18,7 @@ from pilotdeck.cli.context import (
     print_json,
     print_table,
 )
-from pilotdeck.domain.errors import FieldError, ValidationFailed
+from pilotdeck.domain.errors import FieldError, ValidationFailed, describe
 
 app = typer.Typer(help="Model registry (MLflow) and deployments.", no_args_is_help=True)
 
@@ -102,7 +102,7 @@ def deploy(pilot: str,
             data: Any = yaml.safe_load(file.read_text())
         except (OSError, yaml.YAMLError) as exc:
             raise ValidationFailed("cannot read deployment", [
-                FieldError("--file", exc.__class__.__name__, str(file))]) from None
+                FieldError("--file", describe(exc), str(file))]) from None
     else:
         aliases = platform().registry.aliases(pilot)
         champ = champion or aliases.get("champion")

@@ -17,7 +17,7 @@ from pilotdeck.cli.context import (
     print_json,
     print_table,
 )
-from pilotdeck.domain.errors import FieldError, ValidationFailed
+from pilotdeck.domain.errors import FieldError, ValidationFailed, describe
 from pilotdeck.domain.when import parse_when
 
 if TYPE_CHECKING:
@@ -224,7 +224,7 @@ def fairness_cmd(pilot: str,
             text = slices.read_text()
         except OSError as exc:
             raise ValidationFailed("invalid slices", [FieldError(
-                "--slices", f"cannot read ({exc.__class__.__name__})", str(slices))]) from None
+                "--slices", describe(exc), str(slices))]) from None
         from pilotdeck.domain.performance import parse_slices
 
         parsed = parse_slices(text, "--slices", str(slices))

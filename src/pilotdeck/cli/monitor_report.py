@@ -9,7 +9,7 @@ import typer
 
 from pilotdeck.cli.context import console, err_console, platform
 from pilotdeck.cli.monitor import WINDOW_OPTS, app, pilot_monitoring
-from pilotdeck.domain.errors import FieldError, ValidationFailed
+from pilotdeck.domain.errors import FieldError, ValidationFailed, describe
 from pilotdeck.domain.when import parse_when
 
 if TYPE_CHECKING:
@@ -70,4 +70,4 @@ def _write_atomically(path: Path, text: str) -> None:
         tmp.replace(path)
     except OSError as exc:
         raise ValidationFailed("cannot write the report", [FieldError(
-            "--html", exc.strerror or exc.__class__.__name__, str(path))]) from None
+            "--html", describe(exc), str(path))]) from None

@@ -48,6 +48,23 @@ class PilotdeckError(Exception):
         return f"{self.message}: {first}{more}"
 
 
+def describe(exc: BaseException) -> str:
+    """Why reading something failed, in words: no Python class names or reprs.
+
+    ``[Errno 2] No such file or directory`` becomes "no such file or directory";
+    a YAML syntax error its problem and position; anything else its first line."""
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror[0].lower() + exc.strerror[1:]
+    if isinstance(exc, UnicodeDecodeError):
+        return f"not UTF-8 text (byte {exc.start})"
+    mark = getattr(exc, "problem_mark", None)  # PyYAML's MarkedYAMLError, duck-typed
+    if mark is not None:
+        problem = getattr(exc, "problem", None) or "invalid syntax"
+        return f"not valid YAML: {problem} at line {mark.line + 1}, column {mark.column + 1}"
+    text = str(exc).strip()
+    return text.splitlines()[0][:200] if text else "cannot be read"
+
+
 class ValidationFailed(PilotdeckError):
     """Input broke a rule; ``errors`` says which field and why."""
 

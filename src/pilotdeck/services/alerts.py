@@ -20,7 +20,7 @@ import yaml
 from pilotdeck.audit.log import iso
 from pilotdeck.auth.roles import Principal, Role
 from pilotdeck.domain.alerts import AlertRule, parse_rules
-from pilotdeck.domain.errors import FieldError, PilotdeckError, ValidationFailed
+from pilotdeck.domain.errors import FieldError, PilotdeckError, ValidationFailed, describe
 from pilotdeck.domain.ports.store import Store
 from pilotdeck.domain.when import parse_window
 from pilotdeck.services.monitoring import MonitoringService
@@ -36,10 +36,10 @@ def load_rules(path: Path) -> list[AlertRule]:
         data = yaml.safe_load(path.read_text())
     except OSError as exc:
         raise ValidationFailed("cannot read alert rules", [FieldError(
-            "rules", f"{exc.strerror or exc.__class__.__name__}", str(path))]) from None
+            "rules", describe(exc), str(path))]) from None
     except yaml.YAMLError as exc:
         raise ValidationFailed("cannot read alert rules", [FieldError(
-            "rules", f"not valid YAML ({exc.__class__.__name__})", str(path))]) from None
+            "rules", describe(exc), str(path))]) from None
     return parse_rules(data, str(path))
 
 

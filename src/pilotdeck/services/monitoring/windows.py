@@ -51,7 +51,8 @@ def window_drift(lake: Lake, pilot: str, *, profile: str | None = None,
     window (or profile) with fewer than ``min_rows`` rows gets the verdict "not
     enough data" and no drift verdict."""
     if by is not None and by not in BY:
-        raise ValidationFailed("invalid window", [FieldError("by", f"must be one of {BY}")])
+        raise ValidationFailed("invalid window", [
+            FieldError("by", f"must be one of {', '.join(BY)}")])
     if rows is None:
         rows = lake.rows(lake.requests(pilot, since, until,
                                              variant=variant, version=version))
