@@ -98,6 +98,11 @@ def test_a_window_below_the_minimum_sample_gets_no_verdict_and_no_alert(
     rule = parse_rules({"rules": [{"name": "d", "pilot": "tiny", "metric":
                                    "drift.dataset_drift", "window": "1d", "threshold": 0.5,
                                    "comparison": ">="}]})[0]
-    svc = AlertService(None, mon, None)  # type: ignore[arg-type]  # no-data: no store
+    from pilotdeck.adapters.store.db import Database
+
+    store = Database(f"sqlite:///{tmp_path / 'meta.db'}")
+    svc = AlertService(store, mon, None)  # type: ignore[arg-type]
     (outcome,) = svc.evaluate([rule], T0 + timedelta(hours=1))
     assert outcome.state == "no-data" and outcome.rows == 1
+    assert svc.list() == []  # no alert was opened
+    store.dispose()

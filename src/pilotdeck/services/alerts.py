@@ -115,6 +115,9 @@ class AlertService:
                         "comparison": rule.comparison, "severity": rule.severity,
                         "scope": rule.scope.model_dump(exclude_none=True), "reason": reason})
                     entry.update(ok=r.is_success, status=r.status_code)
+                    if not r.is_success:
+                        entry["error"] = f"the webhook answered HTTP {r.status_code} " \
+                                         f"{r.reason_phrase}".rstrip()
                 elif a.type == "rollback":
                     entry["variant"] = a.variant
                     dep = self.models.rollback(rule.pilot, a.variant, MONITOR, reason)
@@ -126,7 +129,7 @@ class AlertService:
             except (httpx.HTTPError, PilotdeckError) as exc:
                 # An action that cannot run is recorded on the alert, never raised:
                 # the other actions and rules still run.
-                entry.update(ok=False, error=f"{exc.__class__.__name__}: {exc}")
+                entry.update(ok=False, error=_why(exc, self.webhook_timeout_s))
                 log.warning("alert %s action %s failed: %s", rule.name, a.type, exc)
             results.append(entry)
         return results
@@ -157,7 +160,22 @@ class AlertService:
             entry.update(value=value, rows=rows, fired=fired)
             entry.update(self._record(rule, value, fired, now))
             report.append(RuleOutcome(**entry))
-        return report
+        return report + self._resolve_orphans({r.fingerprint() for r in rules}, now)
+
+    def _resolve_orphans(self, live: set[str], now: datetime) -> list[RuleOutcome]:
+        """Resolve open alerts whose rule is gone from the rules: nothing would ever
+        evaluate them again, so they would stay open forever."""
+        out = []
+        with self.store.write() as uow:
+            for row in uow.alerts.list(status="open", limit=10_000):
+                if row.fingerprint in live:
+                    continue
+                row.status, row.resolved_at, row.last_seen = "resolved", now, now
+                uow.audit.record(MONITOR.user, "alert.resolved", "alert", str(row.id), {
+                    "rule": row.rule, "pilot": row.pilot, "reason": "its rule was removed"})
+                out.append(RuleOutcome(rule=row.rule, pilot=row.pilot, metric=row.metric,
+                                       state="resolved", alert=row.id))
+        return out
 
     def _record(self, rule: AlertRule, value: float, fired: bool,
                 now: datetime) -> dict[str, Any]:
@@ -205,6 +223,15 @@ class AlertService:
                 "status", "must be open or resolved")])
         with self.store.read() as uow:
             return [view(r) for r in uow.alerts.list(pilot, status)]
+
+
+def _why(exc: Exception, timeout_s: float) -> str:
+    """Why an action failed, in words (the alert and the CLI show it)."""
+    if isinstance(exc, httpx.TimeoutException):
+        return f"the webhook did not answer within {timeout_s:g} s"
+    if isinstance(exc, httpx.HTTPError):
+        return f"cannot reach the webhook: {describe(exc)}"
+    return str(exc)
 
 
 def view(r: Any) -> Alert:
