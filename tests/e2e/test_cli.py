@@ -34,6 +34,7 @@ def pd(env: dict[str, str], *args: str, check: bool = True) -> Result:
 
 @pytest.fixture
 def env(tmp_path: Path, db_url: str) -> dict[str, str]:
+    (tmp_path / "home").mkdir()  # an existing home: no "new home created" line on stderr
     return env_for(tmp_path / "home", db_url)
 
 
