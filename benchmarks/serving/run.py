@@ -8,7 +8,7 @@ rows), same machine, one run:
 - limit:     a bare ASGI app on the fastest path the model allows: orjson, one
              numpy array, ``predict`` with one OpenMP thread and no feature-name
              check or warnings (bare_app.py)
-- pilotdeck: ``pilotdeck serve`` with A/B routing (50/50, two versions),
+- pilotdeck: ``pilotdeck gateway`` with A/B routing (50/50, two versions),
              prediction log and metrics on; prediction cache off (every
              request is a model call, as for the others)
 
@@ -180,7 +180,7 @@ def serving(args: argparse.Namespace, work: Path, X: pd.DataFrame, env: dict[str
         f"http://127.0.0.1:{port}/", None, HERE)
     port = free_port()
     servers["pilotdeck serve"] = (
-        [str(BIN / "pilotdeck"), "serve", "--port", str(port)],
+        [str(BIN / "pilotdeck"), "gateway", "--port", str(port)],
         f"http://127.0.0.1:{port}/v1/pilots/bench/predict", token, None)
     results: dict[str, dict[str, dict[str, float]]] = {}
     for name, (cmd, url, tok, cwd) in servers.items():

@@ -90,6 +90,9 @@ class Settings(BaseSettings):
     predlog_max_rows: int = Field(default=5000, ge=1, description="Flush when this many wait.")
     cost_per_cpu_second: float = Field(default=0.00005, ge=0,
                                        description="Inference cost per CPU-second (currency).")
+    drift_min_rows: int = Field(default=30, ge=1, description="Rows each side of a drift "
+                                "window needs for a verdict; fewer is 'not enough data' "
+                                "(no verdict, no alert).")
     alert_rules: Path | None = Field(default=None, description="Alert rules YAML (default "
                                      "$PILOTDECK_HOME/alerts.yaml, used when it exists).")
     alert_interval_s: float = Field(default=60.0, ge=0, description="Seconds between the "

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pilotdeck.config import Settings
-from pilotdeck.domain.errors import FieldError, ValidationFailed
+from pilotdeck.domain.errors import FieldError, ValidationFailed, describe
 
 if TYPE_CHECKING:
     from pilotdeck.domain.maturity import MaturityModel
@@ -53,7 +53,7 @@ def _yaml(path: Path | None, default: str) -> tuple[Any, str]:
         return yaml.safe_load(path.read_text(encoding="utf-8")), str(path)
     except (OSError, yaml.YAMLError) as exc:
         raise ValidationFailed("cannot read configuration file",
-                               [FieldError("", exc.__class__.__name__, str(path))]) from None
+                               [FieldError("", describe(exc), str(path))]) from None
 
 
 class Platform:
@@ -188,8 +188,10 @@ class Platform:
     @cached_property
     def assessments(self) -> AssessmentService:
         from pilotdeck.services.assessment import AssessmentService
+        from pilotdeck.services.evidence import platform_providers
 
-        return AssessmentService(self.store, self.maturity_model)
+        return AssessmentService(self.store, self.maturity_model,
+                                 platform_providers(lambda: self.lake, self.settings.alert_rules))
 
     @cached_property
     def prioritization(self) -> PrioritizationService:
@@ -219,7 +221,8 @@ class Platform:
         # which most commands never need.
         from pilotdeck.services.monitoring import MonitoringService
 
-        return MonitoringService(self.lake, self.engine, self.settings.cost_per_cpu_second)
+        return MonitoringService(self.lake, self.engine, self.settings.cost_per_cpu_second,
+                                 self.settings.drift_min_rows)
 
     @cached_property
     def alerts(self) -> AlertService:

@@ -423,4 +423,4 @@ def test_a_model_that_cannot_load_does_not_stop_other_pilots(env: Env, demo_pilo
                         message="the gateway to report next-best-offer's load error")
     assert "next-best-offer" not in status["routes"]
     assert env.predict(split(env.trained["X"].head(1))).status_code == 200
-    p.portfolio.delete("next-best-offer", ADMIN)
+    p.portfolio.delete("next-best-offer", ADMIN, force=True)

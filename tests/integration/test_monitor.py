@@ -69,7 +69,7 @@ def test_cli_json_and_fail_on_drift(tmp_path: Path) -> None:
     r = run_cli(*base, "--fail-on-drift")
     assert r.returncode == 3 and "DRIFT" in r.stdout
     r = run_cli(*base, "--threshold", "age")
-    assert r.returncode == 1 and "--threshold: expects NAME=VALUE" in r.stderr
+    assert r.returncode == 2 and "--threshold: expects NAME=VALUE" in r.stderr
 
 
 def test_quality_checks_find_range_categories_constants_and_missing(tmp_path: Path) -> None:

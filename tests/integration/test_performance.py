@@ -267,3 +267,24 @@ def test_log_rows_from_requests_with_different_columns(tmp_path: Path) -> None:
     assert t[2]["f2"] == 9 and t[2]["prediction"] == "[0.2,0.8]"
     # 1, 0 and a vector in one column: the column falls back to text
     assert [r["prediction"] for r in t] == ["1", "0", "[0.2,0.8]", "1"]
+
+
+def test_shadow_versions_are_shown_beside_the_live_variants(tmp_path: Path) -> None:
+    t = write_logs(tmp_path, n=120)
+    # Version 3 shadows every successful request: same id, its own prediction.
+    shadow = [{**r, "variant": "shadow", "model_version": 3, "latency_ms": 50.0,
+               "cache_hit": False, "outputs": orjson.dumps([1]).decode()}
+              for r in t["requests"] if r["status"] == 200]
+    monitoring_at(tmp_path).lake.prediction_log(1, 10**6)._write(shadow)
+    mon = monitoring_at(tmp_path)
+
+    q = {(g.model_version, g.variant): g for g in mon.quality("churn").groups}
+    assert set(q) == {(1, "champion"), (2, "challenger"), (3, "shadow")}
+    assert q[(3, "shadow")].n == len(t["y"])  # the live requests' labels join to it
+    assert q[(3, "shadow")].accuracy == pytest.approx(float(np.mean(t["y"] == 1)))
+    h = {(g.model_version, g.variant): g for g in mon.health("churn").groups}
+    assert h[(3, "shadow")].requests == len(shadow)
+    assert h[(3, "shadow")].latency_ms.p50 == 50.0
+    # Ungrouped figures (what alert rules read) stay the live traffic's.
+    assert mon.quality("churn", by=[]).groups[0].n == len(t["y"])
+    assert mon.health("churn", by=[]).groups[0].requests == len(t["requests"])

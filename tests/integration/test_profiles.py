@@ -89,7 +89,7 @@ def test_cli_profile_then_drift(tmp_path: Path) -> None:
     assert r.returncode == 0, r.stderr
     assert {c["column"]: c["drifted"] for c in json.loads(r.stdout)["columns"]}["x"] is True
     r = run("drift", "--current", str(cur))
-    assert r.returncode == 1 and "exactly one of --reference or --profile" in r.stderr
+    assert r.returncode == 2 and "exactly one of --reference or --profile" in r.stderr
 
 
 def test_spark_engine_builds_the_same_profile_and_verdicts(tmp_path: Path) -> None:

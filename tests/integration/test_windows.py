@@ -69,3 +69,40 @@ def test_the_alert_judges_the_worst_version(tmp_path: Path) -> None:
     svc = AlertService(None, monitoring_at(tmp_path), None)  # type: ignore[arg-type]
     value, rows = svc.measure(rule, T0 + timedelta(hours=3))
     assert value == 0.5 and rows == 300  # v2: x drifted, c did not
+
+
+def test_a_window_below_the_minimum_sample_gets_no_verdict_and_no_alert(
+        tmp_path: Path) -> None:
+    from pilotdeck.domain.alerts import parse_rules
+    from pilotdeck.services.alerts import AlertService
+    from pilotdeck.services.monitoring import MonitoringService
+
+    write(tmp_path)
+    mon = monitoring_at(tmp_path)
+    mon.build_profile(tmp_path / "ref.parquet", "tiny.v1")
+    log = mon.lake.prediction_log(1, 10**6)
+    # One request, far outside the reference: "5/5 drifted" on one row is noise.
+    log._write([{"request_id": "tiny", "ts": T0, "pilot": "tiny", "variant": "champion",
+                 "model_version": 1, "inputs": orjson.dumps(
+                     {"columns": ["x", "c"], "data": [[50.0, "z"]]}).decode(),
+                 "outputs": "[0]", "latency_ms": 1.0, "cache_hit": False, "status": 200,
+                 "rows": 1}])
+    out = mon.window_drift("tiny")
+    (w,) = out.windows
+    assert (w.verdict, w.dataset_drift, w.share_drifted, w.columns) == (
+        "not enough data", None, None, [])
+    assert w.min_rows == 30 and out.dump()["windows"][0]["verdict"] == "not enough data"
+    judged = MonitoringService(mon.lake, mon.engines, drift_min_rows=1).window_drift("tiny")
+    assert judged.windows[0].verdict == "drift"  # what the row would have been called
+
+    rule = parse_rules({"rules": [{"name": "d", "pilot": "tiny", "metric":
+                                   "drift.dataset_drift", "window": "1d", "threshold": 0.5,
+                                   "comparison": ">="}]})[0]
+    from pilotdeck.adapters.store.db import Database
+
+    store = Database(f"sqlite:///{tmp_path / 'meta.db'}")
+    svc = AlertService(store, mon, None)  # type: ignore[arg-type]
+    (outcome,) = svc.evaluate([rule], T0 + timedelta(hours=1))
+    assert outcome.state == "no-data" and outcome.rows == 1
+    assert svc.list() == []  # no alert was opened
+    store.dispose()

@@ -7,7 +7,7 @@ from typing import Any
 
 import yaml
 
-from pilotdeck.domain.errors import FieldError, ValidationFailed
+from pilotdeck.domain.errors import FieldError, ValidationFailed, describe
 from pilotdeck.domain.ports.manifests import RawManifest
 
 SUFFIXES = (".yaml", ".yml")
@@ -43,7 +43,7 @@ def read_manifests(path: Path) -> list[RawManifest]:
             errors.append(FieldError("", f"{where}{problem}", str(file)))
             continue
         except (OSError, UnicodeDecodeError) as exc:
-            errors.append(FieldError("", f"cannot read file ({exc.__class__.__name__})", str(file)))
+            errors.append(FieldError("", f"cannot read file: {describe(exc)}", str(file)))
             continue
         for i, doc in enumerate(docs):
             source = str(file) if len(docs) == 1 else f"{file}#{i + 1}"

@@ -9,6 +9,7 @@ import typer
 
 from pilotdeck.cli.context import (
     console,
+    err_console,
     fail_format,
     me,
     parse_pairs,
@@ -16,10 +17,11 @@ from pilotdeck.cli.context import (
     print_json,
     print_table,
 )
-from pilotdeck.domain.errors import FieldError, ValidationFailed
+from pilotdeck.domain.errors import FieldError, ValidationFailed, describe
 from pilotdeck.domain.query import PilotFilter
 
 if TYPE_CHECKING:
+    from pilotdeck.domain.maturity import AssessmentInput
     from pilotdeck.views.assessments import Assessment
 
 app = typer.Typer(help="Capability maturity assessment.", no_args_is_help=True)
@@ -34,7 +36,7 @@ def _answers(path: Path | None) -> dict[str, Any]:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError) as exc:
         raise ValidationFailed("cannot read answers", [
-            FieldError("--answers", exc.__class__.__name__, str(path))]) from None
+            FieldError("--answers", describe(exc), str(path))]) from None
     if not isinstance(data, dict):
         raise ValidationFailed("invalid answers", [
             FieldError("", "must be a mapping with answers/scores/target", str(path))])
@@ -59,6 +61,39 @@ def render(result: Assessment) -> None:
                           "platform's evidence says no[/yellow]")
 
 
+def _earlier(pilot: str | None) -> tuple[dict[str, bool], dict[str, int], str] | None:
+    """The answers and direct scores of the scope's latest assessment, if any."""
+    from pilotdeck.domain.errors import NotFound
+
+    try:
+        prev = platform().assessments.latest(pilot)
+    except NotFound:
+        return None
+    answers = {p.id: p.satisfied for d in prev.dimensions for p in d.practices
+               if p.source == "answer"}
+    # A "yes" the evidence refuted was still answered yes.
+    answers.update({p.id: True for d in prev.dimensions for p in d.practices if p.discrepancy})
+    scores = {d.id: d.level for d in prev.dimensions if d.source == "direct"}
+    return answers, scores, prev.assessed_at or "?"
+
+
+def _merged(pilot: str | None, inp: AssessmentInput, fresh: bool) -> AssessmentInput:
+    """Earlier answers and scores, overridden by this run's; said on stderr."""
+    from pilotdeck.domain.maturity import AssessmentInput
+
+    earlier = None if fresh else _earlier(pilot)
+    if earlier is None:
+        return inp
+    answers, scores, when = earlier
+    kept = len(set(answers) - set(inp.answers)) + len(set(scores) - set(inp.scores))
+    if kept:
+        err_console.print(f"{pilot or 'organisation'}: kept {kept} answer(s)/score(s) from "
+                          f"the assessment of {when}; --fresh starts from none",
+                          markup=False, highlight=False, soft_wrap=True)
+    return AssessmentInput({**answers, **inp.answers}, {**scores, **inp.scores},
+                           inp.targets, inp.target)
+
+
 @app.command()
 def run(pilot: str | None = typer.Option(None, "--pilot", help="Assess this pilot."),
         all_pilots: bool = typer.Option(False, "--all-pilots", help="Assess every live pilot."),
@@ -66,10 +101,15 @@ def run(pilot: str | None = typer.Option(None, "--pilot", help="Assess this pilo
                                             help="YAML with answers/scores/targets/target."),
         score: list[str] = typer.Option([], "--score", help="DIMENSION=LEVEL (direct score)."),
         target: int | None = typer.Option(None, "--target", help="Target level for all."),
+        fresh: bool = typer.Option(False, "--fresh", help="Do not keep the answers and "
+                                   "scores of the scope's previous assessment."),
         format: str = typer.Option("table", "--format", help="table | json"),
         chart: Path | None = typer.Option(None, "--chart", help="Write a radar chart .png/.svg"),
         ) -> None:
-    """Assess the organisation (default), one pilot, or every pilot; saved to history."""
+    """Assess the organisation (default), one pilot, or every pilot; saved to history.
+
+    Answers and direct scores of the scope's previous assessment are kept unless
+    this run gives new ones (or ``--fresh``)."""
     from pilotdeck.domain.maturity import AssessmentInput
 
     fail_format(format, ["table", "json"])
@@ -83,7 +123,9 @@ def run(pilot: str | None = typer.Option(None, "--pilot", help="Assess this pilo
                  if p.spec.status != "sunset"]
         from rich.progress import track
 
-        results = [svc.assess(n, inp, me()) for n in track(names, description="assessing")]
+        results = [svc.assess(n, _merged(n, inp, fresh), me())
+                   for n in track(names, description="assessing", console=err_console,
+                                  transient=True)]
         if format == "json":
             print_json([r.dump() for r in results])
         else:
@@ -92,7 +134,7 @@ def run(pilot: str | None = typer.Option(None, "--pilot", help="Assess this pilo
                           f"{r.overall.score:.2f}", r.overall.gap,
                           ", ".join(r.overall.weakest)] for r in results])
         return
-    result = svc.assess(pilot, inp, me())
+    result = svc.assess(pilot, _merged(pilot, inp, fresh), me())
     if chart is not None:
         from pilotdeck.render.charts import maturity_chart
 

@@ -37,19 +37,32 @@ def log(since: str | None = typer.Option(None, "--since", help="ISO date/time"),
         actor: str | None = typer.Option(None, "--actor"),
         entity: str | None = typer.Option(None, "--entity", help="TYPE or TYPE:ID"),
         action: str | None = typer.Option(None, "--action", help="prefix, e.g. pilot."),
-        limit: int = typer.Option(100, "--limit"),
+        limit: int = typer.Option(100, "--limit", min=1, help="Events to show."),
+        before: int | None = typer.Option(None, "--before", min=1,
+                                          help="Only events older than this seq (paging)."),
+        oldest_first: bool = typer.Option(False, "--oldest-first",
+                                          help="Oldest first (default: newest first)."),
         format: str = typer.Option("table", "--format", help="table | json")) -> None:
-    """Show audit events, oldest first."""
+    """Show audit events, newest first; says when more are left and how to page."""
     fail_format(format, ["table", "json"])
     etype, _, eid = (entity or "").partition(":")
+    # One more than asked: whether the listing was cut is then known, not guessed.
     items = platform().audit.log(since=_since(since), actor=actor, entity_type=etype or None,
-                                 entity_id=eid or None, action=action, limit=limit)
+                                 entity_id=eid or None, action=action, limit=limit + 1,
+                                 newest_first=not oldest_first, before=before)
+    cut, items = len(items) > limit, items[:limit]
     if format == "json":
         print_json([e.dump() for e in items])
-        return
-    print_table(f"{len(items)} event(s)", ["seq", "at", "actor", "action", "entity"],
-                [[e.seq, e.at, e.actor, e.action, f"{e.entity.type}:{e.entity.id}"]
-                 for e in items])
+    else:
+        order = "oldest" if oldest_first else "newest"
+        print_table(f"{len(items)} {order} event(s)" if cut else f"{len(items)} event(s)",
+                    ["seq", "at", "actor", "action", "entity"],
+                    [[e.seq, e.at, e.actor, e.action, f"{e.entity.type}:{e.entity.id}"]
+                     for e in items])
+    if cut:
+        more = f"--limit {limit * 2}" if oldest_first else f"--before {items[-1].seq}"
+        err_console.print(f"more events match: showing {limit}; see further with {more}",
+                          markup=False, highlight=False, soft_wrap=True)
 
 
 @app.command()

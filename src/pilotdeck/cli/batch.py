@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from pilotdeck.cli.context import console, me, platform
+from pilotdeck.cli.context import console, err_console, me, platform
 
 app = typer.Typer(help="Batch scoring.", no_args_is_help=True)
 
@@ -26,7 +26,7 @@ def score(pilot: str,
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
     with Progress(*Progress.get_default_columns()[:1], BarColumn(), MofNCompleteColumn(),
-                  TimeRemainingColumn(), console=console, transient=True) as bar:
+                  TimeRemainingColumn(), console=err_console, transient=True) as bar:
         task = bar.add_task(f"scoring {pilot}", total=None)
         out = platform().batch.score(
             pilot, input, output, me(), engine=engine, version=version, alias=alias,

@@ -35,7 +35,15 @@ class LazyPlatform:
             from pilotdeck.config import load_settings
             from pilotdeck.platform import Platform
 
-            self._platform = Platform(load_settings())
+            settings = load_settings()
+            home = settings.home
+            if not home.exists():
+                # Say so: a mistyped PILOTDECK_HOME otherwise looks like an empty portfolio.
+                home.mkdir(mode=0o700, parents=True)
+                err_console.print(f"new home created at {home.resolve()} (set PILOTDECK_HOME "
+                                  "to use another)", markup=False, highlight=False,
+                                  soft_wrap=True)
+            self._platform = Platform(settings)
         return self._platform
 
     def close(self) -> None:

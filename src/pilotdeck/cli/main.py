@@ -1,4 +1,5 @@
-"""Entry point: ``pilotdeck``. Errors become one line on stderr and exit code 1."""
+"""Entry point: ``pilotdeck``. Errors become one line on stderr and an exit code
+(1 failure, 2 usage; :mod:`pilotdeck.cli.errors`)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from pilotdeck.cli import (
     assess,
     audit,
     batch,
+    errors,
     models,
     monitor,
     monitor_alerts,
@@ -92,7 +94,24 @@ def _print_admin_token() -> None:
                       "`pilotdeck tokens create --user NAME --role admin`")
 
 
+def _check_port(host: str, port: int) -> None:
+    """Fail with one line, before any banner, when the address is taken."""
+    import socket
+
+    from pilotdeck.domain.errors import Conflict
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does
+        try:
+            sock.bind((host, port))
+        except OSError as exc:
+            raise Conflict(f"cannot listen on {host}:{port}: {exc.strerror or exc}; stop the "
+                           "process using it or choose another with --port") from None
+
+
 def _serve(host: str, port: int) -> None:
+    _check_port(host, port)
     import uvicorn
 
     from pilotdeck.api.app import create_app
@@ -104,33 +123,58 @@ def _serve(host: str, port: int) -> None:
     uvicorn.run(create_app(platform()), host=host, port=port, log_level="warning")
 
 
-@app.command()
-def server(host: str | None = typer.Option(None, "--host"),
-           port: int | None = typer.Option(None, "--port")) -> None:
-    """Run the control-plane API."""
+HOST = typer.Option(None, "--host", help="Interface to bind (default: the setting).")
+PORT = typer.Option(None, "--port", help="Port to listen on (default: the setting).")
+
+
+@app.command("api")
+def api(host: str | None = HOST, port: int | None = PORT) -> None:
+    """Run the control-plane API (REST, docs, charts); default port 8000."""
     s = platform().settings
+    h, p = host or s.api_host, port or s.api_port
+    _check_port(h, p)
     _print_admin_token()
-    _serve(host or s.api_host, port or s.api_port)
+    _serve(h, p)
 
 
-@app.command()
-def serve(host: str | None = typer.Option(None, "--host"),
-          port: int | None = typer.Option(None, "--port")) -> None:
-    """Run the inference gateway (a separate process from the API)."""
+@app.command("gateway")
+def gateway(host: str | None = HOST, port: int | None = PORT) -> None:
+    """Run the inference gateway (predictions, feedback; a separate process from the
+    API); default port 8100."""
     # Models run single-threaded in their own threads; OpenMP's default
     # spin-waiting then doubles a small model's latency (benchmarks/serving).
     # Must be set before scikit-learn loads libgomp; a user's value wins.
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    s = platform().settings
+    h, p = host or s.gateway_host, port or s.gateway_port
+    _check_port(h, p)
     import uvicorn
 
     from pilotdeck.gateway.app import create_gateway
 
-    s = platform().settings
-    h, p = host or s.gateway_host, port or s.gateway_port
     console.print(f"gateway: http://{h}:{p}/v1/pilots/PILOT/predict  metrics: "
                   f"http://{h}:{p}/metrics  docs: http://{h}:{p}/docs")
     uvicorn.run(create_gateway(platform()), host=h, port=p, log_level="warning",
                 access_log=False)
+
+
+def _renamed(old: str, new: str) -> None:
+    err_console.print(f"warning: `pilotdeck {old}` is now `pilotdeck {new}`; the old name "
+                      "will be removed in the next release", markup=False, highlight=False)
+
+
+@app.command("server", hidden=True)
+def server(host: str | None = HOST, port: int | None = PORT) -> None:
+    """Deprecated name of ``pilotdeck api``."""
+    _renamed("server", "api")
+    api(host, port)
+
+
+@app.command("serve", hidden=True)
+def serve(host: str | None = HOST, port: int | None = PORT) -> None:
+    """Deprecated name of ``pilotdeck gateway``."""
+    _renamed("serve", "gateway")
+    gateway(host, port)
 
 
 @app.command()
@@ -140,9 +184,11 @@ def demo(serve: bool = typer.Option(True, "--serve/--no-serve", help="Start the 
     from pilotdeck.demo import story
 
     p = platform()
+    if serve:  # a taken port is found before the demo's work, not after it
+        _check_port(p.settings.api_host, port or p.settings.api_port)
     console.print(f"pilotdeck {__version__} — data in {p.settings.home.resolve()} "
                   f"({p.store.backend})")
-    out = story.run(p, me(), console)
+    out = story.run(p, me(), console, err_console)
     org = out.organisation.overall
     console.print(f"organisation maturity: level {org.level} ({org.level_name}), "
                   f"score {org.score:.2f}, gap {org.gap} to target {org.target}")
@@ -162,48 +208,28 @@ def version() -> None:
     typer.echo(__version__)
 
 
-def _is_database_error(exc: Exception) -> bool:
-    # SQLAlchemy is imported only by commands that open the store; if it was
-    # never imported, this cannot be one of its errors (and start-up stays fast).
-    sa_exc = sys.modules.get("sqlalchemy.exc")
-    return sa_exc is not None and isinstance(exc, sa_exc.SQLAlchemyError)
-
-
 def run() -> None:
-    """Console-script entry: map every expected failure to a one-line message."""
+    """Console-script entry: every expected failure is one line on stderr and an exit
+    code (see :mod:`pilotdeck.cli.errors`); never a traceback."""
     try:
         # Without standalone mode Click returns typer.Exit codes instead of exiting.
         code = app(standalone_mode=False)
         if isinstance(code, int) and code:
             sys.exit(code)
     except PilotdeckError as exc:
-        if exc.errors:
-            for e in exc.errors[:50]:
-                err_console.print(f"error: {exc.message}: {e}", markup=False, highlight=False)
-            if len(exc.errors) > 50:
-                err_console.print(f"error: … and {len(exc.errors) - 50} more")
-        else:
-            err_console.print(f"error: {exc.message}", markup=False, highlight=False)
-        sys.exit(1)
+        sys.exit(errors.pilotdeck_error(exc))
     except typer.Abort:
         err_console.print("aborted")
-        sys.exit(1)
+        sys.exit(errors.FAILURE)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         sys.exit(130)
     except Exception as exc:  # noqa: BLE001 - last line of defence: no tracebacks for users
-        if isinstance(exc, click_exceptions()):  # a bad option or argument: Click's message
-            exc.show()  # type: ignore[attr-defined]
-            sys.exit(exc.exit_code)  # type: ignore[attr-defined]
-        if _is_database_error(exc):
-            reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0][:200]
-            err_console.print(f"error: database problem: {reason} (check PILOTDECK_DB_URL)",
-                              markup=False, highlight=False)
-            sys.exit(1)
+        if isinstance(exc, click_exceptions()):  # Typer's copy of Click is not `click`
+            sys.exit(errors.click_error(exc))
+        if errors.is_database_error(exc):
+            sys.exit(errors.database_error(exc))
         if os.environ.get("PILOTDECK_DEBUG"):
             raise
-        err_console.print(f"error: internal error ({exc.__class__.__name__}: {exc}); "
-                          "rerun with PILOTDECK_DEBUG=1 for details and please report it",
-                          markup=False, highlight=False)
-        sys.exit(2)
+        sys.exit(errors.internal_error(exc))

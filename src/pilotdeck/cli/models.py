@@ -10,6 +10,7 @@ import typer
 
 from pilotdeck.cli.context import (
     console,
+    err_console,
     fail_format,
     me,
     parse_pairs,
@@ -17,7 +18,7 @@ from pilotdeck.cli.context import (
     print_json,
     print_table,
 )
-from pilotdeck.domain.errors import FieldError, ValidationFailed
+from pilotdeck.domain.errors import FieldError, ValidationFailed, describe
 
 app = typer.Typer(help="Model registry (MLflow) and deployments.", no_args_is_help=True)
 
@@ -59,9 +60,25 @@ def list_(pilot: str, format: str = typer.Option("table", "--format", help="tabl
 @app.command()
 def alias(pilot: str, version: int, name: str = typer.Argument(..., help="champion|challenger")
           ) -> None:
-    """Point an MLflow alias (champion/challenger) at a version (audited)."""
+    """Point an MLflow alias (champion/challenger) at a version (audited).
+
+    Aliases label versions; the deployment decides what the gateway serves. Moving
+    an alias does not change the deployment, and the command says so when they
+    now disagree."""
+    from pilotdeck.domain.errors import NotFound
+
     platform().models.set_alias(pilot, name, version, me())
     console.print(f"{pilot}@{name} -> version {version}")
+    try:
+        variant = platform().models.deployment(pilot).spec.variant(name)
+    except NotFound:
+        return
+    if variant is not None and variant.version != version:
+        err_console.print(
+            f"note: the deployment still serves {name} version {variant.version}: the "
+            f"deployment wins over aliases; to serve version {version}, run `pilotdeck "
+            f"models deploy {pilot} --{name} {version}` (or edit its deployment file)",
+            markup=False, highlight=False, soft_wrap=True)
 
 
 @app.command()
@@ -85,7 +102,7 @@ def deploy(pilot: str,
             data: Any = yaml.safe_load(file.read_text())
         except (OSError, yaml.YAMLError) as exc:
             raise ValidationFailed("cannot read deployment", [
-                FieldError("--file", exc.__class__.__name__, str(file))]) from None
+                FieldError("--file", describe(exc), str(file))]) from None
     else:
         aliases = platform().registry.aliases(pilot)
         champ = champion or aliases.get("champion")

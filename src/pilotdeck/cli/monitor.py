@@ -10,13 +10,14 @@ import typer
 
 from pilotdeck.cli.context import (
     console,
+    err_console,
     fail_format,
     parse_pairs,
     platform,
     print_json,
     print_table,
 )
-from pilotdeck.domain.errors import FieldError, ValidationFailed
+from pilotdeck.domain.errors import FieldError, ValidationFailed, describe
 from pilotdeck.domain.when import parse_when
 
 if TYPE_CHECKING:
@@ -41,7 +42,7 @@ def profile_cmd(input: Path = typer.Option(..., "--input", help="Parquet file or
     from rich.progress import Progress
 
     monitoring = platform().monitoring
-    with Progress(console=console, transient=True) as bar:
+    with Progress(console=err_console, transient=True) as bar:
         task = bar.add_task(f"profiling {input}", total=None)
         meta = monitoring.build_profile(
             input, name, exact_limit=exact_limit, engine=engine,
@@ -94,7 +95,7 @@ def drift_cmd(reference: Path | None = typer.Option(None, "--reference",
     stored = monitoring.profile(profile) if profile else None
     from rich.progress import Progress
 
-    with Progress(console=console, transient=True) as bar:
+    with Progress(console=err_console, transient=True) as bar:
         task = bar.add_task("drift", total=None)
         out = monitoring.drift(reference, current, profile=stored,
                     methods=parse_pairs(method, "--method", str),
@@ -133,15 +134,24 @@ def _window_drift(pilot: str, profile: str | None, since: str | None, until: str
         print_table(f"{pilot}: {out.rows:,} logged rows vs "
                     + (f"profile {out.profile}" if out.profile else "each version's profile"),
                     ["window", "profile", "rows", "drifted", "dataset drift", "columns"],
-                    [[w.window, w.profile, w.rows, f"{w.drifted_columns}/{w.columns_total}",
-                      "YES" if w.dataset_drift else "no",
+                    [[w.window, w.profile, w.rows,
+                      f"{w.drifted_columns}/{w.columns_total}" if w.dataset_drift is not None
+                      else "", _verdict(w.verdict),
                       ", ".join(c.column for c in w.columns if c.drifted)]
                      for w in out.windows])
+        if any(w.dataset_drift is None for w in out.windows):
+            console.print(f"[yellow]not enough data[/yellow]: a window needs at least "
+                          f"{out.windows[0].min_rows} rows (PILOTDECK_DRIFT_MIN_ROWS) for a "
+                          "drift verdict")
         if out.skipped_versions:
             console.print(f"[yellow]no reference profile[/yellow] for version(s) "
                           f"{out.skipped_versions}: their traffic was not checked")
     if fail_on_drift and any(w.dataset_drift for w in out.windows):
         raise typer.Exit(3)
+
+
+def _verdict(v: str) -> str:
+    return {"drift": "YES", "no drift": "no"}.get(v, v)
 
 
 def pilot_monitoring(pilot: str) -> MonitoringService:
@@ -214,7 +224,7 @@ def fairness_cmd(pilot: str,
             text = slices.read_text()
         except OSError as exc:
             raise ValidationFailed("invalid slices", [FieldError(
-                "--slices", f"cannot read ({exc.__class__.__name__})", str(slices))]) from None
+                "--slices", describe(exc), str(slices))]) from None
         from pilotdeck.domain.performance import parse_slices
 
         parsed = parse_slices(text, "--slices", str(slices))

@@ -8,6 +8,14 @@ import typer
 
 from pilotdeck.cli.context import fail_format, platform, print_json, print_table
 from pilotdeck.cli.monitor import app, fmt
+from pilotdeck.views.alerts import ActionResult
+
+
+def _action(a: ActionResult) -> str:
+    """``webhook:ok``, or ``webhook:FAILED (the reason)``."""
+    if a.ok:
+        return f"{a.type}:ok"
+    return f"{a.type}:FAILED" + (f" ({a.error})" if a.error else "")
 
 
 @app.command("run")
@@ -30,7 +38,7 @@ def run_cmd(rules: Path | None = typer.Option(None, "--rules", help="Alert rules
         print_table(f"{len(results)} rule(s) from {path}",
                     ["rule", "pilot", "metric", "value", "state", "alert", "actions"],
                     [[r.rule, r.pilot, r.metric, fmt(r.value), r.state, r.alert,
-                      ", ".join(f"{a.type}:{'ok' if a.ok else 'FAILED'}" for a in r.actions)]
+                      ", ".join(_action(a) for a in r.actions)]
                      for r in results])
     if fail_on_alert and any(r.fired for r in results):
         raise typer.Exit(3)

@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from pilotdeck.cli.context import console, platform
+from pilotdeck.cli.context import console, err_console, platform
 from pilotdeck.cli.monitor import WINDOW_OPTS, app, pilot_monitoring
-from pilotdeck.domain.errors import FieldError, ValidationFailed
+from pilotdeck.domain.errors import FieldError, ValidationFailed, describe
 from pilotdeck.domain.when import parse_when
 
 if TYPE_CHECKING:
@@ -35,7 +35,7 @@ def report_cmd(pilot: str,
             "--html", "give --html PATH and/or --json PATH")])
     monitoring = pilot_monitoring(pilot)
     p = platform()
-    with Progress(console=console, transient=True) as bar:
+    with Progress(console=err_console, transient=True) as bar:
         task = bar.add_task("report", total=7)
 
         def step(name: str) -> None:
@@ -70,4 +70,4 @@ def _write_atomically(path: Path, text: str) -> None:
         tmp.replace(path)
     except OSError as exc:
         raise ValidationFailed("cannot write the report", [FieldError(
-            "--html", exc.strerror or exc.__class__.__name__, str(path))]) from None
+            "--html", describe(exc), str(path))]) from None

@@ -43,6 +43,14 @@ def export(directory: Path = typer.Argument(..., help="Where to write NAME.yaml 
 
 
 COLUMNS = ["name", "business unit", "status", "owner", "production cost/yr", "expected value/yr"]
+# CSV is for machines: the manifest's own field names and plain numbers.
+CSV_COLUMNS = ["name", "businessUnit", "status", "owner", "productionCostPerYear",
+               "expectedValuePerYear"]
+
+
+def _plain(x: float | str) -> str:
+    """A number as a machine reads it: no grouping commas, no exponent for money."""
+    return str(int(x)) if float(x).is_integer() else repr(float(x))
 
 
 @app.command("list")
@@ -56,13 +64,14 @@ def list_(format: str = typer.Option("table", "--format", help="table | json | c
     if format == "json":
         print_json([p.dump() for p in items])
         return
-    rows = [[p.metadata.name, p.metadata.business_unit, p.spec.status.value, p.metadata.owner,
-             f"{p.spec.economics.production_cost_per_year:,.0f}",
-             f"{p.spec.economics.expected_value_per_year:,.0f}"] for p in items]
+    values = [[p.metadata.name, p.metadata.business_unit, p.spec.status.value, p.metadata.owner,
+               p.spec.economics.production_cost_per_year,
+               p.spec.economics.expected_value_per_year] for p in items]
     if format == "csv":
-        print_csv(COLUMNS, rows)
+        print_csv(CSV_COLUMNS, [[*v[:4], _plain(v[4]), _plain(v[5])] for v in values])
     else:
-        print_table(f"{len(items)} pilot(s)", COLUMNS, rows)
+        print_table(f"{len(items)} pilot(s)", COLUMNS,
+                    [[*v[:4], f"{v[4]:,.0f}", f"{v[5]:,.0f}"] for v in values])
 
 
 @app.command()
@@ -79,9 +88,11 @@ def show(name: str, format: str = typer.Option("yaml", "--format", help="yaml | 
 
 
 @app.command()
-def delete(name: str, yes: bool = typer.Option(False, "--yes", help="Do not ask.")) -> None:
-    """Delete a pilot (audited)."""
+def delete(name: str, yes: bool = typer.Option(False, "--yes", help="Do not ask."),
+           force: bool = typer.Option(False, "--force", help="Delete even while the gateway "
+                                      "serves it (takes its models offline).")) -> None:
+    """Delete a pilot with its deployment and model-version links (audited)."""
     if not yes:
         typer.confirm(f"delete pilot {name!r}?", abort=True)
-    platform().portfolio.delete(name, me())
-    console.print(f"deleted {name}")
+    removed = platform().portfolio.delete(name, me(), force=force)
+    console.print(f"deleted {name}" + (f", with {' and '.join(removed)}" if removed else ""))

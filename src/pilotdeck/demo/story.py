@@ -59,8 +59,13 @@ class DemoOutcome:
     reports: Path
 
 
-def run(platform: Platform, who: Principal, console: Console) -> DemoOutcome:
-    """Do every step of the demo; return what was produced, for printing and tests."""
+def run(platform: Platform, who: Principal, console: Console,
+        progress_console: Console | None = None) -> DemoOutcome:
+    """Do every step of the demo; return what was produced, for printing and tests.
+
+    Progress bars go to ``progress_console`` (the CLI's stderr), never into the
+    output a user may pipe."""
+    bars = progress_console or Console(stderr=True)
     reports = platform.settings.reports_dir
     reports.mkdir(parents=True, exist_ok=True)
     imported = platform.portfolio.import_path(pilots_dir(), who)
@@ -77,7 +82,7 @@ def run(platform: Platform, who: Principal, console: Console) -> DemoOutcome:
     live = [p.name for p in platform.portfolio.list(PilotFilter())[0]
             if p.spec.status is not PilotStatus.SUNSET]
     per_pilot: dict[str, Assessment] = {}
-    with Progress(console=console, transient=True) as progress:
+    with Progress(console=bars, transient=True) as progress:
         task = progress.add_task("assessing pilots", total=len(live))
         for name in live:
             per_pilot[name] = platform.assessments.assess(
@@ -86,7 +91,7 @@ def run(platform: Platform, who: Principal, console: Console) -> DemoOutcome:
 
     from pilotdeck.demo.models import PROBLEMS, train_and_register
 
-    with Progress(console=console, transient=True) as progress:
+    with Progress(console=bars, transient=True) as progress:
         task = progress.add_task("training demo models", total=None)
         trained = train_and_register(
             platform, who, lambda what: progress.update(task, description=f"training {what}"))

@@ -23,7 +23,7 @@ histograms, distinct counts and range checks alike.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 from scipy import stats
@@ -265,6 +265,29 @@ def column_drift(column: str, ref: Dist, cur: Dist, method: str | None = None,
     value = measure(method, ref, cur)
     drifted = value < t if method in P_VALUE_METHODS else value >= t
     return ColumnDrift(column, ref.kind, method, value, t, bool(drifted))
+
+
+MIN_ROWS = 30
+"""Rows each side of a comparison needs before a drift verdict is given (default).
+
+With a handful of rows every test is noise: one logged row against a profile
+reads as "5/5 columns drifted". Below the minimum the verdict is "not enough
+data": no drift verdict and no alert."""
+
+Verdict = Literal["drift", "no drift", "not enough data"]
+NOT_ENOUGH_DATA: Verdict = "not enough data"
+
+
+def enough_rows(reference_rows: int, current_rows: int, min_rows: int) -> bool:
+    """Whether both sides hold at least ``min_rows`` rows."""
+    return min(reference_rows, current_rows) >= min_rows
+
+
+def verdict(reference_rows: int, current_rows: int, min_rows: int, drifted: bool) -> Verdict:
+    """``drift``, ``no drift``, or ``not enough data`` when a side is below ``min_rows``."""
+    if not enough_rows(reference_rows, current_rows, min_rows):
+        return NOT_ENOUGH_DATA
+    return "drift" if drifted else "no drift"
 
 
 def dataset_drift(columns: list[ColumnDrift], share: float = 0.5) -> dict[str, Any]:

@@ -48,6 +48,23 @@ class PilotdeckError(Exception):
         return f"{self.message}: {first}{more}"
 
 
+def describe(exc: BaseException) -> str:
+    """Why reading something failed, in words: no Python class names or reprs.
+
+    ``[Errno 2] No such file or directory`` becomes "no such file or directory";
+    a YAML syntax error its problem and position; anything else its first line."""
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror[0].lower() + exc.strerror[1:]
+    if isinstance(exc, UnicodeDecodeError):
+        return f"not UTF-8 text (byte {exc.start})"
+    mark = getattr(exc, "problem_mark", None)  # PyYAML's MarkedYAMLError, duck-typed
+    if mark is not None:
+        problem = getattr(exc, "problem", None) or "invalid syntax"
+        return f"not valid YAML: {problem} at line {mark.line + 1}, column {mark.column + 1}"
+    text = str(exc).strip()
+    return text.splitlines()[0][:200] if text else "cannot be read"
+
+
 class ValidationFailed(PilotdeckError):
     """Input broke a rule; ``errors`` says which field and why."""
 
@@ -58,6 +75,17 @@ class ValidationFailed(PilotdeckError):
 class NotFound(PilotdeckError):
     def __init__(self, kind: str, name: str | int) -> None:
         super().__init__(f"{kind} {name!r} not found", 404, "Not found")
+        # Kept apart so an interface can add "did you mean" without parsing the text.
+        self.kind, self.name = kind, name
+
+
+class NotInstalled(PilotdeckError):
+    """What was asked for needs an optional extra that is not installed: the message
+    is the command that installs it."""
+
+    def __init__(self, feature: str, extra: str) -> None:
+        super().__init__(f"{feature} is not installed: pip install 'pilotdeck[{extra}]'",
+                         501, "Not Implemented")
 
 
 class Conflict(PilotdeckError):

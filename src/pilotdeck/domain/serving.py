@@ -108,6 +108,19 @@ class DeploymentSpec(_M):
             v["weight"] = weights.get(v["name"], v["weight"])
         return DeploymentSpec.parse(data)
 
+    def reweighted(self, weights: dict[str, float]) -> DeploymentSpec:
+        """New weights asked for by an operator: they must add up to 100 %, so a
+        typo (60 + 30) is refused instead of being scaled up silently."""
+        out = self.with_weights(weights)
+        total = sum(v.weight for v in out.variants)
+        if abs(total - 100) > 1e-6:
+            from pilotdeck.domain.errors import FieldError
+
+            shares = ", ".join(f"{v.name}={v.weight:g}" for v in out.variants)
+            raise ValidationFailed("invalid weights", [FieldError(
+                "weights", f"must add up to 100, got {total:g} ({shares})")])
+        return out
+
     def rolled_back(self, variant: str) -> DeploymentSpec:
         """``variant`` at weight 0 with its share moved to the champion.
 

@@ -71,6 +71,10 @@ def _drift(data: MonitoringReport) -> str:
     if not d.windows:
         return '<p class="note">No logged traffic in this window.</p>'
     w = max(d.windows, key=lambda x: x.rows)  # the version with most traffic
+    if w.dataset_drift is None:
+        return (f'<p class="note">{w.rows:,} logged rows vs profile {_esc(w.profile)}: '
+                f"not enough data for a drift verdict (at least {w.min_rows} rows per "
+                "side).</p>")
     cols = w.columns
     fig, ax = plt.subplots(figsize=(10, max(2.5, 0.32 * len(cols))))
     names = [c.column for c in cols]

@@ -20,7 +20,7 @@ import yaml
 from pilotdeck.audit.log import iso
 from pilotdeck.auth.roles import Principal, Role
 from pilotdeck.domain.alerts import AlertRule, parse_rules
-from pilotdeck.domain.errors import FieldError, PilotdeckError, ValidationFailed
+from pilotdeck.domain.errors import FieldError, PilotdeckError, ValidationFailed, describe
 from pilotdeck.domain.ports.store import Store
 from pilotdeck.domain.when import parse_window
 from pilotdeck.services.monitoring import MonitoringService
@@ -36,10 +36,10 @@ def load_rules(path: Path) -> list[AlertRule]:
         data = yaml.safe_load(path.read_text())
     except OSError as exc:
         raise ValidationFailed("cannot read alert rules", [FieldError(
-            "rules", f"{exc.strerror or exc.__class__.__name__}", str(path))]) from None
+            "rules", describe(exc), str(path))]) from None
     except yaml.YAMLError as exc:
         raise ValidationFailed("cannot read alert rules", [FieldError(
-            "rules", f"not valid YAML ({exc.__class__.__name__})", str(path))]) from None
+            "rules", describe(exc), str(path))]) from None
     return parse_rules(data, str(path))
 
 
@@ -59,12 +59,15 @@ class AlertService:
         if kind == "drift":
             out = self.monitoring.window_drift(rule.pilot, version=sc.version,
                                                variant=sc.variant, since=since, until=now)
-            if not out.windows:
-                return None, 0
+            # A window below the minimum sample has no verdict: it cannot fire.
+            judged = [w for w in out.windows
+                      if w.share_drifted is not None and w.dataset_drift is not None]
+            if not judged:
+                return None, max((w.rows for w in out.windows), default=0)
             # Several versions served: judge the worst of their windows.
-            w = max(out.windows, key=lambda x: (x.share_drifted, x.rows))
-            return float(w.share_drifted if name == "share_drifted"
-                         else w.dataset_drift), w.rows
+            w = max(judged, key=lambda x: (x.share_drifted or 0.0, x.rows))
+            value = w.share_drifted if name == "share_drifted" else w.dataset_drift
+            return (None if value is None else float(value)), w.rows
         # The rule's metric names are the views' attribute names (METRICS).
         if kind == "quality":
             q = self.monitoring.quality(rule.pilot, since, now, by=[],
@@ -112,6 +115,9 @@ class AlertService:
                         "comparison": rule.comparison, "severity": rule.severity,
                         "scope": rule.scope.model_dump(exclude_none=True), "reason": reason})
                     entry.update(ok=r.is_success, status=r.status_code)
+                    if not r.is_success:
+                        entry["error"] = f"the webhook answered HTTP {r.status_code} " \
+                                         f"{r.reason_phrase}".rstrip()
                 elif a.type == "rollback":
                     entry["variant"] = a.variant
                     dep = self.models.rollback(rule.pilot, a.variant, MONITOR, reason)
@@ -123,7 +129,7 @@ class AlertService:
             except (httpx.HTTPError, PilotdeckError) as exc:
                 # An action that cannot run is recorded on the alert, never raised:
                 # the other actions and rules still run.
-                entry.update(ok=False, error=f"{exc.__class__.__name__}: {exc}")
+                entry.update(ok=False, error=_why(exc, self.webhook_timeout_s))
                 log.warning("alert %s action %s failed: %s", rule.name, a.type, exc)
             results.append(entry)
         return results
@@ -154,7 +160,22 @@ class AlertService:
             entry.update(value=value, rows=rows, fired=fired)
             entry.update(self._record(rule, value, fired, now))
             report.append(RuleOutcome(**entry))
-        return report
+        return report + self._resolve_orphans({r.fingerprint() for r in rules}, now)
+
+    def _resolve_orphans(self, live: set[str], now: datetime) -> list[RuleOutcome]:
+        """Resolve open alerts whose rule is gone from the rules: nothing would ever
+        evaluate them again, so they would stay open forever."""
+        out = []
+        with self.store.write() as uow:
+            for row in uow.alerts.list(status="open", limit=10_000):
+                if row.fingerprint in live:
+                    continue
+                row.status, row.resolved_at, row.last_seen = "resolved", now, now
+                uow.audit.record(MONITOR.user, "alert.resolved", "alert", str(row.id), {
+                    "rule": row.rule, "pilot": row.pilot, "reason": "its rule was removed"})
+                out.append(RuleOutcome(rule=row.rule, pilot=row.pilot, metric=row.metric,
+                                       state="resolved", alert=row.id))
+        return out
 
     def _record(self, rule: AlertRule, value: float, fired: bool,
                 now: datetime) -> dict[str, Any]:
@@ -202,6 +223,15 @@ class AlertService:
                 "status", "must be open or resolved")])
         with self.store.read() as uow:
             return [view(r) for r in uow.alerts.list(pilot, status)]
+
+
+def _why(exc: Exception, timeout_s: float) -> str:
+    """Why an action failed, in words (the alert and the CLI show it)."""
+    if isinstance(exc, httpx.TimeoutException):
+        return f"the webhook did not answer within {timeout_s:g} s"
+    if isinstance(exc, httpx.HTTPError):
+        return f"cannot reach the webhook: {describe(exc)}"
+    return str(exc)
 
 
 def view(r: Any) -> Alert:

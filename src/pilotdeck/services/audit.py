@@ -59,11 +59,15 @@ class AuditService:
 
     def log(self, *, since: datetime | None = None, actor: str | None = None,
             entity_type: str | None = None, entity_id: str | None = None,
-            action: str | None = None, limit: int = 100, offset: int = 0) -> list[AuditEvent]:
+            action: str | None = None, limit: int = 100, offset: int = 0,
+            newest_first: bool = False, before: int | None = None) -> list[AuditEvent]:
+        """Events matching the filters, oldest first (or newest first), ``before`` an
+        event number for paging back from the newest."""
         with self.store.read() as uow:
             rows = uow.audit_events.events(since=since, actor=actor, entity_type=entity_type,
                                            entity_id=entity_id, action=action,
-                                           limit=limit, offset=offset)
+                                           limit=limit, offset=offset,
+                                           newest_first=newest_first, before=before)
             return [event_view(r) for r in rows]
 
     def head(self) -> TreeHead:

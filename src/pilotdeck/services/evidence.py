@@ -7,12 +7,17 @@ risk) register more providers; the assessment service just asks them all.
 
 from __future__ import annotations
 
-from typing import Protocol
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
 
 from pilotdeck.domain.evidence import manifest_evidence
 from pilotdeck.domain.maturity import Evidence
 from pilotdeck.domain.pilot import PilotManifest
 from pilotdeck.domain.ports.store import UnitOfWork
+
+if TYPE_CHECKING:
+    from pilotdeck.domain.ports.lake import Lake
 
 
 class EvidenceProvider(Protocol):
@@ -41,6 +46,118 @@ class AuditEvidence:
                          f"{len(events)} audited change(s) to this pilot")]
 
 
+def _pilot_id(uow: UnitOfWork, pilot: PilotManifest) -> int | None:
+    row = uow.pilots.find(pilot.name)
+    return None if row is None else int(row.id)
+
+
+class RegistryEvidence:
+    """What the model registry proves: versions registered with their runs and data."""
+
+    name = "registry"
+
+    def collect(self, uow: UnitOfWork, pilot: PilotManifest) -> list[Evidence]:
+        pid = _pilot_id(uow, pilot)
+        versions = uow.models.versions(pid) if pid is not None else []
+        n = len(versions)
+        out = [Evidence("models.registered", n > 0,
+                        f"{n} version(s) in the model registry")]
+        if not n:
+            return out
+        tracked = sum(1 for v in versions if v.run_id and v.metrics)
+        traced = sum(1 for v in versions if v.run_id and v.datasets)
+        out += [
+            # A registered version names the model, whatever the manifest's stack says.
+            Evidence("models.declared", True, f"{n} registered version(s)"),
+            Evidence("models.lineage", traced == n,
+                     f"{traced}/{n} versions linked to their run and training data"),
+        ]
+        if tracked:  # only proof counts: runs may be tracked outside the platform
+            out.append(Evidence("models.runs_tracked", True,
+                                f"{tracked}/{n} versions come from a tracked run with metrics"))
+        return out
+
+
+class ServingEvidence:
+    """What the gateway's deployment proves: shared serving, A/B or shadow rollout."""
+
+    name = "serving"
+
+    def collect(self, uow: UnitOfWork, pilot: PilotManifest) -> list[Evidence]:
+        pid = _pilot_id(uow, pilot)
+        dep = uow.models.deployment(pid) if pid is not None else None
+        spec: dict[str, Any] = dep.spec if dep is not None else {}
+        live = [v for v in spec.get("variants", []) if v.get("weight", 0) > 0]
+        shadow = list(spec.get("shadow", []))
+        served = bool(live)
+        staged = len(live) > 1 or (served and bool(shadow))
+        how = (f"{len(live)} live variant(s)" + (f", {len(shadow)} shadow version(s)"
+                                                  if shadow else "")) if served else \
+            "not deployed on the gateway"
+        out = [Evidence("serving.shared_gateway", served, how),
+               Evidence("serving.staged_rollout", staged,
+                        how + ("; breakers roll a failing challenger back" if staged else ""))]
+        if served:  # the gateway logs latency, errors and cost of every request it serves
+            out.append(Evidence("monitoring.health_tracked", True,
+                                "latency, errors and cost from the gateway's log"))
+        return out
+
+
+class MonitoringEvidence:
+    """Whether drift can be checked: a reference profile stored for a registered version."""
+
+    name = "monitoring"
+
+    def __init__(self, lake: Callable[[], Lake]) -> None:
+        self._lake = lake  # built on first use: the lake pulls in pyarrow
+
+    def collect(self, uow: UnitOfWork, pilot: PilotManifest) -> list[Evidence]:
+        from pilotdeck.domain.errors import NotFound
+
+        pid = _pilot_id(uow, pilot)
+        versions = [v.version for v in uow.models.versions(pid)] if pid is not None else []
+        profiled = []
+        for v in versions:
+            try:
+                self._lake().load_profile(f"{pilot.name}.v{v}")
+            except NotFound:
+                continue
+            profiled.append(v)
+        return [Evidence("monitoring.drift_checks", bool(profiled),
+                         f"reference profiles for version(s) {profiled}" if profiled
+                         else "no reference profile stored for any version")]
+
+
+class AlertingEvidence:
+    """Whether alert rules watch the pilot (the configured rules file)."""
+
+    name = "alerting"
+
+    def __init__(self, rules_path: Path | None) -> None:
+        self.rules_path = rules_path
+
+    def _rules(self) -> tuple[list[Any], str]:
+        import yaml
+
+        from pilotdeck.domain.alerts import parse_rules
+        from pilotdeck.domain.errors import PilotdeckError
+
+        path = self.rules_path
+        if path is None or not path.is_file():
+            return [], "no alert rules file"
+        try:
+            return parse_rules(yaml.safe_load(path.read_text()), str(path)), str(path)
+        except (OSError, yaml.YAMLError, PilotdeckError):
+            return [], f"alert rules in {path} cannot be read"
+
+    def collect(self, uow: UnitOfWork, pilot: PilotManifest) -> list[Evidence]:
+        rules, where = self._rules()
+        mine = sorted(r.name for r in rules if r.pilot == pilot.name)
+        return [Evidence("monitoring.alert_rules", bool(mine),
+                         f"rule(s) {', '.join(mine)} in {where}" if mine
+                         else f"no alert rule for this pilot ({where})")]
+
+
 class RiskEvidence:
     """Whether the pilot has a current (unexpired) risk assessment."""
 
@@ -49,7 +166,8 @@ class RiskEvidence:
     def collect(self, uow: UnitOfWork, pilot: PilotManifest) -> list[Evidence]:
         from pilotdeck.services.risk import is_expired
 
-        row = uow.risk.latest(uow.pilots.get(pilot.name).id)
+        pid = _pilot_id(uow, pilot)
+        row = uow.risk.latest(pid) if pid is not None else None
         if row is None:
             return [Evidence("risk.assessed", False, "no risk assessment")]
         if is_expired(row.expires_at):
@@ -60,3 +178,11 @@ class RiskEvidence:
 
 DEFAULT_PROVIDERS: tuple[EvidenceProvider, ...] = (ManifestEvidence(), AuditEvidence(),
                                                    RiskEvidence())
+
+
+def platform_providers(lake: Callable[[], Lake], rules_path: Path | None
+                       ) -> tuple[EvidenceProvider, ...]:
+    """Every provider: the record's own, and the registry's, gateway's, monitoring's
+    and alerting's (the platform's own evidence; later phases add theirs)."""
+    return (*DEFAULT_PROVIDERS, RegistryEvidence(), ServingEvidence(),
+            MonitoringEvidence(lake), AlertingEvidence(rules_path))

@@ -113,12 +113,27 @@ class PortfolioService:
                           "revision": row.revision}, now)
         return "updated"
 
-    def delete(self, name: str, who: Principal) -> None:
+    def delete(self, name: str, who: Principal, *, force: bool = False
+               ) -> builtins.list[str]:
+        """Delete a pilot with its deployment and model-version links; returns what went.
+
+        A pilot the gateway is serving is deleted only with ``force``: deleting it
+        takes its models offline for every client."""
         with self.store.write() as uow:
             row = uow.pilots.get(name)
+            removed = _dependents(uow, row.id)
+            dep = uow.models.deployment(row.id)
+            live = dep is not None and any(v.get("weight", 0) > 0
+                                           for v in dep.spec.get("variants", []))
+            if live and not force:
+                raise Conflict(f"pilot {name!r} is being served: deleting it removes "
+                               f"{' and '.join(removed)} and takes it offline for every "
+                               "client; repeat with force (CLI: --force) to do it")
             uow.audit.record(who.user, "pilot.deleted", "pilot", name,
-                             {"before": row.manifest, "digest": row.digest})
+                             {"before": row.manifest, "digest": row.digest,
+                              "removed": removed})
             uow.pilots.delete(row)
+            return removed
 
     # -- reading -------------------------------------------------------------
     def get(self, name: str) -> Pilot:
@@ -142,3 +157,19 @@ class PortfolioService:
     def export(self, directory: Path, f: PilotFilter | None = None) -> builtins.list[Path]:
         """Write one manifest file per pilot; re-importing them is a no-op."""
         return [self.files.write(directory, m.name, m.document()) for m in self.manifests(f)]
+
+
+def _dependents(uow: UnitOfWork, pilot_id: int) -> list[str]:
+    """What deleting a pilot takes with it, in words (MLflow keeps its versions)."""
+    out = []
+    dep = uow.models.deployment(pilot_id)
+    if dep is not None:
+        variants = ", ".join(f"{v['name']} v{v['version']} {v['weight']:g}%"
+                             for v in dep.spec.get("variants", []))
+        shadows = dep.spec.get("shadow", [])
+        out.append(f"its deployment (revision {dep.revision}: {variants}"
+                   + (f", shadow v{', v'.join(map(str, shadows))}" if shadows else "") + ")")
+    n = len(uow.models.versions(pilot_id))
+    if n:
+        out.append(f"{n} model version link(s) (the versions stay in MLflow)")
+    return out

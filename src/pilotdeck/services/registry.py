@@ -187,7 +187,7 @@ class RegistryService:
     def set_weights(self, pilot: str, weights: dict[str, float], who: Principal,
                     reason: str = "") -> Deployment:
         current = self.deployment(pilot).spec
-        return self.deploy(pilot, current.with_weights(weights), who, reason=reason)
+        return self.deploy(pilot, current.reweighted(weights), who, reason=reason)
 
     def rollback(self, pilot: str, variant: str, who: Principal, reason: str) -> Deployment:
         """Send a variant's traffic to zero at once; audited with the reason."""

@@ -13,6 +13,7 @@ from typing import Literal
 
 from pydantic import Field
 
+from pilotdeck.domain.drift import Verdict
 from pilotdeck.views.alerts import Alert
 from pilotdeck.views.base import View
 
@@ -122,10 +123,15 @@ class WindowDrift(View):
                                             "named profile")
     profile: str
     rows: int
-    dataset_drift: bool
+    verdict: Verdict = Field(
+        description="'not enough data' when the window or the profile has fewer rows "
+                    "than the minimum sample: then no column is tested and no alert fires")
+    min_rows: int = Field(description="the minimum sample per side (setting "
+                                      "PILOTDECK_DRIFT_MIN_ROWS)")
+    dataset_drift: bool | None = Field(description="null when there is not enough data")
     drifted_columns: int
     columns_total: int
-    share_drifted: float
+    share_drifted: float | None = Field(description="null when there is not enough data")
     columns: list[ColumnDrift]
     quality_problems: int
 

@@ -30,7 +30,14 @@ def _local(name: str, *, spark_master: str) -> ComputeEngine:
 
 
 def _spark(name: str, *, spark_master: str) -> ComputeEngine:
-    # pyspark is imported inside the engine, so naming it costs nothing
+    # pyspark is imported inside the engine, so naming it costs nothing; whether it
+    # is installed at all is checked here, before any work starts.
+    from importlib.util import find_spec
+
+    from pilotdeck.domain.errors import NotInstalled
+
+    if find_spec("pyspark") is None:
+        raise NotInstalled("Spark support (pyspark)", "spark")
     from pilotdeck.adapters.compute.spark import SparkEngine
 
     return SparkEngine(spark_master if name == "spark" else name)

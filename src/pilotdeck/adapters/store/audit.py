@@ -105,8 +105,12 @@ class AuditRepository:
         action: str | None = None,
         limit: int = 100,
         offset: int = 0,
+        newest_first: bool = False,
+        before: int | None = None,
     ) -> list[AuditEventRow]:
         q = select(AuditEventRow)
+        if before is not None:  # keyset paging backwards: events older than ``before``
+            q = q.where(AuditEventRow.seq < before)
         if since is not None:
             q = q.where(AuditEventRow.at >= since)
         if actor:
@@ -117,7 +121,8 @@ class AuditRepository:
             q = q.where(AuditEventRow.entity_id == entity_id)
         if action:
             q = q.where(AuditEventRow.action.startswith(action))
-        q = q.order_by(AuditEventRow.seq).limit(limit).offset(offset)
+        order = AuditEventRow.seq.desc() if newest_first else AuditEventRow.seq
+        q = q.order_by(order).limit(limit).offset(offset)
         return list(self.session.execute(q).scalars())
 
     def stream(self, batch: int = 20_000) -> Iterator[tuple[Any, ...]]:

@@ -145,10 +145,12 @@ async def put_pilot(
 @router.delete("/{name}", status_code=status.HTTP_204_NO_CONTENT, summary="Delete a pilot")
 def delete_pilot(
     name: str,
+    force: bool = Query(False, description="Delete a pilot the gateway is serving (409 "
+                                           "without it): its models go offline."),
     who: Principal = require(Permission.PILOTS_DELETE),
     platform: Platform = Depends(get_platform),
 ) -> Response:
-    platform.portfolio.delete(name, who)
+    platform.portfolio.delete(name, who, force=force)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 

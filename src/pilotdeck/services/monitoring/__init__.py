@@ -16,6 +16,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from pilotdeck.domain.drift import MIN_ROWS
 from pilotdeck.domain.ports.compute import ComputeEngine
 from pilotdeck.domain.ports.lake import Lake, ReferenceProfile
 from pilotdeck.services.monitoring import drift as _drift
@@ -40,10 +41,11 @@ Progress = Callable[[int, int], None]
 
 class MonitoringService:
     def __init__(self, lake: Lake, engines: Callable[[str | None], ComputeEngine],
-                 cost_per_cpu_second: float = 0.0) -> None:
+                 cost_per_cpu_second: float = 0.0, drift_min_rows: int = MIN_ROWS) -> None:
         self.lake = lake
         self.engines = engines
         self.cost_per_cpu_second = cost_per_cpu_second
+        self.drift_min_rows = drift_min_rows
 
     # -- profiles and table drift ------------------------------------------
     def build_profile(self, source: str | Path, name: str, *, engine: str | None = None,
@@ -94,7 +96,7 @@ class MonitoringService:
         serving version's profile, or against one named ``profile``."""
         return windows.window_drift(self.lake, pilot, profile=profile, version=version,
                                     since=since, until=until, variant=variant, by=by,
-                                    share=share, rows=rows)
+                                    share=share, rows=rows, min_rows=self.drift_min_rows)
 
     def quality(self, pilot: str, since: datetime | None = None,
                 until: datetime | None = None, *, by: list[str] | None = None,
@@ -135,6 +137,6 @@ class MonitoringService:
                progress: Callable[[str], None] | None = None) -> MonitoringReport:
         return report.build(
             self.lake, pilot, since=since, until=until, sensitive=sensitive, every=every,
-            alerts=alerts, progress=progress,
+            alerts=alerts, progress=progress, drift_min_rows=self.drift_min_rows,
             cost_per_cpu_second=(self.cost_per_cpu_second if cost_per_cpu_second is None
                                  else cost_per_cpu_second))

@@ -68,13 +68,22 @@ def _groups(df: pd.DataFrame, keys: list[str]) -> list[tuple[dict[str, Any], pd.
     return out
 
 
+def _with_shadow(keys: list[str], variant: str | None) -> bool:
+    """Shadow versions are shown beside the live variants when results are grouped
+    by version or variant; never mixed into an ungrouped figure (what alerts read)."""
+    return variant is None and bool({"model_version", "variant"} & set(keys))
+
+
 def labelled_rows(lake: Lake, pilot: str, since: datetime | None,
                   until: datetime | None, variant: str | None = None,
-                  version: int | None = None, rows: pa.Table | None = None) -> pd.DataFrame:
-    """Logged rows joined to their labels; ``rows`` when the caller already read them."""
+                  version: int | None = None, rows: pa.Table | None = None,
+                  include_shadow: bool = False) -> pd.DataFrame:
+    """Logged rows joined to their labels; ``rows`` when the caller already read them.
+
+    A shadow's rows carry the live request's id, so its label joins to them too."""
     if rows is None:
-        rows = lake.rows(lake.requests(pilot, since, until,
-                                             variant=variant, version=version))
+        rows = lake.rows(lake.requests(pilot, since, until, variant=variant,
+                                       version=version, include_shadow=include_shadow))
     return lake.labelled(pilot, rows).to_pandas()
 
 
@@ -82,9 +91,11 @@ def quality(lake: Lake, pilot: str, since: datetime | None = None,
             until: datetime | None = None, by: list[str] | None = None,
             every: str | None = None, task: str | None = None, variant: str | None = None,
             version: int | None = None, rows: pa.Table | None = None) -> QualityReport:
-    """Quality per model version and variant (and hour/day) once labels arrived."""
+    """Quality per model version and variant (and hour/day) once labels arrived;
+    shadow versions as variant ``shadow``."""
     keys = _group_keys(by if by is not None else ["version", "variant"], every)
-    df = _with_window(labelled_rows(lake, pilot, since, until, variant, version, rows), every)
+    df = _with_window(labelled_rows(lake, pilot, since, until, variant, version, rows,
+                                    include_shadow=_with_shadow(keys, variant)), every)
     task = task or (perf.task_of(df["label"].to_numpy()) if not df.empty else None)
     groups = [QualityGroup(**k, **perf.quality(g["label"].to_numpy(),
                                                 g["prediction"].to_numpy(), task))
@@ -192,10 +203,11 @@ def health(lake: Lake, pilot: str, since: datetime | None = None,
            cost_per_cpu_second: float = 0.0, by: list[str] | None = None,
            variant: str | None = None, version: int | None = None) -> HealthReport:
     """Latency percentiles, error rate, cache hit rate and estimated cost per
-    version and variant, from every logged request (failures included)."""
+    version and variant (shadows as variant ``shadow``), from every logged request
+    (failures included)."""
     keys = _group_keys(by if by is not None else ["version", "variant"], every)
-    reqs = lake.requests(pilot, since, until, variant=variant,
-                            version=version, ok_only=False)
+    reqs = lake.requests(pilot, since, until, variant=variant, version=version,
+                         ok_only=False, include_shadow=_with_shadow(keys, variant))
     df = _with_window(reqs.select(["ts", "variant", "model_version", "latency_ms",
                                    "cache_hit", "status", "rows"]).to_pandas(), every)
     out = []

@@ -16,7 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from pilotdeck.domain.columns import column_dist
-from pilotdeck.domain.drift import sturges_edges
+from pilotdeck.domain.drift import MIN_ROWS, sturges_edges
 from pilotdeck.domain.errors import PilotdeckError
 from pilotdeck.domain.ports.lake import Lake
 from pilotdeck.services.monitoring import performance, windows
@@ -86,13 +86,16 @@ def build(lake: Lake, pilot: str, *, since: datetime | None = None,
           until: datetime | None = None, sensitive: list[str] | None = None,
           every: str = "day", alerts: list[Alert] | None = None,
           cost_per_cpu_second: float = 0.0,
-          progress: Callable[[str], None] | None = None) -> MonitoringReport:
+          progress: Callable[[str], None] | None = None,
+          drift_min_rows: int = MIN_ROWS) -> MonitoringReport:
     step = progress or (lambda _name: None)
     step("drift")
     # The logged rows are read and expanded once, and every view below shares them.
     rows = lake.rows(lake.requests(pilot, since, until))
-    drift = _section(lambda: windows.window_drift(lake, pilot, rows=rows))
-    drift_series = _section(lambda: windows.window_drift(lake, pilot, by=every, rows=rows))
+    drift = _section(lambda: windows.window_drift(lake, pilot, rows=rows,
+                                                  min_rows=drift_min_rows))
+    drift_series = _section(lambda: windows.window_drift(lake, pilot, by=every, rows=rows,
+                                                         min_rows=drift_min_rows))
     step("distributions")
     dists = _section(lambda: _distributions(lake, drift, rows))
     step("quality")

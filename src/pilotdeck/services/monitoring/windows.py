@@ -9,10 +9,12 @@ variant; or, with ``profile``, all of them with one named profile.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from pilotdeck.domain.drift import MIN_ROWS, NOT_ENOUGH_DATA, enough_rows, verdict
 from pilotdeck.domain.errors import FieldError, NotFound, ValidationFailed
 from pilotdeck.domain.ports.lake import Lake
 from pilotdeck.services.monitoring.drift import drift
@@ -41,13 +43,16 @@ def window_drift(lake: Lake, pilot: str, *, profile: str | None = None,
                  version: int | None = None, since: datetime | None = None,
                  until: datetime | None = None, variant: str | None = None,
                  by: str | None = None, share: float = 0.5,
-                 rows: pa.Table | None = None) -> WindowDriftReport:
+                 rows: pa.Table | None = None, min_rows: int = MIN_ROWS) -> WindowDriftReport:
     """Drift of each window's logged features against the reference profile.
 
     ``rows`` are logged rows already read (``lake.rows``) for callers that
-    need them for several views; the filters then apply to them as given."""
+    need them for several views; the filters then apply to them as given. A
+    window (or profile) with fewer than ``min_rows`` rows gets the verdict "not
+    enough data" and no drift verdict."""
     if by is not None and by not in BY:
-        raise ValidationFailed("invalid window", [FieldError("by", f"must be one of {BY}")])
+        raise ValidationFailed("invalid window", [
+            FieldError("by", f"must be one of {', '.join(BY)}")])
     if rows is None:
         rows = lake.rows(lake.requests(pilot, since, until,
                                              variant=variant, version=version))
@@ -72,10 +77,18 @@ def window_drift(lake: Lake, pilot: str, *, profile: str | None = None,
             continue
         features = [c for c in part_rows.column_names if c not in META and c in stored.columns]
         for key, part in _split(part_rows, by):
+            common: dict[str, Any] = {"window": key, "version": v, "profile": name,
+                                      "rows": part.num_rows, "min_rows": min_rows}
+            if not enough_rows(stored.rows, part.num_rows, min_rows):
+                out.append(WindowDrift(**common, verdict=NOT_ENOUGH_DATA, dataset_drift=None,
+                                       drifted_columns=0, columns_total=len(features),
+                                       share_drifted=None, columns=[], quality_problems=0))
+                continue
             result = drift(lake, None, part.select(features), profile=stored, share=share)
             out.append(WindowDrift(
-                window=key, version=v, profile=name, rows=part.num_rows,
-                dataset_drift=result.dataset_drift, drifted_columns=result.drifted_columns,
+                **common, dataset_drift=result.dataset_drift,
+                verdict=verdict(stored.rows, part.num_rows, min_rows, result.dataset_drift),
+                drifted_columns=result.drifted_columns,
                 columns_total=result.columns_total, share_drifted=result.share_drifted,
                 columns=result.columns, quality_problems=result.quality_problems))
     if plan and not out:
