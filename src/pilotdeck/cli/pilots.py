@@ -79,9 +79,12 @@ def show(name: str, format: str = typer.Option("yaml", "--format", help="yaml | 
 
 
 @app.command()
-def delete(name: str, yes: bool = typer.Option(False, "--yes", help="Do not ask.")) -> None:
+def delete(name: str, yes: bool = typer.Option(False, "--yes", help="Do not ask."),
+           if_revision: int | None = typer.Option(
+               None, "--if-revision", min=1, help="Only if the pilot is still at this "
+               "revision (from `pilots show`); else exit 1.")) -> None:
     """Delete a pilot (audited)."""
     if not yes:
         typer.confirm(f"delete pilot {name!r}?", abort=True)
-    platform().portfolio.delete(name, me())
+    platform().portfolio.delete(name, me(), expected_revision=if_revision)
     console.print(f"deleted {name}")

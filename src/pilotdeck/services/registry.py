@@ -12,6 +12,7 @@ from pilotdeck.auth.roles import Permission, Principal
 from pilotdeck.domain.errors import FieldError, Forbidden, NotFound, ValidationFailed
 from pilotdeck.domain.ports.registry import ALIASES, ModelRegistry
 from pilotdeck.domain.ports.store import Store
+from pilotdeck.domain.revisions import ANY_REVISION, check_revision
 from pilotdeck.domain.serving import DeploymentSpec, profile_name
 from pilotdeck.views.models import Deployment, ModelVersion
 
@@ -116,60 +117,101 @@ class RegistryService:
         raise NotFound("model version", f"{pilot}/{version}")
 
     # -- deployments ---------------------------------------------------------
+    @staticmethod
+    def _deployment_view(pilot: str, dep: Any) -> Deployment:
+        return Deployment(pilot=pilot, revision=dep.revision,
+                          spec=DeploymentSpec.parse(dep.spec),
+                          updated_at=iso(dep.updated_at), updated_by=dep.updated_by)
+
     def deployment(self, pilot: str) -> Deployment:
         with self.store.read() as uow:
             row = uow.pilots.get(pilot)
             dep = uow.models.deployment(row.id)
             if dep is None:
                 raise NotFound("deployment of pilot", pilot)
-            return Deployment(pilot=pilot, revision=dep.revision,
-                              spec=DeploymentSpec.parse(dep.spec),
-                              updated_at=iso(dep.updated_at), updated_by=dep.updated_by)
+            return self._deployment_view(pilot, dep)
 
     def deploy(self, pilot: str, spec: DeploymentSpec, who: Principal, *,
-               action: str = "deployment.updated", reason: str = "") -> Deployment:
-        """Store a new serving configuration (the gateway picks it up in seconds)."""
+               action: str = "deployment.updated", reason: str = "",
+               expected_revision: int | None = None) -> Deployment:
+        """Store a new serving configuration (the gateway picks it up in seconds).
+
+        With ``expected_revision`` the write is conditional (PreconditionFailed
+        unless the deployment is still at that revision)."""
+        return self._change(pilot, who, lambda _current: spec, action=action, reason=reason,
+                            expected_revision=expected_revision)
+
+    def _change(self, pilot: str, who: Principal,
+                change: Callable[[DeploymentSpec | None], DeploymentSpec], *, action: str,
+                reason: str, expected_revision: int | None) -> Deployment:
+        """Read the deployment, derive the new spec and store it with a
+        compare-and-set, all in one transaction: a change computed from the
+        current spec (weights, rollback) cannot lose a concurrent one."""
         self._check(who, pilot, Permission.DEPLOYMENTS_WRITE)
         with self.store.write() as uow:
             row = uow.pilots.get(pilot)
+            before = uow.models.deployment(row.id)
+            check_revision("deployment of pilot", pilot,
+                           before.revision if before else None, expected_revision)
+            before_spec = dict(before.spec) if before else None
+            spec = change(DeploymentSpec.parse(before_spec) if before_spec else None)
             known = {r.version for r in uow.models.versions(row.id)}
             missing = sorted(({v.version for v in spec.variants} | set(spec.shadow)) - known)
             if missing:
                 raise ValidationFailed("invalid deployment", [FieldError(
                     "variants", f"version(s) {missing} are not registered for {pilot}")])
-            before = uow.models.deployment(row.id)
-            before_spec = dict(before.spec) if before else None
-            dep = uow.models.save_deployment(row.id, spec.document(), utcnow(), who.user)
+            dep = uow.models.save_deployment(
+                row.id, spec.document(), utcnow(), who.user,
+                expected=None if expected_revision in (None, ANY_REVISION)
+                else expected_revision,
+                # Revisions continue across a pilot's delete and re-create.
+                first=uow.audit_events.changes("deployment", pilot) + 1)
             uow.audit.record(who.user, action, "deployment", pilot, {
                 "before": before_spec, "after": spec.document(), "revision": dep.revision,
                 **({"reason": reason} if reason else {})})
-        return self.deployment(pilot)
+            return self._deployment_view(pilot, dep)
+
+    @staticmethod
+    def _current(pilot: str, spec: DeploymentSpec | None) -> DeploymentSpec:
+        if spec is None:
+            raise NotFound("deployment of pilot", pilot)
+        return spec
 
     def set_weights(self, pilot: str, weights: dict[str, float], who: Principal,
-                    reason: str = "") -> Deployment:
-        current = self.deployment(pilot).spec
-        return self.deploy(pilot, current.with_weights(weights), who, reason=reason)
+                    reason: str = "", *, expected_revision: int | None = None) -> Deployment:
+        return self._change(pilot, who,
+                            lambda cur: self._current(pilot, cur).with_weights(weights),
+                            action="deployment.updated", reason=reason,
+                            expected_revision=expected_revision)
 
-    def rollback(self, pilot: str, variant: str, who: Principal, reason: str) -> Deployment:
+    def rollback(self, pilot: str, variant: str, who: Principal, reason: str, *,
+                 expected_revision: int | None = None) -> Deployment:
         """Send a variant's traffic to zero at once; audited with the reason."""
-        current = self.deployment(pilot).spec
         if variant == "champion":
             raise ValidationFailed("cannot roll back", [FieldError(
                 "variant", "the champion is the fallback; promote another version instead")])
-        if current.variant(variant) is None:
-            raise NotFound("variant", variant)
-        return self.deploy(pilot, current.rolled_back(variant), who,
-                           action="deployment.rolled-back", reason=reason)
 
-    def open_breaker(self, pilot: str, variant: str, who: Principal,
-                     reason: str) -> Deployment:
+        def rolled_back(cur: DeploymentSpec | None) -> DeploymentSpec:
+            current = self._current(pilot, cur)
+            if current.variant(variant) is None:
+                raise NotFound("variant", variant)
+            return current.rolled_back(variant)
+
+        return self._change(pilot, who, rolled_back, action="deployment.rolled-back",
+                            reason=reason, expected_revision=expected_revision)
+
+    def open_breaker(self, pilot: str, variant: str, who: Principal, reason: str, *,
+                     expected_revision: int | None = None) -> Deployment:
         """Hold a variant's breaker open in every gateway (its traffic takes the
         configured fallback) until the deployment is changed; audited."""
-        current = self.deployment(pilot).spec
-        if current.variant(variant) is None:
-            raise NotFound("variant", variant)
-        return self.deploy(pilot, current.with_breaker_open(variant), who,
-                           action="deployment.breaker-opened", reason=reason)
+        def opened(cur: DeploymentSpec | None) -> DeploymentSpec:
+            current = self._current(pilot, cur)
+            if current.variant(variant) is None:
+                raise NotFound("variant", variant)
+            return current.with_breaker_open(variant)
+
+        return self._change(pilot, who, opened, action="deployment.breaker-opened",
+                            reason=reason, expected_revision=expected_revision)
 
 
 def _deployed(spec: dict[str, Any]) -> dict[int, str]:

@@ -89,6 +89,13 @@ class AuditRepository:
         count = select(func.count()).select_from(AuditEventRow)
         return int(self.session.execute(count).scalar_one())
 
+    def changes(self, entity_type: str, entity_id: str) -> int:
+        """How many events name this entity (indexed): a revision floor that
+        survives deleting and re-creating it under the same name."""
+        q = select(func.count()).select_from(AuditEventRow).where(
+            AuditEventRow.entity_type == entity_type, AuditEventRow.entity_id == entity_id)
+        return int(self.session.execute(q).scalar_one())
+
     def event(self, seq: int) -> AuditEventRow:
         row = self.session.get(AuditEventRow, seq)
         if row is None:
