@@ -139,6 +139,21 @@ def test_deployment_save_is_compare_and_set(store: Store) -> None:
         assert (dep.spec, dep.revision, dep.updated_by) == ({"v": 2}, 6, "bo")
 
 
+def test_alert_update_is_compare_and_set(store: Store) -> None:
+    with store.write() as uow:
+        row = uow.alerts.add(fingerprint="f" * 32, rule="r", pilot="churn", metric="m",
+                             scope={}, severity="warning", status="open", value=1.0,
+                             threshold=0.5, comparison=">", count=1, first_seen=T0,
+                             last_seen=T0, actions=[])
+        assert row.revision == 1
+        assert uow.alerts.update(row, count=2) == 2
+        with pytest.raises(PreconditionFailed):
+            uow.alerts.update(row, 1, status="resolved")
+    with store.read() as uow:
+        alert = uow.alerts.get(row.id)
+        assert (alert.count, alert.status, alert.revision) == (2, "open", 2)
+
+
 def test_changes_counts_the_events_of_one_entity(store: Store) -> None:
     with store.write() as uow:
         for action in ("pilot.created", "pilot.updated", "pilot.deleted"):
