@@ -172,9 +172,13 @@ class RegistryService:
             return self._deployment_view(pilot, dep)
 
     @staticmethod
-    def _current(pilot: str, spec: DeploymentSpec | None) -> DeploymentSpec:
+    def _current(pilot: str, spec: DeploymentSpec | None,
+                 variant: str | None = None) -> DeploymentSpec:
+        """The deployment read in the transaction (and the variant must be in it)."""
         if spec is None:
             raise NotFound("deployment of pilot", pilot)
+        if variant is not None and spec.variant(variant) is None:
+            raise NotFound("variant", variant)
         return spec
 
     def set_weights(self, pilot: str, weights: dict[str, float], who: Principal,
@@ -190,28 +194,20 @@ class RegistryService:
         if variant == "champion":
             raise ValidationFailed("cannot roll back", [FieldError(
                 "variant", "the champion is the fallback; promote another version instead")])
-
-        def rolled_back(cur: DeploymentSpec | None) -> DeploymentSpec:
-            current = self._current(pilot, cur)
-            if current.variant(variant) is None:
-                raise NotFound("variant", variant)
-            return current.rolled_back(variant)
-
-        return self._change(pilot, who, rolled_back, action="deployment.rolled-back",
-                            reason=reason, expected_revision=expected_revision)
+        return self._change(
+            pilot, who, lambda cur: self._current(pilot, cur, variant).rolled_back(variant),
+            action="deployment.rolled-back", reason=reason,
+            expected_revision=expected_revision)
 
     def open_breaker(self, pilot: str, variant: str, who: Principal, reason: str, *,
                      expected_revision: int | None = None) -> Deployment:
         """Hold a variant's breaker open in every gateway (its traffic takes the
         configured fallback) until the deployment is changed; audited."""
-        def opened(cur: DeploymentSpec | None) -> DeploymentSpec:
-            current = self._current(pilot, cur)
-            if current.variant(variant) is None:
-                raise NotFound("variant", variant)
-            return current.with_breaker_open(variant)
-
-        return self._change(pilot, who, opened, action="deployment.breaker-opened",
-                            reason=reason, expected_revision=expected_revision)
+        return self._change(
+            pilot, who,
+            lambda cur: self._current(pilot, cur, variant).with_breaker_open(variant),
+            action="deployment.breaker-opened", reason=reason,
+            expected_revision=expected_revision)
 
 
 def _deployed(spec: dict[str, Any]) -> dict[int, str]:
