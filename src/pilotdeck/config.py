@@ -100,6 +100,9 @@ class Settings(BaseSettings):
     compute: ComputeConfig = Field(default_factory=LocalComputeConfig, description=(
         "Default engine for batch scoring and profiling: PILOTDECK_COMPUTE__TYPE=spark "
         "and PILOTDECK_COMPUTE__MASTER=spark://HOST:PORT, or [compute] in pilotdeck.toml."))
+    require_if_match: bool = Field(default=False, description=(
+        "Refuse API writes to pilots and deployments that send no If-Match (428). "
+        "Off by default: such writes are unconditional, as before."))
     max_body_bytes: int = 5 * 1024 * 1024
     max_rows: int = 10_000
     server_paths: list[Path] = Field(default_factory=list, description=(

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from pilotdeck.domain.errors import NotFound
+from pilotdeck.domain.errors import NotFound, PreconditionFailed
 from pilotdeck.domain.ports.store import Store
 from pilotdeck.domain.query import PilotFilter
 
@@ -107,6 +107,61 @@ def test_model_versions_and_deployment_revisions(store: Store) -> None:
         assert uow.models.deployments() == [("churn", 2, {"variants": [2]})]
         assert uow.models.revisions() == {"churn": 2}
         assert uow.models.deployment(pid).updated_by == "bob"
+
+
+def test_pilot_update_and_delete_are_compare_and_set(store: Store) -> None:
+    with store.write() as uow:
+        row = _pilot(uow)
+        assert uow.pilots.update(row, 1, owner="bo@example.com") == 2
+        # The same expected revision again: the row is at 2 now, so nothing matches.
+        with pytest.raises(PreconditionFailed, match="revision 1"):
+            uow.pilots.update(row, 1, owner="mallory@example.com")
+        with pytest.raises(PreconditionFailed):
+            uow.pilots.delete(row, expected=1)
+    with store.read() as uow:
+        row = uow.pilots.get("churn")
+        assert (row.owner, row.revision) == ("bo@example.com", 2)
+    with store.write() as uow:
+        uow.pilots.delete(uow.pilots.get("churn"), expected=2)
+    with store.read() as uow:
+        assert uow.pilots.find("churn") is None
+
+
+def test_deployment_save_is_compare_and_set(store: Store) -> None:
+    with store.write() as uow:
+        pid = _pilot(uow).id
+        assert uow.models.save_deployment(pid, {"v": 1}, T0, "ana", first=5).revision == 5
+        assert uow.models.save_deployment(pid, {"v": 2}, T0, "bo", expected=5).revision == 6
+        with pytest.raises(PreconditionFailed, match="churn"):
+            uow.models.save_deployment(pid, {"v": 3}, T0, "mallory", expected=5)
+    with store.read() as uow:
+        dep = uow.models.deployment(pid)
+        assert (dep.spec, dep.revision, dep.updated_by) == ({"v": 2}, 6, "bo")
+
+
+def test_alert_update_is_compare_and_set(store: Store) -> None:
+    with store.write() as uow:
+        row = uow.alerts.add(fingerprint="f" * 32, rule="r", pilot="churn", metric="m",
+                             scope={}, severity="warning", status="open", value=1.0,
+                             threshold=0.5, comparison=">", count=1, first_seen=T0,
+                             last_seen=T0, actions=[])
+        assert row.revision == 1
+        assert uow.alerts.update(row, count=2) == 2
+        with pytest.raises(PreconditionFailed):
+            uow.alerts.update(row, 1, status="resolved")
+    with store.read() as uow:
+        alert = uow.alerts.get(row.id)
+        assert (alert.count, alert.status, alert.revision) == (2, "open", 2)
+
+
+def test_changes_counts_the_events_of_one_entity(store: Store) -> None:
+    with store.write() as uow:
+        for action in ("pilot.created", "pilot.updated", "pilot.deleted"):
+            uow.audit.record("ana", action, "pilot", "churn")
+        uow.audit.record("ana", "pilot.created", "pilot", "other")
+    with store.read() as uow:
+        assert uow.audit_events.changes("pilot", "churn") == 3
+        assert uow.audit_events.changes("deployment", "churn") == 0
 
 
 def test_tokens_by_hash_revocation_and_admin(store: Store) -> None:

@@ -55,14 +55,59 @@ def test_edited_indexed_column_is_named(filled) -> None:
     assert not report.ok and report.first_bad_event == 7
 
 
-def test_edit_with_recomputed_hash_is_caught_by_the_signed_checkpoint(filled) -> None:
+def test_edit_with_recomputed_hash_is_caught_by_node_and_signed_checkpoint(filled) -> None:
     b = body_of(filled, 3).replace(b"local:tester", b"local:mallory")
     sql(filled, "UPDATE audit_events SET body = :b, leaf_hash = :h, actor = 'local:mallory' "
                 "WHERE seq = 3", b=b, h=merkle.leaf_hash(b))
     report = filled.audit.verify()
     assert not report.ok
-    assert report.first_bad_event == 1  # somewhere in 1..16, the range the checkpoint covers
-    assert any("signed checkpoint at size 16" in p for p in report.problems)
+    assert report.first_bad_event == 3  # the stored node over events 3..4 names the pair
+    assert "node (1, 1) over events 3..4" in report.problems[0]
+    assert any("signed checkpoint at size 16" in p and "1..16" in p for p in report.problems)
+    assert len(report.problems) == 2  # later checkpoints are not blamed again
+
+
+def test_one_body_edit_names_only_that_event(filled) -> None:
+    b = body_of(filled, 5).replace(b'"actor":"local:tester"', b'"actor":"local:mallory"')
+    sql(filled, "UPDATE audit_events SET body = :b WHERE seq = 5", b=b)
+    report = filled.audit.verify()
+    assert report.first_bad_event == 5
+    assert all(p.startswith("event 5 ") for p in report.problems), report.problems
+
+
+def test_edited_time_is_named(filled) -> None:
+    """Moving an event in time (which hides it from ``audit log --since``) is tampering."""
+    with filled.store.engine.connect() as conn:
+        at = conn.execute(text("SELECT at FROM audit_events WHERE seq = 6")).scalar_one()
+    from datetime import datetime, timedelta
+
+    moved = (at if isinstance(at, datetime) else datetime.fromisoformat(at)) - timedelta(days=30)
+    sql(filled, "UPDATE audit_events SET at = :at WHERE seq = 6", at=moved)
+    report = filled.audit.verify()
+    assert not report.ok and report.first_bad_event == 6
+    assert len(report.problems) == 1 and "time" in report.problems[0]
+
+
+@pytest.mark.parametrize("change", ["UPDATE audit_nodes SET hash = :h WHERE level = 2 AND idx = 1",
+                                    "DELETE FROM audit_nodes WHERE level = 2 AND idx = 1"])
+def test_corrupted_stored_node_is_named(filled, change: str) -> None:
+    """Proofs are served from stored nodes: a bad one breaks them, and verify says so."""
+    size = filled.audit.head().size
+    sql(filled, change, h=b"\x07" * 32)
+    if change.startswith("UPDATE"):
+        p = filled.audit.proof(1, size)
+        assert not merkle.verify_inclusion(bytes.fromhex(p.leaf_hash), 0, size,
+                                           [bytes.fromhex(h) for h in p.path],
+                                           bytes.fromhex(p.root))
+    report = filled.audit.verify()
+    assert not report.ok and report.first_bad_event == 5
+    assert len(report.problems) == 1 and "node (2, 1) over events 5..8" in report.problems[0]
+
+
+def test_a_stray_stored_node_is_reported(filled) -> None:
+    sql(filled, "INSERT INTO audit_nodes (level, idx, hash) VALUES (1, 500, :h)", h=b"x" * 32)
+    report = filled.audit.verify()
+    assert not report.ok and "belong to no event" in report.problems[0]
 
 
 def test_deleted_event_is_named(filled) -> None:

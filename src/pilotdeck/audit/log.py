@@ -65,9 +65,9 @@ class AuditWriter:
         data: dict[str, Any] | None = None,
         at: datetime | None = None,
     ) -> None:
-        self._pending.append(
-            PendingEvent(actor, action, entity_type, entity_id, data or {}, at or utcnow())
-        )
+        # Stored in UTC: verify checks the ``at`` column against the body's time.
+        self._pending.append(PendingEvent(actor, action, entity_type, entity_id, data or {},
+                                          (at or utcnow()).astimezone(UTC)))
 
     def flush(self) -> int:
         """Append everything recorded; return the new tree size."""

@@ -66,15 +66,29 @@ def log(since: str | None = typer.Option(None, "--since", help="ISO date/time"),
 
 
 @app.command()
-def verify(format: str = typer.Option("table", "--format", help="table | json")) -> None:
+def verify(format: str = typer.Option("table", "--format", help="table | json"),
+           witness: Path | None = typer.Option(
+               None, "--witness", help="A checkpoint note kept off this host (from "
+               "`audit checkpoint export`): the log must still match it."),
+           public_key: Path | None = typer.Option(
+               None, "--public-key", help="PEM public key kept off this host; used instead "
+               "of the key file here (required with --witness).")) -> None:
     """Recompute the log; exit 1 and name the first bad event if it was tampered with."""
     fail_format(format, ["table", "json"])
-    report = platform().audit.verify()
+    if witness is not None and public_key is None:
+        raise typer.BadParameter("--witness needs --public-key (a key kept off this host)",
+                                 param_hint="--public-key")
+    report = platform().audit.verify(
+        witness=_read(witness, "witness") if witness is not None else None,
+        public_key=_read(public_key, "public key").encode() if public_key is not None
+        else None)
     if format == "json":
         print_json(report.dump())
     elif report.ok:
+        against = (f"; matches the off-host witness at size {report.witness}"
+                   if report.witness is not None else "")
         console.print(f"[green]ok[/green]: {report.size} events, root {report.root}, "
-                      f"{report.checkpoints_checked} signed checkpoint(s) match")
+                      f"{report.checkpoints_checked} signed checkpoint(s) match{against}")
     else:
         for p in report.problems:
             err_console.print(f"[red]TAMPERED[/red]: {p}")
@@ -98,14 +112,34 @@ def consistency(old: int, new: int | None = typer.Argument(None)) -> None:
     print_json(platform().audit.consistency(old, new).dump())
 
 
-@app.command()
-def checkpoint(out: Path | None = typer.Option(None, "--out", help="Also write the note here.")
+checkpoint_app = typer.Typer(help="Sign the current tree head with the Ed25519 key "
+                             "(`export`: print a signed note to keep off this host).")
+app.add_typer(checkpoint_app, name="checkpoint")
+
+
+@checkpoint_app.callback(invoke_without_command=True)
+def checkpoint(ctx: typer.Context,
+               out: Path | None = typer.Option(None, "--out", help="Also write the note here.")
                ) -> None:
     """Sign the current tree head with the Ed25519 key."""
+    if ctx.invoked_subcommand is not None:
+        return
     cp = platform().audit.checkpoint(me())
     if out is not None:
         out.write_text(cp.note())
     typer.echo(cp.note(), nl=False)
+
+
+@checkpoint_app.command("export")
+def checkpoint_export(
+        size: int | None = typer.Option(None, "--size", help="Tree size (default: newest)."),
+        out: Path | None = typer.Option(None, "--out", help="Write the note here.")) -> None:
+    """Print the newest signed checkpoint note, for an auditor to keep off this host
+    (then: `audit verify --witness NOTE --public-key KEY`)."""
+    note = platform().audit.export_checkpoint(size)
+    if out is not None:
+        out.write_text(note)
+    typer.echo(note, nl=False)
 
 
 @app.command()
@@ -126,6 +160,7 @@ def public_key(out: Path | None = typer.Option(None, "--out")) -> None:
 
 
 def _read(path: Path, what: str) -> str:
+    """A small text file, or a one-line error naming it."""
     try:
         return path.read_text()
     except OSError as exc:

@@ -21,6 +21,8 @@ from pilotdeck.cli.context import (
 from pilotdeck.domain.errors import FieldError, ValidationFailed, describe
 
 app = typer.Typer(help="Model registry (MLflow) and deployments.", no_args_is_help=True)
+IF_REVISION = typer.Option(None, "--if-revision", min=1, help="Only if the deployment is "
+                           "still at this revision (from `models deployment`); else exit 1.")
 
 
 @app.command()
@@ -92,6 +94,7 @@ def deploy(pilot: str,
            fallback: str = typer.Option("champion", "--fallback",
                                         help="champion | default | none"),
            default: str | None = typer.Option(None, "--default", help="JSON safe default."),
+           if_revision: int | None = IF_REVISION,
            ) -> None:
     """Create or replace the pilot's serving configuration."""
     svc = platform().models
@@ -122,24 +125,26 @@ def deploy(pilot: str,
                 "fallback": {"to": fallback, "default": default_value}}
     from pilotdeck.domain.serving import DeploymentSpec
 
-    out = svc.deploy(pilot, DeploymentSpec.parse(data), me())
+    out = svc.deploy(pilot, DeploymentSpec.parse(data), me(), expected_revision=if_revision)
     console.print(f"deployed {pilot} (revision {out.revision})")
 
 
 @app.command()
-def weights(pilot: str, weight: list[str] = typer.Argument(..., help="VARIANT=PERCENT ...")
-            ) -> None:
+def weights(pilot: str, weight: list[str] = typer.Argument(..., help="VARIANT=PERCENT ..."),
+            if_revision: int | None = IF_REVISION) -> None:
     """Change traffic weights, e.g. ``champion=75 challenger=25`` (audited)."""
-    out = platform().models.set_weights(pilot, parse_pairs(weight, "weights", float), me())
+    out = platform().models.set_weights(pilot, parse_pairs(weight, "weights", float), me(),
+                                        expected_revision=if_revision)
     console.print(f"{pilot} revision {out.revision}: " + ", ".join(
         f"{v.name}={v.weight:g}" for v in out.spec.variants))
 
 
 @app.command()
 def rollback(pilot: str, variant: str = typer.Argument("challenger"),
-             reason: str = typer.Option(..., "--reason")) -> None:
+             reason: str = typer.Option(..., "--reason"),
+             if_revision: int | None = IF_REVISION) -> None:
     """Send a variant's traffic to zero at once (audited with the reason)."""
-    platform().models.rollback(pilot, variant, me(), reason)
+    platform().models.rollback(pilot, variant, me(), reason, expected_revision=if_revision)
     console.print(f"rolled back {pilot}/{variant}")
 
 

@@ -90,9 +90,12 @@ def show(name: str, format: str = typer.Option("yaml", "--format", help="yaml | 
 @app.command()
 def delete(name: str, yes: bool = typer.Option(False, "--yes", help="Do not ask."),
            force: bool = typer.Option(False, "--force", help="Delete even while the gateway "
-                                      "serves it (takes its models offline).")) -> None:
+                                      "serves it (takes its models offline)."),
+           if_revision: int | None = typer.Option(
+               None, "--if-revision", min=1, help="Only if the pilot is still at this "
+               "revision (from `pilots show`); else exit 1.")) -> None:
     """Delete a pilot with its deployment and model-version links (audited)."""
     if not yes:
         typer.confirm(f"delete pilot {name!r}?", abort=True)
-    removed = platform().portfolio.delete(name, me(), force=force)
+    removed = platform().portfolio.delete(name, me(), force=force, expected_revision=if_revision)
     console.print(f"deleted {name}" + (f", with {' and '.join(removed)}" if removed else ""))

@@ -17,11 +17,13 @@ any ``httpx`` transport (``transport=httpx.MockTransport(...)``).
 from __future__ import annotations
 
 import builtins
+from collections.abc import Callable
 from typing import Any
 
 import httpx
 
 from pilotdeck.client._http import HttpCore, RemoteNotFound, error_from
+from pilotdeck.domain.errors import PreconditionFailed
 from pilotdeck.views.alerts import AlertList, Evaluation
 from pilotdeck.views.audit import AuditEventPage, TreeHead, VerifyResult
 from pilotdeck.views.models import Deployment, ModelVersionList
@@ -55,14 +57,39 @@ class Pilots(_Resource):
     def get(self, name: str) -> Pilot:
         return self._core.get(f"/v1/pilots/{_segment(name)}", Pilot)
 
-    def put(self, manifest: dict[str, Any]) -> PilotWriteResult:
-        """Create or replace a pilot from its manifest (a dict, as in YAML)."""
-        name = manifest.get("metadata", {}).get("name", "")
-        return self._core.send("PUT", f"/v1/pilots/{_segment(name)}", PilotWriteResult,
-                               manifest)
+    def put(self, manifest: dict[str, Any] | Pilot, *, revision: int | None = None
+            ) -> PilotWriteResult:
+        """Create or replace a pilot from its manifest (a dict, as in YAML).
 
-    def delete(self, name: str) -> None:
-        self._core.request("DELETE", f"/v1/pilots/{_segment(name)}")
+        A pilot as read (a :class:`Pilot`, or its ``dump()`` with ``record``) is
+        written back conditionally: ``If-Match`` carries the revision it was read
+        at, and a change made by someone else since raises PreconditionFailed
+        instead of being overwritten. ``revision`` sets it explicitly."""
+        doc = manifest.dump() if isinstance(manifest, Pilot) else dict(manifest)
+        record = doc.pop("record", None)
+        if revision is None and isinstance(record, dict):
+            revision = record.get("revision")
+        name = doc.get("metadata", {}).get("name", "")
+        return self._core.send("PUT", f"/v1/pilots/{_segment(name)}", PilotWriteResult,
+                               doc, revision=revision)
+
+    def update(self, name: str, change: Callable[[dict[str, Any]], dict[str, Any]],
+               *, attempts: int = 10) -> PilotWriteResult:
+        """Read a pilot, apply ``change`` to its manifest and write it back only if
+        nobody changed it meanwhile; on a conflict, re-read and re-apply (up to
+        ``attempts`` times), so concurrent updaters never lose each other's work."""
+        for attempt in range(attempts):
+            pilot = self.get(name)
+            try:
+                return self.put(change(pilot.manifest()), revision=pilot.record.revision)
+            except PreconditionFailed:
+                if attempt == attempts - 1:
+                    raise
+        raise AssertionError("unreachable")
+
+    def delete(self, name: str, *, revision: int | None = None) -> None:
+        """Delete a pilot (only if still at ``revision``, when given)."""
+        self._core.request("DELETE", f"/v1/pilots/{_segment(name)}", revision=revision)
 
 
 class Models(_Resource):
@@ -72,18 +99,30 @@ class Models(_Resource):
     def deployment(self, pilot: str) -> Deployment:
         return self._core.get(f"/v1/pilots/{_segment(pilot)}/deployment", Deployment)
 
-    def deploy(self, pilot: str, spec: dict[str, Any]) -> Deployment:
+    def deploy(self, pilot: str, spec: dict[str, Any] | Deployment, *,
+               revision: int | None = None) -> Deployment:
+        """Replace the serving configuration; a :class:`Deployment` as read is
+        written back conditionally (``If-Match`` its revision)."""
+        if isinstance(spec, Deployment):
+            revision = spec.revision if revision is None else revision
+            body: dict[str, Any] = spec.spec.document()
+        else:
+            body = spec
         return self._core.send("PUT", f"/v1/pilots/{_segment(pilot)}/deployment", Deployment,
-                               spec)
+                               body, revision=revision)
 
-    def set_weights(self, pilot: str, weights: dict[str, float], reason: str = ""
-                    ) -> Deployment:
+    def set_weights(self, pilot: str, weights: dict[str, float], reason: str = "", *,
+                    revision: int | None = None) -> Deployment:
+        """Change weights (only if the deployment is still at ``revision``, when given)."""
         return self._core.send("POST", f"/v1/pilots/{_segment(pilot)}/deployment/weights",
-                               Deployment, {"weights": weights, "reason": reason})
+                               Deployment, {"weights": weights, "reason": reason},
+                               revision=revision)
 
-    def rollback(self, pilot: str, reason: str, variant: str = "challenger") -> Deployment:
+    def rollback(self, pilot: str, reason: str, variant: str = "challenger", *,
+                 revision: int | None = None) -> Deployment:
         return self._core.send("POST", f"/v1/pilots/{_segment(pilot)}/deployment/rollback",
-                               Deployment, {"variant": variant, "reason": reason})
+                               Deployment, {"variant": variant, "reason": reason},
+                               revision=revision)
 
 
 class Monitoring(_Resource):

@@ -20,6 +20,8 @@ from pilotdeck.domain.errors import (
     Forbidden,
     NotFound,
     PilotdeckError,
+    PreconditionFailed,
+    PreconditionRequired,
     Unauthenticated,
     ValidationFailed,
 )
@@ -56,6 +58,10 @@ def error_from(response: httpx.Response) -> PilotdeckError:
         return RemoteNotFound(detail)
     if status == 409:
         return Conflict(detail)
+    if status == 412:
+        return PreconditionFailed(detail)
+    if status == 428:
+        return PreconditionRequired(detail)
     if status == 422:
         # The server's detail repeats the first field error; keep the summary.
         return ValidationFailed(str(body.get("title") or "invalid input").lower(), fields)
@@ -77,9 +83,12 @@ class HttpCore:
         self.http = http
 
     def request(self, method: str, path: str, *, params: dict[str, Any] | None = None,
-                json: Any = None) -> httpx.Response:
+                json: Any = None, revision: int | None = None) -> httpx.Response:
+        """Send one request; ``revision`` becomes ``If-Match`` (a conditional write)."""
         clean = {k: v for k, v in (params or {}).items() if v is not None}
-        response = self.http.request(method, path, params=clean or None, json=json)
+        headers = {"If-Match": f'"{int(revision)}"'} if revision is not None else None
+        response = self.http.request(method, path, params=clean or None, json=json,
+                                     headers=headers)
         if response.status_code >= 400:
             raise error_from(response)
         return response
@@ -95,8 +104,9 @@ class HttpCore:
         return self.parse(self.request("GET", path, params=params), kind)
 
     def send(self, method: str, path: str, kind: type[V] | Any, body: Any = None,
-             **params: Any) -> V:
-        return self.parse(self.request(method, path, params=params, json=body), kind)
+             revision: int | None = None, **params: Any) -> V:
+        return self.parse(self.request(method, path, params=params, json=body,
+                                       revision=revision), kind)
 
     def close(self) -> None:
         self.http.close()

@@ -101,3 +101,18 @@ class Unauthenticated(PilotdeckError):
 class Forbidden(PilotdeckError):
     def __init__(self, message: str) -> None:
         super().__init__(message, 403, "Forbidden")
+
+
+class PreconditionFailed(PilotdeckError):
+    """A conditional write (``If-Match``, ``expected_revision``) met a newer revision:
+    someone else changed the resource since the caller read it."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, 412, "Precondition failed")
+
+
+class PreconditionRequired(PilotdeckError):
+    """The server is configured to refuse unconditional writes (RFC 6585, 428)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, 428, "Precondition required")

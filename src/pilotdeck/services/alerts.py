@@ -183,12 +183,11 @@ class AlertService:
         with self.store.write() as uow:
             row = uow.alerts.open_by_fingerprint(fp)
             if fired and row is not None:  # still firing: dedupe
-                row.count += 1
-                row.last_seen, row.value = now, value
+                uow.alerts.update(row, count=row.count + 1, last_seen=now, value=value)
                 return {"state": "open", "alert": row.id, "new": False}
             if not fired and row is not None:
-                row.status, row.resolved_at, row.last_seen, row.value = (
-                    "resolved", now, now, value)
+                uow.alerts.update(row, status="resolved", resolved_at=now, last_seen=now,
+                                  value=value)
                 uow.audit.record(MONITOR.user, "alert.resolved", "alert", str(row.id), {
                     "rule": rule.name, "pilot": rule.pilot, "value": value})
                 return {"state": "resolved", "alert": row.id}
@@ -211,7 +210,7 @@ class AlertService:
         with self.store.write() as uow:
             stored = uow.alerts.get(alert_id)
             assert stored is not None
-            stored.actions = actions
+            uow.alerts.update(stored, actions=actions)
             if actions:
                 uow.audit.record(MONITOR.user, "alert.actions", "alert", str(alert_id),
                                  {"rule": rule.name, "actions": actions})
@@ -240,5 +239,5 @@ def view(r: Any) -> Alert:
                  scope=AlertScope(**r.scope), severity=r.severity, status=r.status,
                  value=r.value, comparison=r.comparison, threshold=r.threshold,
                  count=r.count, first_seen=iso(r.first_seen), last_seen=iso(r.last_seen),
-                 resolved_at=iso(r.resolved_at) if r.resolved_at else None,
+                 resolved_at=iso(r.resolved_at) if r.resolved_at else None, revision=r.revision,
                  actions=[ActionResult(**a) for a in r.actions or []])

@@ -11,20 +11,23 @@ from pilotdeck.audit import merkle
 from pilotdeck.audit.checkpoint import (
     Checkpoint,
     load_or_create_key,
+    load_public,
     parse_note,
     public_pem,
     sign,
+    verify_note,
 )
 from pilotdeck.audit.log import iso, utcnow
 from pilotdeck.audit.verify import verify_log
 from pilotdeck.auth.roles import Principal
 from pilotdeck.domain.canonical import loads
-from pilotdeck.domain.errors import FieldError, ValidationFailed
+from pilotdeck.domain.errors import FieldError, NotFound, ValidationFailed
 from pilotdeck.domain.ports.store import Store
 from pilotdeck.views.audit import (
     AuditEvent,
     ConsistencyProof,
     EntityRef,
+    HashedEvent,
     InclusionProof,
     SignedCheckpoint,
     TreeHead,
@@ -34,7 +37,8 @@ from pilotdeck.views.audit import (
 
 def event_view(row: Any) -> AuditEvent:
     body = loads(row.body)
-    return AuditEvent(seq=row.seq, at=body["at"], actor=row.actor, action=row.action,
+    # Shown from the hashed body, not the (unhashed) indexed columns.
+    return AuditEvent(seq=row.seq, at=body["at"], actor=body["actor"], action=body["action"],
                       entity=EntityRef.model_validate(body["entity"]), data=body["data"],
                       leaf_hash=bytes(row.leaf_hash).hex())
 
@@ -103,15 +107,49 @@ class AuditService:
                                      key_id=c.key_id, note=c.signed_note)
                     for c in uow.audit_events.checkpoints()]
 
-    def verify(self) -> VerifyResult:
-        public = self._key().public_key()
+    def export_checkpoint(self, size: int | None = None) -> str:
+        """The signed note of the newest checkpoint (or the one at ``size``), for an
+        auditor to keep off this host: ``verify --witness`` checks the log against
+        it with a public key also kept off-host."""
         with self.store.read() as uow:
+            row = (uow.audit_events.latest_checkpoint() if size is None
+                   else uow.audit_events.checkpoint(size))
+            if row is None:
+                raise NotFound("checkpoint", "latest (sign one with `audit checkpoint`)")
+            return str(row.signed_note)
+
+    def verify(self, *, witness: str | None = None,
+               public_key: bytes | None = None) -> VerifyResult:
+        """Recompute the log, its stored nodes and checkpoints.
+
+        ``public_key`` (PEM) replaces the key file on this host for every
+        signature; ``witness`` is a checkpoint note kept off-host, which must be
+        signed by that key and which the log must still extend. Without them,
+        verify trusts this host's key file: someone who can rewrite the database
+        and read the key can re-sign checkpoints over a rewritten log."""
+        if witness is not None and public_key is None:
+            raise ValidationFailed("missing option", [FieldError(
+                "public_key", "a witness is checked with a public key kept off-host")])
+        public = (load_public(public_key) if public_key is not None
+                  else self._key().public_key())
+        cp = None
+        if witness is not None:
+            cp = parse_note(witness)
+            if not verify_note(cp, public) or cp.origin != self.origin:
+                return VerifyResult(ok=False, size=0, root="", checkpoints_checked=0,
+                                    first_bad_event=None, witness=cp.size, problems=[
+                                        "the witness note is not signed by the given key "
+                                        f"for origin {self.origin!r}"])
+        with self.store.read() as uow:
+            repo = uow.audit_events
             state = uow.audit_events.state()
-            cps = [(c.size, bytes(c.root), c.signed_note) for c in uow.audit_events.checkpoints()]
-            r = verify_log(uow.audit_events.stream(), cps, state.size, state.root(), public)
+            cps = [(c.size, bytes(c.root), c.signed_note) for c in repo.checkpoints()]
+            r = verify_log(repo.stream(), cps, state.size, state.root(), public,
+                           nodes=repo.node_stream, node_count=repo.node_count(), witness=cp)
         return VerifyResult(ok=r.ok, size=r.size, root=r.root,
                             checkpoints_checked=r.checkpoints_checked,
-                            first_bad_event=r.first_bad_event, problems=r.problems)
+                            first_bad_event=r.first_bad_event, problems=r.problems,
+                            witness=cp.size if cp is not None else None)
 
     def _prefetched(self, uow: Any, build: Callable[[merkle.NodeLookup], Any]) -> Any:
         """Run a proof builder with every node it needs fetched in one query.
@@ -147,9 +185,11 @@ class AuditService:
                 merkle.inclusion_proof(seq - 1, size, node),
                 state.root() if size == state.size else merkle.subtree_hash(0, size, node)))
             row = uow.audit_events.event(seq)
+            body = bytes(row.body)
             return InclusionProof(seq=seq, leaf_index=seq - 1, tree_size=size,
                                   leaf_hash=bytes(row.leaf_hash).hex(), root=root.hex(),
-                                  path=[h.hex() for h in path], event=event_view(row))
+                                  path=[h.hex() for h in path], body=body.decode(),
+                                  event=HashedEvent.model_validate(loads(body)))
 
     def consistency(self, old: int, new: int | None = None) -> ConsistencyProof:
         """Proof that the tree of size ``new`` extends the one of size ``old``."""

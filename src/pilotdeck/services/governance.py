@@ -16,13 +16,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pilotdeck.audit.log import utcnow
+from pilotdeck.audit.log import iso, utcnow
 from pilotdeck.domain.approvals import ControlCheck, missing
 from pilotdeck.domain.errors import FieldError, PilotdeckError
-from pilotdeck.domain.ports.store import Store
+from pilotdeck.domain.ports.store import Store, UnitOfWork
 from pilotdeck.domain.serving import DeploymentSpec
-from pilotdeck.services.approvals import approval_state, aware
-from pilotdeck.services.risk import RiskService
+from pilotdeck.services.approvals import approval_state, aware, utc
+from pilotdeck.services.risk import RiskService, is_expired
 from pilotdeck.views.approvals import ControlStatus, GovernanceStatus
 from pilotdeck.views.risk import RequiredControl
 
@@ -46,21 +46,26 @@ class GovernanceService:
     def status(self, pilot: str, version: int, now: datetime | None = None
                ) -> GovernanceStatus:
         """The version's required controls, each satisfied or not and why."""
-        now = now or utcnow()
-        current = self.risk.current(pilot, now)
-        if current is None:
+        with self.store.read() as uow:
+            return self._status(uow, pilot, version, now or utcnow())
+
+    def _status(self, uow: UnitOfWork, pilot: str, version: int, now: datetime
+                ) -> GovernanceStatus:
+        """:meth:`status` inside a caller's transaction (the deployment gate's)."""
+        p = uow.pilots.get(pilot)
+        risk = uow.risk.latest(p.id)
+        if risk is None or is_expired(risk.expires_at, now):
             checks = [ControlCheck("risk-assessment", "A current risk assessment", False,
                                    "missing", "no current risk assessment: run `pilotdeck "
                                    "risk assess` (an expired one counts as missing)")]
             tier = None
         else:
-            tier = current.tier
-            with self.store.read() as uow:
-                p = uow.pilots.get(pilot)
-                approvals = uow.approvals.list(pilot_id=p.id, version=version, limit=20)
-                attested = uow.attestations.list(p.id)
-                checks = [self._check(c, version, approvals, attested, current.expires_at, now)
-                          for c in current.required_controls]
+            tier = risk.tier
+            approvals = uow.approvals.list(pilot_id=p.id, version=version, limit=20)
+            attested = uow.attestations.list(p.id)
+            expires = iso(utc(risk.expires_at))
+            checks = [self._check(RequiredControl(**c), version, approvals, attested, expires,
+                                  now) for c in risk.result["requiredControls"]]
         gaps = missing(checks)
         return GovernanceStatus(
             pilot=pilot, version=version, tier=tier, live_allowed=not gaps,
@@ -104,9 +109,10 @@ class GovernanceService:
                             f"attest PILOT {cid} --evidence …` by a governance-board member")
 
     def check_deployment(self, pilot: str, before: dict[str, Any] | None,
-                         after: DeploymentSpec) -> None:
+                         after: DeploymentSpec, uow: UnitOfWork) -> None:
         """Refuse (409) a deployment that gives live traffic, or more of it, to a
-        version whose controls are missing; everything else passes."""
+        version whose controls are missing; everything else passes. Runs in the
+        deployment's own transaction, so it judges what that transaction sees."""
         if not self.enforce:
             return
         old = _live_weights(DeploymentSpec.parse(before)) if before else {}
@@ -114,7 +120,7 @@ class GovernanceService:
         for version, weight in sorted(_live_weights(after).items()):
             if weight <= old.get(version, 0.0):
                 continue
-            st = self.status(pilot, version)
+            st = self._status(uow, pilot, version, utcnow())
             if not st.live_allowed:
                 gaps = "; ".join(f"{c.id} ({c.detail})" for c in st.controls if not c.satisfied)
                 errors.append(FieldError(f"version {version}", f"missing controls: {gaps}"))
@@ -134,11 +140,12 @@ class GovernanceService:
             return {}
         now = now or utcnow()
         out: dict[str, dict[int, str]] = {}
-        for pilot, _, doc in deployments:
-            for version in _live_weights(DeploymentSpec.parse(doc)):
-                st = self.status(pilot, version, now)
-                if not st.live_allowed:
-                    out.setdefault(pilot, {})[version] = "missing " + ", ".join(st.missing)
+        with self.store.read() as uow:  # one transaction for every deployment
+            for pilot, _, doc in deployments:
+                for version in _live_weights(DeploymentSpec.parse(doc)):
+                    st = self._status(uow, pilot, version, now)
+                    if not st.live_allowed:
+                        out.setdefault(pilot, {})[version] = "missing " + ", ".join(st.missing)
         return out
 
     def record_holds(self, before: dict[str, dict[int, str]],

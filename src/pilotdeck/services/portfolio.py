@@ -14,7 +14,8 @@ from pilotdeck.domain.ports.manifests import ManifestFiles, RawManifest
 from pilotdeck.domain.ports.store import Store, UnitOfWork
 from pilotdeck.domain.prioritization import Rubric
 from pilotdeck.domain.query import PilotFilter
-from pilotdeck.views.pilots import ImportResult, Outcome, Pilot, PilotRecord
+from pilotdeck.domain.revisions import ANY_REVISION, check_revision
+from pilotdeck.views.pilots import ImportResult, Outcome, Pilot, PilotRecord, PilotWriteResult
 
 
 def pilot_view(row: Any) -> Pilot:
@@ -68,59 +69,79 @@ class PortfolioService:
         """Import a file or a directory tree of manifests, all or nothing."""
         return self.apply(self.validate(self.files.read(path)), who)
 
-    def apply(self, manifests: list[PilotManifest], who: Principal,
-              *, must_exist: bool | None = None) -> ImportResult:
-        """Create or update pilots in one transaction; unchanged ones are no-ops."""
+    @staticmethod
+    def _allowed(who: Principal, manifests: list[PilotManifest]) -> None:
         for m in manifests:
             if not who.can(Permission.PILOTS_WRITE, m.name):
                 raise Forbidden(f"{who.user} may not change pilot {m.name!r}")
+
+    def apply(self, manifests: list[PilotManifest], who: Principal,
+              *, must_exist: bool | None = None) -> ImportResult:
+        """Create or update pilots in one transaction; unchanged ones are no-ops."""
+        self._allowed(who, manifests)
         outcomes: dict[Outcome, builtins.list[str]] = {
             "created": [], "updated": [], "unchanged": []}
         with self.store.write() as uow:
             for m in manifests:
-                outcomes[self._upsert(uow, m, who, must_exist)].append(m.name)
+                outcomes[self._upsert(uow, m, who, must_exist, None)].append(m.name)
         return ImportResult(created=outcomes["created"], updated=outcomes["updated"],
                             unchanged=outcomes["unchanged"])
 
+    def put(self, m: PilotManifest, who: Principal, *, must_exist: bool | None = None,
+            expected_revision: int | None = None) -> PilotWriteResult:
+        """Create or replace one pilot; return what happened and the pilot as written.
+
+        ``expected_revision`` makes it conditional: PreconditionFailed unless the
+        pilot is still at that revision (``ANY_REVISION``: exists at all), so a
+        read-modify-write cycle never overwrites a change it did not see."""
+        self._allowed(who, [m])
+        with self.store.write() as uow:
+            outcome = self._upsert(uow, m, who, must_exist, expected_revision)
+            return PilotWriteResult(result=outcome, pilot=pilot_view(uow.pilots.get(m.name)))
+
     def _upsert(self, uow: UnitOfWork, m: PilotManifest, who: Principal,
-                must_exist: bool | None) -> Outcome:
+                must_exist: bool | None, expected: int | None) -> Outcome:
         now = utcnow()
         doc, digest = m.document(), m.digest()
         row = uow.pilots.find(m.name)
+        check_revision("pilot", m.name, row.revision if row else None, expected)
         if row is None:
             if must_exist:
                 raise ValidationFailed(
                     "pilot does not exist", [FieldError("metadata.name", f"no pilot {m.name!r}")]
                 )
+            # Revisions continue across a delete and re-create of the same name.
+            revision = uow.audit_events.changes("pilot", m.name) + 1
             uow.pilots.add(name=m.name, business_unit=m.metadata.business_unit,
                            owner=m.metadata.owner, status=m.spec.status.value,
-                           manifest=doc, digest=digest, now=now)
+                           manifest=doc, digest=digest, now=now, revision=revision)
             uow.audit.record(who.user, "pilot.created", "pilot", m.name,
-                             {"after": doc, "digest": digest}, now)
+                             {"after": doc, "digest": digest, "revision": revision}, now)
             return "created"
         if must_exist is False:
             raise Conflict(f"pilot {m.name!r} already exists; update it with PUT")
         if row.digest == digest:
             return "unchanged"
         before = row.manifest
-        row.manifest, row.digest = doc, digest
-        row.business_unit, row.owner = m.metadata.business_unit, m.metadata.owner
-        row.status = m.spec.status.value
-        row.revision += 1
-        row.updated_at = now
+        revision = uow.pilots.update(
+            row, row.revision if expected in (None, ANY_REVISION) else expected,
+            manifest=doc, digest=digest, business_unit=m.metadata.business_unit,
+            owner=m.metadata.owner, status=m.spec.status.value, updated_at=now)
         uow.audit.record(who.user, "pilot.updated", "pilot", m.name,
                          {"before": before, "after": doc, "digest": digest,
-                          "revision": row.revision}, now)
+                          "revision": revision}, now)
         return "updated"
 
-    def delete(self, name: str, who: Principal, *, force: bool = False
-               ) -> builtins.list[str]:
+    def delete(self, name: str, who: Principal, *, force: bool = False,
+               expected_revision: int | None = None) -> builtins.list[str]:
         """Delete a pilot with its deployment and model-version links; returns what went.
 
         A pilot the gateway is serving is deleted only with ``force``: deleting it
-        takes its models offline for every client."""
+        takes its models offline for every client. With ``expected_revision`` the
+        delete is conditional (PreconditionFailed unless still at that revision)."""
         with self.store.write() as uow:
             row = uow.pilots.get(name)
+            check_revision("pilot", name, row.revision, expected_revision)
             removed = _dependents(uow, row.id)
             dep = uow.models.deployment(row.id)
             live = dep is not None and any(v.get("weight", 0) > 0
@@ -131,7 +152,7 @@ class PortfolioService:
                                "client; repeat with force (CLI: --force) to do it")
             uow.audit.record(who.user, "pilot.deleted", "pilot", name,
                              {"before": row.manifest, "digest": row.digest,
-                              "removed": removed})
+                              "revision": row.revision, "removed": removed})
             uow.pilots.delete(row)
             return removed
 

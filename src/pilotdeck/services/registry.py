@@ -12,6 +12,7 @@ from pilotdeck.auth.roles import Permission, Principal
 from pilotdeck.domain.errors import FieldError, Forbidden, NotFound, ValidationFailed
 from pilotdeck.domain.ports.registry import ALIASES, ModelRegistry
 from pilotdeck.domain.ports.store import Store
+from pilotdeck.domain.revisions import ANY_REVISION, check_revision
 from pilotdeck.domain.serving import DeploymentSpec, profile_name
 from pilotdeck.views.models import Deployment, ModelVersion
 
@@ -147,73 +148,105 @@ class RegistryService:
         raise NotFound("model version", f"{pilot}/{version}")
 
     # -- deployments ---------------------------------------------------------
+    @staticmethod
+    def _deployment_view(pilot: str, dep: Any) -> Deployment:
+        return Deployment(pilot=pilot, revision=dep.revision,
+                          spec=DeploymentSpec.parse(dep.spec),
+                          updated_at=iso(dep.updated_at), updated_by=dep.updated_by)
+
     def deployment(self, pilot: str) -> Deployment:
         with self.store.read() as uow:
             row = uow.pilots.get(pilot)
             dep = uow.models.deployment(row.id)
             if dep is None:
                 raise NotFound("deployment of pilot", pilot)
-            return Deployment(pilot=pilot, revision=dep.revision,
-                              spec=DeploymentSpec.parse(dep.spec),
-                              updated_at=iso(dep.updated_at), updated_by=dep.updated_by)
+            return self._deployment_view(pilot, dep)
 
     def deploy(self, pilot: str, spec: DeploymentSpec, who: Principal, *,
-               action: str = "deployment.updated", reason: str = "") -> Deployment:
+               action: str = "deployment.updated", reason: str = "",
+               expected_revision: int | None = None) -> Deployment:
         """Store a new serving configuration (the gateway picks it up in seconds).
 
-        Unless it only takes traffic away, the governance gate runs first: a
+        With ``expected_revision`` the write is conditional (PreconditionFailed
+        unless the deployment is still at that revision). Unless the change only
+        takes traffic away, the governance gate runs in the same transaction: a
         version may not gain live traffic while its risk controls are missing."""
+        return self._change(pilot, who, lambda _current: spec, action=action, reason=reason,
+                            expected_revision=expected_revision)
+
+    def _change(self, pilot: str, who: Principal,
+                change: Callable[[DeploymentSpec | None], DeploymentSpec], *, action: str,
+                reason: str, expected_revision: int | None) -> Deployment:
+        """Read the deployment, derive the new spec and store it with a
+        compare-and-set, all in one transaction: a change computed from the
+        current spec (weights, rollback) cannot lose a concurrent one."""
         self._check(who, pilot, Permission.DEPLOYMENTS_WRITE)
-        if self.governance is not None and action not in UNGATED:
-            with self.store.read() as uow:
-                current = uow.models.deployment(uow.pilots.get(pilot).id)
-                before_spec = dict(current.spec) if current else None
-            self.governance().check_deployment(pilot, before_spec, spec)
         with self.store.write() as uow:
             row = uow.pilots.get(pilot)
+            before = uow.models.deployment(row.id)
+            check_revision("deployment of pilot", pilot,
+                           before.revision if before else None, expected_revision)
+            before_spec = dict(before.spec) if before else None
+            spec = change(DeploymentSpec.parse(before_spec) if before_spec else None)
+            if action in UNGATED and before is not None and spec.document() == before_spec:
+                # Already done (by another gateway replica, an alert, a person):
+                # one failure, one audit event.
+                return self._deployment_view(pilot, before)
             known = {r.version for r in uow.models.versions(row.id)}
             missing = sorted(({v.version for v in spec.variants} | set(spec.shadow)) - known)
             if missing:
                 raise ValidationFailed("invalid deployment", [FieldError(
                     "variants", f"version(s) {missing} are not registered for {pilot}")])
-            before = uow.models.deployment(row.id)
-            before_spec = dict(before.spec) if before else None
-            dep = uow.models.save_deployment(row.id, spec.document(), utcnow(), who.user)
+            if self.governance is not None and action not in UNGATED:
+                self.governance().check_deployment(pilot, before_spec, spec, uow)
+            dep = uow.models.save_deployment(
+                row.id, spec.document(), utcnow(), who.user,
+                expected=None if expected_revision in (None, ANY_REVISION)
+                else expected_revision,
+                # Revisions continue across a pilot's delete and re-create.
+                first=uow.audit_events.changes("deployment", pilot) + 1)
             uow.audit.record(who.user, action, "deployment", pilot, {
                 "before": before_spec, "after": spec.document(), "revision": dep.revision,
                 **({"reason": reason} if reason else {})})
-        return self.deployment(pilot)
+            return self._deployment_view(pilot, dep)
+
+    @staticmethod
+    def _current(pilot: str, spec: DeploymentSpec | None,
+                 variant: str | None = None) -> DeploymentSpec:
+        """The deployment read in the transaction (and the variant must be in it)."""
+        if spec is None:
+            raise NotFound("deployment of pilot", pilot)
+        if variant is not None and spec.variant(variant) is None:
+            raise NotFound("variant", variant)
+        return spec
 
     def set_weights(self, pilot: str, weights: dict[str, float], who: Principal,
-                    reason: str = "") -> Deployment:
-        current = self.deployment(pilot).spec
-        return self.deploy(pilot, current.reweighted(weights), who, reason=reason)
+                    reason: str = "", *, expected_revision: int | None = None) -> Deployment:
+        return self._change(pilot, who,
+                            lambda cur: self._current(pilot, cur).reweighted(weights),
+                            action="deployment.updated", reason=reason,
+                            expected_revision=expected_revision)
 
-    def rollback(self, pilot: str, variant: str, who: Principal, reason: str) -> Deployment:
+    def rollback(self, pilot: str, variant: str, who: Principal, reason: str, *,
+                 expected_revision: int | None = None) -> Deployment:
         """Send a variant's traffic to zero at once; audited with the reason."""
-        current = self.deployment(pilot).spec
         if variant == "champion":
             raise ValidationFailed("cannot roll back", [FieldError(
                 "variant", "the champion is the fallback; promote another version instead")])
-        target = current.variant(variant)
-        if target is None:
-            raise NotFound("variant", variant)
-        if target.weight == 0:
-            # Already rolled back (by another gateway replica, an alert, a person):
-            # one failure, one audit event.
-            return self.deployment(pilot)
-        return self.deploy(pilot, current.rolled_back(variant), who,
-                           action="deployment.rolled-back", reason=reason)
+        return self._change(
+            pilot, who, lambda cur: self._current(pilot, cur, variant).rolled_back(variant),
+            action="deployment.rolled-back", reason=reason,
+            expected_revision=expected_revision)
 
-    def open_breaker(self, pilot: str, variant: str, who: Principal,
-                     reason: str) -> Deployment:
+    def open_breaker(self, pilot: str, variant: str, who: Principal, reason: str, *,
+                     expected_revision: int | None = None) -> Deployment:
         """Hold a variant's breaker open in every gateway (its traffic takes the
         configured fallback) until the deployment is changed; audited."""
-        current = self.deployment(pilot).spec
-        if current.variant(variant) is None:
-            raise NotFound("variant", variant)
-        return self.deploy(pilot, current.with_breaker_open(variant), who,
-                           action="deployment.breaker-opened", reason=reason)
+        return self._change(
+            pilot, who,
+            lambda cur: self._current(pilot, cur, variant).with_breaker_open(variant),
+            action="deployment.breaker-opened", reason=reason,
+            expected_revision=expected_revision)
 
 
 def _deployed(spec: dict[str, Any]) -> dict[int, str]:

@@ -46,6 +46,7 @@ class Alert(View):
     last_seen: str
     resolved_at: str | None = None
     actions: list[ActionResult]
+    revision: int = Field(default=1, description="1 when opened, +1 per change.")
 
 
 class AlertList(View):

@@ -9,7 +9,7 @@ from pydantic import Field
 from pilotdeck.views.base import View
 
 __all__ = ["AuditEvent", "AuditEventPage", "CheckpointList", "ConsistencyProof", "EntityRef",
-           "InclusionProof", "SignedCheckpoint", "TreeHead", "VerifyResult"]
+           "HashedEvent", "InclusionProof", "SignedCheckpoint", "TreeHead", "VerifyResult"]
 
 
 class EntityRef(View):
@@ -27,6 +27,17 @@ class AuditEvent(View):
     entity: EntityRef
     data: dict[str, Any]
     leaf_hash: str = Field(description="RFC 6962 leaf hash of the body, hex.")
+
+
+class HashedEvent(View):
+    """Exactly the hashed body of an event, decoded: nothing added, nothing left out."""
+
+    seq: int
+    at: str
+    actor: str
+    action: str
+    entity: EntityRef
+    data: dict[str, Any]
 
 
 class AuditEventPage(View):
@@ -48,6 +59,8 @@ class VerifyResult(View):
     size: int
     root: str
     checkpoints_checked: int
+    witness: int | None = Field(None, description="Size of the off-host witness checkpoint "
+                                "the log was checked against, if one was given.")
     first_bad_event: int | None
     problems: list[str]
 
@@ -58,10 +71,12 @@ class InclusionProof(View):
     seq: int
     leaf_index: int
     tree_size: int
-    leaf_hash: str
+    leaf_hash: str = Field(description="SHA-256(0x00 || body), hex.")
     root: str
     path: list[str]
-    event: AuditEvent
+    body: str = Field(description="The event's canonical JSON, exactly the bytes hashed "
+                      "(UTF-8).")
+    event: HashedEvent = Field(description="``body`` decoded (equal to json.loads(body)).")
 
 
 class ConsistencyProof(View):

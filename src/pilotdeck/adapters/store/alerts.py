@@ -1,13 +1,15 @@
-"""Alert repository: open alerts are found by fingerprint, so evaluations dedupe."""
+"""Alert repository: open alerts are found by fingerprint, so evaluations dedupe;
+changes are compare-and-set on ``revision``."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from pilotdeck.adapters.store.models import AlertRow
+from pilotdeck.domain.revisions import stale
 
 
 class AlertRepository:
@@ -25,6 +27,19 @@ class AlertRepository:
         self.session.add(row)
         self.session.flush()
         return row
+
+    def update(self, row: AlertRow, expected: int | None = None, **values: Any) -> int:
+        """``UPDATE alerts SET …, revision = revision + 1 WHERE id = ? AND revision = ?``
+        (default: the revision read); returns the new revision."""
+        want = row.revision if expected is None else expected
+        result = self.session.execute(
+            update(AlertRow).where(AlertRow.id == row.id, AlertRow.revision == want)
+            .values(revision=AlertRow.revision + 1, **values)
+            .execution_options(synchronize_session=False))
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            raise stale("alert", str(row.id), want)
+        self.session.expire(row)
+        return want + 1
 
     def get(self, alert_id: int) -> AlertRow | None:
         return self.session.get(AlertRow, alert_id)

@@ -89,6 +89,13 @@ class AuditRepository:
         count = select(func.count()).select_from(AuditEventRow)
         return int(self.session.execute(count).scalar_one())
 
+    def changes(self, entity_type: str, entity_id: str) -> int:
+        """How many events name this entity (indexed): a revision floor that
+        survives deleting and re-creating it under the same name."""
+        q = select(func.count()).select_from(AuditEventRow).where(
+            AuditEventRow.entity_type == entity_type, AuditEventRow.entity_id == entity_id)
+        return int(self.session.execute(q).scalar_one())
+
     def event(self, seq: int) -> AuditEventRow:
         row = self.session.get(AuditEventRow, seq)
         if row is None:
@@ -133,7 +140,7 @@ class AuditRepository:
         """
         conn = self.session.connection()
         mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-        sql = ("SELECT seq, body, leaf_hash, actor, action, entity_type, entity_id "
+        sql = ("SELECT seq, body, leaf_hash, at, actor, action, entity_type, entity_id "
                f"FROM audit_events WHERE seq > {mark} ORDER BY seq LIMIT {int(batch)}")
         last = 0
         while True:
@@ -142,6 +149,25 @@ class AuditRepository:
                 return
             yield from rows
             last = rows[-1][0]
+
+    def node_stream(self, level: int, batch: int = 20_000) -> Iterator[tuple[int, bytes]]:
+        """The stored interior nodes of one level as (idx, hash), in index order
+        (keyset pagination, flat memory): verify re-derives and compares them."""
+        conn = self.session.connection()
+        mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+        sql = (f"SELECT idx, hash FROM audit_nodes WHERE level = {mark} AND idx > {mark} "
+               f"ORDER BY idx LIMIT {int(batch)}")
+        last = -1
+        while True:
+            rows = conn.exec_driver_sql(sql, (level, last)).fetchall()
+            if not rows:
+                return
+            yield from rows
+            last = rows[-1][0]
+
+    def node_count(self) -> int:
+        count = select(func.count()).select_from(AuditNodeRow)
+        return int(self.session.execute(count).scalar_one())
 
     def nodes(self, wanted: Sequence[tuple[int, int]]) -> dict[tuple[int, int], Hash]:
         """Fetch the stored hashes of perfect subtrees, leaves included (level 0)."""

@@ -175,6 +175,8 @@ class AlertRow(Base):
     last_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     actions: Mapped[list[dict[str, Any]]] = mapped_column(JSON, nullable=False, default=list)
+    revision: Mapped[int] = mapped_column(Integer, nullable=False, default=1,
+                                          server_default="1")
 
 
 class RiskAssessmentRow(Base):

@@ -1,14 +1,16 @@
-"""Model version and deployment repository."""
+"""Model version and deployment repository. Deployment updates are
+compare-and-set on ``revision``."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from pilotdeck.adapters.store.models import DeploymentRow, ModelVersionRow, PilotRow
+from pilotdeck.domain.revisions import stale
 
 
 class ModelRepository:
@@ -44,16 +46,29 @@ class ModelRepository:
         return self.session.get(DeploymentRow, pilot_id)
 
     def save_deployment(self, pilot_id: int, spec: dict[str, Any], now: datetime,
-                        who: str) -> DeploymentRow:
+                        who: str, *, expected: int | None = None,
+                        first: int = 1) -> DeploymentRow:
+        """Insert the pilot's deployment at revision ``first``, or replace it with a
+        compare-and-set: ``UPDATE … WHERE pilot_id = ? AND revision = ?`` against
+        ``expected`` (default: the revision this transaction reads)."""
         row = self.session.get(DeploymentRow, pilot_id)
         if row is None:
-            row = DeploymentRow(pilot_id=pilot_id, spec=spec, revision=1, updated_at=now,
+            row = DeploymentRow(pilot_id=pilot_id, spec=spec, revision=first, updated_at=now,
                                 updated_by=who)
             self.session.add(row)
-        else:
-            row.spec, row.revision, row.updated_at, row.updated_by = (
-                spec, row.revision + 1, now, who)
-        self.session.flush()
+            self.session.flush()
+            return row
+        want = row.revision if expected is None else expected
+        result = self.session.execute(
+            update(DeploymentRow)
+            .where(DeploymentRow.pilot_id == pilot_id, DeploymentRow.revision == want)
+            .values(spec=spec, revision=DeploymentRow.revision + 1, updated_at=now,
+                    updated_by=who)
+            .execution_options(synchronize_session=False))
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            pilot = self.session.get(PilotRow, pilot_id)
+            raise stale("deployment of pilot", pilot.name if pilot else str(pilot_id), want)
+        self.session.expire(row)
         return row
 
     def deployments(self) -> list[tuple[str, int, dict[str, Any]]]:

@@ -1,16 +1,17 @@
-"""Pilot repository."""
+"""Pilot repository. Updates are compare-and-set on ``revision``."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from pilotdeck.adapters.store.models import PilotRow
 from pilotdeck.domain.errors import NotFound
 from pilotdeck.domain.query import PilotFilter
+from pilotdeck.domain.revisions import stale
 
 
 class PilotRepository:
@@ -67,15 +68,42 @@ class PilotRepository:
         return int(self.session.execute(select(func.count()).select_from(sub)).scalar_one())
 
     def add(self, *, name: str, business_unit: str, owner: str, status: str,
-            manifest: dict[str, Any], digest: str, now: datetime) -> PilotRow:
+            manifest: dict[str, Any], digest: str, now: datetime,
+            revision: int = 1) -> PilotRow:
+        """Insert a pilot; ``revision`` > 1 when the name had an earlier life, so an
+        ETag read from the deleted pilot can never match the new one."""
         row = PilotRow(
             name=name, business_unit=business_unit, owner=owner, status=status,
-            manifest=manifest, digest=digest, revision=1, created_at=now, updated_at=now,
+            manifest=manifest, digest=digest, revision=revision, created_at=now,
+            updated_at=now,
         )
         self.session.add(row)
         self.session.flush()
         return row
 
-    def delete(self, row: PilotRow) -> None:
-        self.session.delete(row)
-        self.session.flush()
+    def update(self, row: PilotRow, expected: int, **values: Any) -> int:
+        """``UPDATE pilots SET …, revision = revision + 1 WHERE id = ? AND revision = ?``.
+
+        The compare-and-set is the database's, not a read-then-write here: a row
+        changed by anyone since revision ``expected`` is left alone and the caller
+        gets :class:`~pilotdeck.domain.errors.PreconditionFailed`. Returns the new
+        revision."""
+        result = self.session.execute(
+            update(PilotRow)
+            .where(PilotRow.id == row.id, PilotRow.revision == expected)
+            .values(revision=PilotRow.revision + 1, **values)
+            .execution_options(synchronize_session=False))
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            raise stale("pilot", row.name, expected)
+        self.session.expire(row)  # the next read sees the stored values
+        return expected + 1
+
+    def delete(self, row: PilotRow, expected: int | None = None) -> None:
+        """``DELETE … WHERE id = ? AND revision = ?`` (default: the revision read)."""
+        want = row.revision if expected is None else expected
+        result = self.session.execute(
+            delete(PilotRow).where(PilotRow.id == row.id, PilotRow.revision == want)
+            .execution_options(synchronize_session=False))
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            raise stale("pilot", row.name, want)
+        self.session.expunge(row)

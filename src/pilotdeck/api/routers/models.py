@@ -5,10 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, Body, Depends, status
+from fastapi import APIRouter, Body, Depends, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from pilotdeck.api.deps import get_platform, require
+from pilotdeck.api.preconditions import PRECONDITION_RESPONSES, if_match, set_etag
 from pilotdeck.auth.roles import Permission, Principal
 from pilotdeck.domain.errors import Forbidden
 from pilotdeck.domain.serving import DeploymentSpec
@@ -79,31 +80,50 @@ def set_alias(pilot: str, alias: str, body: AliasRequest,
     return platform.models.version(pilot, body.version)
 
 
-@router.get("/deployment", summary="The serving configuration")
-def get_deployment(pilot: str, who: Principal = require(Permission.MODELS_READ),
+@router.get("/deployment", summary="The serving configuration (ETag: its revision)")
+def get_deployment(pilot: str, response: Response,
+                   who: Principal = require(Permission.MODELS_READ),
                    platform: Platform = Depends(get_platform)) -> Deployment:
-    return platform.models.deployment(pilot)
+    dep = platform.models.deployment(pilot)
+    set_etag(response, dep.revision)
+    return dep
 
 
-@router.put("/deployment", summary="Create or replace the serving configuration")
-def put_deployment(pilot: str, spec: dict[str, Any] = Body(..., examples=[{
-        "variants": [{"name": "champion", "version": 1, "weight": 90},
-                     {"name": "challenger", "version": 2, "weight": 10}],
-        "shadow": [], "fallback": {"to": "champion"}}]),
-        who: Principal = require(Permission.DEPLOYMENTS_WRITE),
-        platform: Platform = Depends(get_platform)) -> Deployment:
-    return platform.models.deploy(pilot, DeploymentSpec.parse(spec), who)
+@router.put("/deployment", summary="Create or replace the serving configuration "
+            "(If-Match: only if unchanged)", responses=PRECONDITION_RESPONSES)
+def put_deployment(pilot: str, response: Response,
+                   spec: dict[str, Any] = Body(..., examples=[{
+                       "variants": [{"name": "champion", "version": 1, "weight": 90},
+                                    {"name": "challenger", "version": 2, "weight": 10}],
+                       "shadow": [], "fallback": {"to": "champion"}}]),
+                   who: Principal = require(Permission.DEPLOYMENTS_WRITE),
+                   expected: int | None = if_match(),
+                   platform: Platform = Depends(get_platform)) -> Deployment:
+    dep = platform.models.deploy(pilot, DeploymentSpec.parse(spec), who,
+                                 expected_revision=expected)
+    set_etag(response, dep.revision)
+    return dep
 
 
-@router.post("/deployment/weights", summary="Change traffic weights (audited)")
-def set_weights(pilot: str, body: WeightsRequest,
-                who: Principal = require(Permission.DEPLOYMENTS_WRITE),
+@router.post("/deployment/weights", summary="Change traffic weights (audited; If-Match: "
+             "only if unchanged)", responses=PRECONDITION_RESPONSES)
+def set_weights(pilot: str, body: WeightsRequest, response: Response,
+                            who: Principal = require(Permission.DEPLOYMENTS_WRITE),
+                expected: int | None = if_match(),
                 platform: Platform = Depends(get_platform)) -> Deployment:
-    return platform.models.set_weights(pilot, body.weights, who, body.reason)
+    dep = platform.models.set_weights(pilot, body.weights, who, body.reason,
+                                      expected_revision=expected)
+    set_etag(response, dep.revision)
+    return dep
 
 
-@router.post("/deployment/rollback", summary="Send a variant's traffic to zero now (audited)")
-def rollback(pilot: str, body: RollbackRequest,
-             who: Principal = require(Permission.DEPLOYMENTS_WRITE),
+@router.post("/deployment/rollback", summary="Send a variant's traffic to zero now "
+             "(audited; If-Match: only if unchanged)", responses=PRECONDITION_RESPONSES)
+def rollback(pilot: str, body: RollbackRequest, response: Response,
+                      who: Principal = require(Permission.DEPLOYMENTS_WRITE),
+             expected: int | None = if_match(),
              platform: Platform = Depends(get_platform)) -> Deployment:
-    return platform.models.rollback(pilot, body.variant, who, body.reason)
+    dep = platform.models.rollback(pilot, body.variant, who, body.reason,
+                                   expected_revision=expected)
+    set_etag(response, dep.revision)
+    return dep

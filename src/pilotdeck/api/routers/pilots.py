@@ -9,6 +9,7 @@ import yaml
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 
 from pilotdeck.api.deps import get_platform, require
+from pilotdeck.api.preconditions import PRECONDITION_RESPONSES, if_match, set_etag
 from pilotdeck.auth.roles import Permission, Principal
 from pilotdeck.domain.errors import FieldError, ValidationFailed
 from pilotdeck.domain.pilot import PilotManifest, PilotStatus, parse_manifest
@@ -16,7 +17,6 @@ from pilotdeck.domain.query import PilotFilter
 from pilotdeck.platform import Platform
 from pilotdeck.views.pilots import (
     ImportResult,
-    Outcome,
     Pilot,
     PilotPage,
     PilotWriteResult,
@@ -76,13 +76,15 @@ def list_pilots(
              openapi_extra=_MANIFEST_BODY)
 async def create_pilot(
     request: Request,
+    response: Response,
     who: Principal = require(Permission.PILOTS_WRITE),
     platform: Platform = Depends(get_platform),
 ) -> Pilot:
     doc = await _document(request)
     m = platform.portfolio.validate_one(doc)
-    platform.portfolio.apply([m], who, must_exist=False)
-    return platform.portfolio.get(m.name)
+    pilot = platform.portfolio.put(m, who, must_exist=False).pilot
+    set_etag(response, pilot.record.revision)
+    return pilot
 
 
 @router.post("/import", summary="Import many manifests at once, all or nothing")
@@ -103,13 +105,16 @@ async def import_pilots(
     return platform.portfolio.apply(manifests, who)
 
 
-@router.get("/{name}", summary="One pilot")
+@router.get("/{name}", summary="One pilot (ETag: its revision)")
 def get_pilot(
     name: str,
+    response: Response,
     who: Principal = require(Permission.PILOTS_READ),
     platform: Platform = Depends(get_platform),
 ) -> Pilot:
-    return platform.portfolio.get(name)
+    pilot = platform.portfolio.get(name)
+    set_etag(response, pilot.record.revision)
+    return pilot
 
 
 @router.get("/{name}/manifest", summary="One pilot as a YAML manifest",
@@ -120,37 +125,43 @@ def get_manifest(
     who: Principal = require(Permission.PILOTS_READ),
     platform: Platform = Depends(get_platform),
 ) -> Response:
-    doc = platform.portfolio.get(name).manifest()
-    return Response(yaml.safe_dump(doc, sort_keys=False, allow_unicode=True),
-                    media_type="application/yaml")
+    pilot = platform.portfolio.get(name)
+    out = Response(yaml.safe_dump(pilot.manifest(), sort_keys=False, allow_unicode=True),
+                   media_type="application/yaml")
+    set_etag(out, pilot.record.revision)
+    return out
 
 
-@router.put("/{name}", summary="Create or replace a pilot", openapi_extra=_MANIFEST_BODY)
+@router.put("/{name}", summary="Create or replace a pilot (If-Match: only if unchanged)",
+            openapi_extra=_MANIFEST_BODY, responses=PRECONDITION_RESPONSES)
 async def put_pilot(
     name: str,
     request: Request,
+    response: Response,
     who: Principal = require(Permission.PILOTS_WRITE),
+    expected: int | None = if_match(),
     platform: Platform = Depends(get_platform),
 ) -> PilotWriteResult:
     m = platform.portfolio.validate_one(await _document(request))
     if m.name != name:
         raise ValidationFailed("name mismatch", [FieldError(
             "metadata.name", f"must equal the pilot in the URL ({name!r}), got {m.name!r}")])
-    result = platform.portfolio.apply([m], who)
-    outcome: Outcome = ("created" if result.created else "updated" if result.updated
-                        else "unchanged")
-    return PilotWriteResult(result=outcome, pilot=platform.portfolio.get(name))
+    result = platform.portfolio.put(m, who, expected_revision=expected)
+    set_etag(response, result.pilot.record.revision)
+    return result
 
 
-@router.delete("/{name}", status_code=status.HTTP_204_NO_CONTENT, summary="Delete a pilot")
+@router.delete("/{name}", status_code=status.HTTP_204_NO_CONTENT, summary="Delete a pilot",
+               responses=PRECONDITION_RESPONSES)
 def delete_pilot(
     name: str,
     force: bool = Query(False, description="Delete a pilot the gateway is serving (409 "
                                            "without it): its models go offline."),
     who: Principal = require(Permission.PILOTS_DELETE),
+    expected: int | None = if_match(),
     platform: Platform = Depends(get_platform),
 ) -> Response:
-    platform.portfolio.delete(name, who, force=force)
+    platform.portfolio.delete(name, who, force=force, expected_revision=expected)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 

@@ -5,7 +5,7 @@ re-created under the same name was then still in the old grant. The grant is
 now the pilots' ids; existing grants are converted with the ids their names
 have today (names that no longer exist grant nothing).
 
-Revision ID: 0005
+Revision ID: 0004
 Revises: 0003
 """
 
@@ -16,7 +16,7 @@ import json
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005"
+revision = "0004"
 down_revision = "0003"
 branch_labels = None
 depends_on = None
