@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from pilotdeck.services.assessment import AssessmentService
     from pilotdeck.services.audit import AuditService
     from pilotdeck.services.batch import BatchService
+    from pilotdeck.services.explain import ExplanationService
     from pilotdeck.services.governance import GovernanceService
     from pilotdeck.services.monitoring import MonitoringService
     from pilotdeck.services.paths import ServerPaths
@@ -167,10 +168,22 @@ class Platform:
         return ApprovalService(self.store, self.risk, self.settings.approval_valid_days)
 
     @cached_property
+    def explanations(self) -> ExplanationService:
+        from pilotdeck.services.explain import ExplanationService
+
+        return ExplanationService(self.store, self.registry, self.lake)
+
+    @cached_property
     def governance(self) -> GovernanceService:
         from pilotdeck.services.governance import GovernanceService
 
-        return GovernanceService(self.store, self.risk, self.settings.governance_enforce)
+        def explained(pilot: str, version: int) -> str | None:
+            stored = self.explanations.stored(pilot, version)
+            return None if stored is None else (
+                f"global explanation ({stored.explainer} SHAP) computed {stored.computed_at[:10]}")
+
+        return GovernanceService(self.store, self.risk, self.settings.governance_enforce,
+                                 explained)
 
     @cached_property
     def risk(self) -> RiskService:
@@ -213,7 +226,7 @@ class Platform:
 
         # Monitoring (pandas, pyarrow) is built only when a version brings a reference.
         return RegistryService(self.store, self.registry, lambda: self.monitoring,
-                               lambda: self.governance)
+                               lambda: self.governance, lambda: self.explanations)
 
     @cached_property
     def monitoring(self) -> MonitoringService:

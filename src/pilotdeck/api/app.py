@@ -17,6 +17,7 @@ from pilotdeck.api.routers import (
     approvals,
     assessments,
     audit,
+    explain,
     models,
     monitoring,
     pilots,
@@ -78,7 +79,7 @@ def create_app(platform: Platform) -> FastAPI:
     install_problems(app)
     set_authenticator(app, platform.access.authenticate)
     for module in (system, pilots, models, assessments, prioritization, audit, tokens,
-                   monitoring, alerts, risk, approvals):
+                   monitoring, alerts, risk, approvals, explain):
         app.include_router(module.router)
     return app
 

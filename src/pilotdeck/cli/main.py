@@ -15,6 +15,7 @@ from pilotdeck.cli import (
     audit,
     batch,
     errors,
+    explain,
     models,
     monitor,
     monitor_alerts,
@@ -69,6 +70,7 @@ app.add_typer(models.app, name="models")
 app.add_typer(batch.app, name="batch")
 app.add_typer(risk.app, name="risk")
 app.add_typer(approvals.app, name="approvals")
+app.add_typer(explain.app, name="explain")
 # monitor_alerts and monitor_report add their commands to monitor.app.
 assert monitor_alerts.app is monitor_report.app is monitor.app
 app.add_typer(monitor.app, name="monitor")

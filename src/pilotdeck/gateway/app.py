@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from fastapi import FastAPI
 
 from pilotdeck._version import __version__
+from pilotdeck.gateway.explain import router as explain_router
 from pilotdeck.gateway.request_ids import RequestIds
 from pilotdeck.gateway.routes import router
 from pilotdeck.gateway.serving import Gateway
@@ -46,4 +47,5 @@ def create_gateway(platform: Platform) -> FastAPI:
     install_problems(app)
     set_authenticator(app, gw.authenticate)
     app.include_router(router)
+    app.include_router(explain_router)
     return app

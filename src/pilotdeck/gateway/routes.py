@@ -36,7 +36,7 @@ from pilotdeck.views.gateway import (
 )
 
 
-def _predict_doc() -> dict[str, Any]:
+def predict_doc() -> dict[str, Any]:
     return {"requestBody": {"required": True, "content": {"application/json": {"schema": {
         "type": "object",
         "description": "MLflow scoring format: exactly one of the properties.",
@@ -71,7 +71,7 @@ router = APIRouter()
 
 
 @router.post("/v1/pilots/{pilot}/predict", summary="Score rows with the pilot's deployment",
-             response_model=Prediction, openapi_extra=_predict_doc())
+             response_model=Prediction, openapi_extra=predict_doc())
 async def predict(pilot: str, request: Request,
                   key: str | None = Query(None, description="Sticky routing key (or header "
                                           "X-Pilotdeck-Key)."),

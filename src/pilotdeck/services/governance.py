@@ -3,9 +3,10 @@ deployment gate that refuses live traffic while any is missing.
 
 Controls the platform can see are checked from its own records: an approval
 with enough distinct approvers, a current risk assessment, the prediction log.
-Every other control (a human-oversight plan, a disclosure to users, and until
-the platform computes them itself, fairness reports and explanations) is
-satisfied by a governance-board attestation that has not expired.
+Explainability is in place once the version's global explanation (SHAP) is
+stored. Every other control (a human-oversight plan, a disclosure to users,
+and until the platform computes them itself, fairness reports) is satisfied
+by a governance-board attestation that has not expired.
 
 Only traffic is gated: shadow copies are always allowed (that is how evidence
 is gathered), and so is anything that takes traffic away (rollbacks, breakers).
@@ -13,6 +14,7 @@ is gathered), and so is anything that takes traffic away (rollbacks, breakers).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -27,7 +29,8 @@ from pilotdeck.views.approvals import ControlStatus, GovernanceStatus
 from pilotdeck.views.risk import RequiredControl
 
 # Controls the platform itself can see; the rest need an attestation.
-PLATFORM_CONTROLS = ("approval", "reassessment", "no-deployment", "prediction-log-retained")
+PLATFORM_CONTROLS = ("approval", "reassessment", "no-deployment", "prediction-log-retained",
+                     "explainability")
 
 
 class ControlsMissing(PilotdeckError):
@@ -38,10 +41,13 @@ class ControlsMissing(PilotdeckError):
 
 
 class GovernanceService:
-    def __init__(self, store: Store, risk: RiskService, enforce: bool = True) -> None:
+    def __init__(self, store: Store, risk: RiskService, enforce: bool = True,
+                 explained: Callable[[str, int], str | None] | None = None) -> None:
         self.store = store
         self.risk = risk
         self.enforce = enforce
+        # (pilot, version) -> a note when a global explanation is stored, else None
+        self.explained = explained
 
     def status(self, pilot: str, version: int, now: datetime | None = None
                ) -> GovernanceStatus:
@@ -64,8 +70,8 @@ class GovernanceService:
             approvals = uow.approvals.list(pilot_id=p.id, version=version, limit=20)
             attested = uow.attestations.list(p.id)
             expires = iso(utc(risk.expires_at))
-            checks = [self._check(RequiredControl(**c), version, approvals, attested, expires,
-                                  now) for c in risk.result["requiredControls"]]
+            checks = [self._check(RequiredControl(**c), pilot, version, approvals, attested,
+                                  expires, now) for c in risk.result["requiredControls"]]
         gaps = missing(checks)
         return GovernanceStatus(
             pilot=pilot, version=version, tier=tier, live_allowed=not gaps,
@@ -73,9 +79,14 @@ class GovernanceService:
                                     source=c.source, detail=c.detail) for c in checks],
             missing=[c.id for c in gaps])
 
-    def _check(self, control: RequiredControl, version: int, approvals: list[Any],
-               attested: list[Any], risk_expires: str, now: datetime) -> ControlCheck:
+    def _check(self, control: RequiredControl, pilot: str, version: int,
+               approvals: list[Any], attested: list[Any], risk_expires: str, now: datetime
+               ) -> ControlCheck:
         cid, text = control.id, control.text
+        if cid == "explainability" and self.explained is not None:
+            note = self.explained(pilot, version)
+            if note is not None:
+                return ControlCheck(cid, text, True, "platform", note)
         if cid == "approval":
             need = control.approvers or 1
             for row in approvals:

@@ -3,13 +3,20 @@ the serving configuration and the audit trail."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pilotdeck.audit.log import iso, utcnow
 from pilotdeck.auth.roles import Permission, Principal
-from pilotdeck.domain.errors import FieldError, Forbidden, NotFound, ValidationFailed
+from pilotdeck.domain.errors import (
+    FieldError,
+    Forbidden,
+    NotFound,
+    PilotdeckError,
+    ValidationFailed,
+)
 from pilotdeck.domain.ports.registry import ALIASES, ModelRegistry
 from pilotdeck.domain.ports.store import Store
 from pilotdeck.domain.revisions import ANY_REVISION, check_revision
@@ -17,8 +24,11 @@ from pilotdeck.domain.serving import DeploymentSpec, profile_name
 from pilotdeck.views.models import Deployment, ModelVersion
 
 if TYPE_CHECKING:
+    from pilotdeck.services.explain import ExplanationService
     from pilotdeck.services.governance import GovernanceService
     from pilotdeck.services.monitoring import MonitoringService
+
+log = logging.getLogger("pilotdeck.registry")
 
 # Changes that only take traffic away are never held back by the governance gate.
 UNGATED = ("deployment.rolled-back", "deployment.breaker-opened")
@@ -27,11 +37,13 @@ UNGATED = ("deployment.rolled-back", "deployment.breaker-opened")
 class RegistryService:
     def __init__(self, store: Store, registry: ModelRegistry,
                  monitoring: Callable[[], MonitoringService] | None = None,
-                 governance: Callable[[], GovernanceService] | None = None) -> None:
+                 governance: Callable[[], GovernanceService] | None = None,
+                 explanations: Callable[[], ExplanationService] | None = None) -> None:
         self.store = store
         self.registry = registry
         self.monitoring = monitoring
         self.governance = governance
+        self.explanations = explanations
 
     def _check(self, who: Principal, pilot: str, perm: Permission = Permission.MODELS_WRITE
                ) -> None:
@@ -71,7 +83,20 @@ class RegistryService:
             raise
         if reference is not None and self.monitoring is not None:
             self.monitoring().build_profile(reference, profile_name(pilot, rv.version))
+            self._explain(pilot, rv.version, who)
         return self.version(pilot, rv.version)
+
+    def _explain(self, pilot: str, version: int, who: Principal) -> None:
+        """The global explanation, from the profile just stored. A model shap cannot
+        explain is still registered (explanations are one control among several,
+        and `explain global` says why); the reason goes to the log."""
+        if self.explanations is None:
+            return
+        try:
+            self.explanations().compute_global(pilot, version, who)
+        except PilotdeckError as exc:
+            log.warning("%s v%d registered without a global explanation: %s",
+                        pilot, version, exc.message)
 
     def _check_source(self, who: Principal, uri: str, uow: Any) -> None:
         """A token limited to some pilots may copy only what those pilots own.

@@ -14,6 +14,7 @@ write or read outside the lake.
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import datetime
 from pathlib import Path
@@ -118,3 +119,21 @@ class LocalLake:
 
     def load_profile(self, name: str) -> StoredProfile:
         return profiles.load(self._profile_dir(name), name)
+
+    # -- explanations ------------------------------------------------------
+    def save_explanation(self, name: str, data: dict[str, Any]) -> None:
+        """A version's global explanation (JSON), written aside and renamed."""
+        self.check_profile_name(name)
+        target = self._inside("explanations", f"{name}.json")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(f".{target.name}.tmp")
+        tmp.write_text(json.dumps(data, indent=1))
+        tmp.replace(target)
+
+    def load_explanation(self, name: str) -> dict[str, Any] | None:
+        self.check_profile_name(name)
+        target = self._inside("explanations", f"{name}.json")
+        if not target.is_file():
+            return None
+        data: dict[str, Any] = json.loads(target.read_text())
+        return data

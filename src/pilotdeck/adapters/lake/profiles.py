@@ -44,6 +44,27 @@ class StoredProfile:
     def exact(self) -> bool:
         return bool(self.meta.get("exact"))
 
+    def background(self, columns: list[str], rows: int, seed: int = 0) -> np.ndarray | None:
+        """``rows`` × ``columns`` drawn from the sample, each column on its own.
+
+        Samples are stored sorted per column, so rows are not aligned; drawing
+        each column independently gives rows from the product of the marginals:
+        what an interventional explainer with independent features assumes.
+        None when a column has no numeric sample (categorical or unknown)."""
+        if not columns or any(c not in self.columns or self.columns[c].kind != "num"
+                              for c in columns):
+            return None
+        table = pq.read_table(self.sample_path, columns=columns)
+        rng = np.random.default_rng(seed)
+        out = np.empty((rows, len(columns)))
+        for i, c in enumerate(columns):
+            values = table[c].to_numpy(zero_copy_only=False).astype(np.float64)
+            values = values[~np.isnan(values)]
+            if not len(values):
+                return None
+            out[:, i] = rng.choice(values, rows, replace=True)
+        return out
+
 
 def save(target: Path, meta: dict[str, Any], sample: np.ndarray, numeric: list[str]) -> None:
     """Write a profile so it appears whole or not at all."""
