@@ -89,7 +89,12 @@ class Settings(BaseSettings):
     compute: ComputeConfig = Field(default_factory=LocalComputeConfig, description=(
         "Default engine for batch scoring and profiling: PILOTDECK_COMPUTE__TYPE=spark "
         "and PILOTDECK_COMPUTE__MASTER=spark://HOST:PORT, or [compute] in pilotdeck.toml."))
-    max_body_bytes: int = 5 * 1024 * 1024
+    api_max_body_bytes: int = Field(
+        default=1024 * 1024, ge=1024, description="Largest request body the API reads "
+        "(PILOTDECK_API_MAX_BODY_BYTES); a larger one gets 413 before any other work.")
+    max_body_bytes: int = Field(
+        default=5 * 1024 * 1024, ge=1024, description="Largest request body the gateway "
+        "reads (PILOTDECK_MAX_BODY_BYTES): batch predictions are bigger than API calls.")
     max_rows: int = 10_000
 
     @model_validator(mode="after")

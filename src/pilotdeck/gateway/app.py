@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from pilotdeck._version import __version__
 from pilotdeck.gateway.routes import router
 from pilotdeck.gateway.serving import Gateway
-from pilotdeck.http import install_problems, set_authenticator
+from pilotdeck.http import install_http, set_authenticator
 from pilotdeck.platform import Platform
 
 __all__ = ["create_gateway"]
@@ -36,12 +36,13 @@ def create_gateway(platform: Platform) -> FastAPI:
             gw.state.close()
 
     app = FastAPI(title="pilotdeck gateway", version=__version__, lifespan=lifespan,
+                  docs_url=None, redoc_url=None,
                   description="Real-time scoring of registered models with A/B routing, "
                               "shadow traffic, circuit breakers, a prediction cache and "
                               "a prediction log. MLflow scoring formats are accepted.")
     app.state.gateway = gw
     app.state.platform = platform
-    install_problems(app)
+    install_http(app, platform.settings.max_body_bytes)
     set_authenticator(app, gw.authenticate)
     app.include_router(router)
     return app
