@@ -20,11 +20,13 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    field_validator,
 )
 from pydantic.alias_generators import to_camel
 
 from pilotdeck.domain.canonical import canonical_json
 from pilotdeck.domain.errors import FieldError, ValidationFailed
+from pilotdeck.domain.inputs import unstorable
 
 API_VERSION: Literal["pilotdeck/v1"] = "pilotdeck/v1"
 NAME_RE = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
@@ -71,16 +73,31 @@ def _strict_int(v: Any) -> Any:
     return v
 
 
-Score = Annotated[int, BeforeValidator(_strict_int), AfterValidator(_score)]
-Share = Annotated[float, AfterValidator(_share)]
-Money = Annotated[float, AfterValidator(_non_negative)]
-Name = Annotated[str, AfterValidator(_name)]
+# The validators give the friendly messages; the schema extras show the same limits
+# in the JSON Schema (and so in the API's OpenAPI document).
+Score = Annotated[int, BeforeValidator(_strict_int), AfterValidator(_score),
+                  Field(json_schema_extra={"minimum": 1, "maximum": 5})]
+Share = Annotated[float, AfterValidator(_share),
+                  Field(json_schema_extra={"minimum": 0, "maximum": 1})]
+Money = Annotated[float, AfterValidator(_non_negative), Field(json_schema_extra={"minimum": 0})]
+Name = Annotated[str, AfterValidator(_name),
+                 Field(json_schema_extra={"pattern": NAME_RE.pattern, "maxLength": 63})]
 
 
 class _Model(BaseModel):
+    # No NaN/Infinity and no NUL anywhere: the store and the JSON views cannot hold them.
     model_config = ConfigDict(
-        alias_generator=to_camel, populate_by_name=True, extra="forbid", frozen=True
+        alias_generator=to_camel, populate_by_name=True, extra="forbid", frozen=True,
+        allow_inf_nan=False,
     )
+
+    @field_validator("*")
+    @classmethod
+    def _storable(cls, value: Any) -> Any:
+        problem = unstorable(value)
+        if problem:
+            raise ValueError(problem)
+        return value
 
 
 class Metadata(_Model):
