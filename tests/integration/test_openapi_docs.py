@@ -98,6 +98,9 @@ def test_enums_and_limits_are_in_the_schemas(platform: Platform) -> None:
     assert "#/components/schemas/Spec" in str(manifest["application/json"])
     status = spec["components"]["schemas"]["Spec"]["properties"]["status"]
     assert status["$ref"] == "#/components/schemas/PilotStatus"
+    deployment = spec["paths"]["/v1/pilots/{pilot}/deployment"]["put"]["requestBody"]
+    body = deployment["content"]["application/json"]["schema"]
+    assert body["title"] == "DeploymentSpec" and "variants" in body["required"]
 
 
 def test_docs_pages_use_only_their_own_assets(app: FastAPI) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 INT64_MAX = 2**63 - 1
 NO_NUL = r"^[^\x00]*$"
@@ -56,3 +56,15 @@ def _storable(value: Any) -> Any:
 
 Storable = AfterValidator(_storable)
 """For free-form values (``dict[str, str]``, ``Any``) on their way to the store."""
+
+
+class StorableModel(BaseModel):
+    """A model none of whose fields may hold a NUL, a non-finite number or an
+    integer past 64 bits, at any depth (manifests, deployment specs)."""
+
+    model_config = ConfigDict(allow_inf_nan=False)
+
+    @field_validator("*")
+    @classmethod
+    def _storable_field(cls, value: Any) -> Any:
+        return _storable(value)

@@ -15,18 +15,16 @@ from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
-    BaseModel,
     BeforeValidator,
     ConfigDict,
     Field,
     ValidationError,
-    field_validator,
 )
 from pydantic.alias_generators import to_camel
 
 from pilotdeck.domain.canonical import canonical_json
 from pilotdeck.domain.errors import FieldError, ValidationFailed
-from pilotdeck.domain.inputs import unstorable
+from pilotdeck.domain.inputs import StorableModel
 
 API_VERSION: Literal["pilotdeck/v1"] = "pilotdeck/v1"
 NAME_RE = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
@@ -84,20 +82,11 @@ Name = Annotated[str, AfterValidator(_name),
                  Field(json_schema_extra={"pattern": NAME_RE.pattern, "maxLength": 63})]
 
 
-class _Model(BaseModel):
-    # No NaN/Infinity and no NUL anywhere: the store and the JSON views cannot hold them.
+class _Model(StorableModel):
+    # Storable: no NaN/Infinity and no NUL anywhere; the store and JSON cannot hold them.
     model_config = ConfigDict(
-        alias_generator=to_camel, populate_by_name=True, extra="forbid", frozen=True,
-        allow_inf_nan=False,
+        alias_generator=to_camel, populate_by_name=True, extra="forbid", frozen=True
     )
-
-    @field_validator("*")
-    @classmethod
-    def _storable(cls, value: Any) -> Any:
-        problem = unstorable(value)
-        if problem:
-            raise ValueError(problem)
-        return value
 
 
 class Metadata(_Model):

@@ -11,33 +11,18 @@ import hashlib
 import random
 from typing import Any
 
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Field,
-    ValidationError,
-    field_validator,
-    model_validator,
-)
+from pydantic import ConfigDict, Field, ValidationError, model_validator
 
 from pilotdeck.domain.errors import ValidationFailed
-from pilotdeck.domain.inputs import INT64_MAX, Positive64, unstorable
+from pilotdeck.domain.inputs import INT64_MAX, Positive64, StorableModel
 from pilotdeck.domain.pilot import field_errors
 
 BUCKETS = 10_000
 
 
-class _M(BaseModel):
-    # timeoutMs: Infinity would switch the hang protection off; NUL cannot be stored.
-    model_config = ConfigDict(extra="forbid", populate_by_name=True, allow_inf_nan=False)
-
-    @field_validator("*")
-    @classmethod
-    def _storable(cls, value: Any) -> Any:
-        problem = unstorable(value)
-        if problem:
-            raise ValueError(problem)
-        return value
+class _M(StorableModel):
+    # Storable: timeoutMs: Infinity would switch the hang protection off.
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
 
 class Variant(_M):

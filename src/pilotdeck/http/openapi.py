@@ -79,10 +79,7 @@ def errors_for(op: dict[str, Any]) -> list[str]:
 def document_problems(spec: dict[str, Any]) -> dict[str, Any]:
     """Add the problem answers and hoist ``$defs``; changes ``spec`` in place."""
     schemas = spec.setdefault("components", {}).setdefault("schemas", {})
-    for defs in _pop_defs(spec):
-        for name, schema in defs.items():
-            schemas.setdefault(name, schema)
-    _rewrite_refs(spec)
+    _hoist_defs(spec.get("paths", {}), schemas)
     schemas["Problem"] = PROBLEM_SCHEMA
     ref = {"$ref": "#/components/schemas/Problem"}
     for path_item in spec.get("paths", {}).values():
@@ -112,28 +109,37 @@ def install_openapi(app: FastAPI) -> None:
     app.openapi = openapi  # type: ignore[method-assign]
 
 
-def _pop_defs(node: Any) -> list[dict[str, Any]]:
-    found: list[dict[str, Any]] = []
-    if isinstance(node, dict):
-        defs = node.pop("$defs", None)
-        if isinstance(defs, dict):
-            found.append(defs)
-            found += _pop_defs(defs)  # definitions may nest definitions of their own
-        for value in node.values():
-            found += _pop_defs(value)
-    elif isinstance(node, list):
+def _hoist_defs(node: Any, schemas: dict[str, Any]) -> None:
+    """Move every ``$defs`` under ``node`` into ``schemas``. A name already taken
+    by a different schema (a view of the same name, say) gets an ``Input`` suffix."""
+    if isinstance(node, list):
         for value in node:
-            found += _pop_defs(value)
-    return found
+            _hoist_defs(value, schemas)
+        return
+    if not isinstance(node, dict):
+        return
+    defs = node.pop("$defs", None)
+    if isinstance(defs, dict):
+        same = {name: name for name in defs}
+        names = {name: name if name not in schemas
+                 or schemas[name] == _with_refs(schema, same) else f"{name}Input"
+                 for name, schema in defs.items()}
+        for name, schema in defs.items():
+            schemas.setdefault(names[name], _with_refs(schema, names))
+        node.update(_with_refs(node, names))
+    for value in node.values():
+        _hoist_defs(value, schemas)
 
 
-def _rewrite_refs(node: Any) -> None:
-    if isinstance(node, dict):
-        ref = node.get("$ref")
-        if isinstance(ref, str) and ref.startswith("#/$defs/"):
-            node["$ref"] = "#/components/schemas/" + ref.removeprefix("#/$defs/")
-        for value in node.values():
-            _rewrite_refs(value)
-    elif isinstance(node, list):
-        for value in node:
-            _rewrite_refs(value)
+def _with_refs(node: Any, names: dict[str, str]) -> Any:
+    """A copy of ``node`` whose ``#/$defs/X`` refs point at ``components/schemas``."""
+    if isinstance(node, list):
+        return [_with_refs(v, names) for v in node]
+    if not isinstance(node, dict):
+        return node
+    out = {k: _with_refs(v, names) for k, v in node.items()}
+    ref = out.get("$ref")
+    if isinstance(ref, str) and ref.startswith("#/$defs/"):
+        name = ref.removeprefix("#/$defs/")
+        out["$ref"] = f"#/components/schemas/{names.get(name, name)}"
+    return out

@@ -88,7 +88,9 @@ def get_deployment(pilot: PilotPath, who: Principal = require(Permission.MODELS_
     return platform.models.deployment(pilot)
 
 
-@router.put("/deployment", summary="Create or replace the serving configuration")
+@router.put("/deployment", summary="Create or replace the serving configuration",
+            openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
+                "schema": DeploymentSpec.model_json_schema(by_alias=True)}}}})
 def put_deployment(pilot: PilotPath, spec: dict[str, Any] = Body(..., examples=[{
         "variants": [{"name": "champion", "version": 1, "weight": 90},
                      {"name": "challenger", "version": 2, "weight": 10}],
