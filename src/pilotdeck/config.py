@@ -103,7 +103,12 @@ class Settings(BaseSettings):
     require_if_match: bool = Field(default=False, description=(
         "Refuse API writes to pilots and deployments that send no If-Match (428). "
         "Off by default: such writes are unconditional, as before."))
-    max_body_bytes: int = 5 * 1024 * 1024
+    api_max_body_bytes: int = Field(
+        default=1024 * 1024, ge=1024, description="Largest request body the API reads "
+        "(PILOTDECK_API_MAX_BODY_BYTES); a larger one gets 413 before any other work.")
+    max_body_bytes: int = Field(
+        default=5 * 1024 * 1024, ge=1024, description="Largest request body the gateway "
+        "reads (PILOTDECK_MAX_BODY_BYTES): batch predictions are bigger than API calls.")
     max_rows: int = 10_000
     server_paths: list[Path] = Field(default_factory=list, description=(
         "Directories whose files API requests may name (e.g. a model's reference table); "

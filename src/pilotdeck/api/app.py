@@ -26,7 +26,7 @@ from pilotdeck.api.routers import (
     system,
     tokens,
 )
-from pilotdeck.http import install_problems, set_authenticator
+from pilotdeck.http import install_http, set_authenticator
 from pilotdeck.platform import Platform
 
 log = logging.getLogger("pilotdeck.api")
@@ -74,9 +74,9 @@ def create_app(platform: Platform) -> FastAPI:
                 await task
 
     app = FastAPI(title="pilotdeck", version=__version__, description=DESCRIPTION,
-                  lifespan=lifespan)
+                  lifespan=lifespan, docs_url=None, redoc_url=None)
     app.state.platform = platform
-    install_problems(app)
+    install_http(app, platform.settings.api_max_body_bytes)
     set_authenticator(app, platform.access.authenticate)
     for module in (system, pilots, models, assessments, prioritization, audit, tokens,
                    monitoring, alerts, risk, approvals, explain):

@@ -163,23 +163,46 @@ def check_slices(slices: dict[str, Any], columns: list[str]) -> None:
             elif not isinstance(cond, dict) or not set(cond) <= OPS or not cond:
                 errors.append(FieldError(f"slices.{name}.{col}",
                                          f"must be {{op: value}} with op in {sorted(OPS)}"))
+            else:
+                errors += [FieldError(f"slices.{name}.{col}.{op}", problem)
+                           for op, value in cond.items()
+                           if (problem := _operand_problem(op, value))]
     if errors:
         raise ValidationFailed("invalid slices", errors)
 
 
-def slice_mask(data: dict[str, np.ndarray], conds: dict[str, dict[str, Any]]) -> np.ndarray:
-    """Rows matching every condition of one slice."""
+def _operand_problem(op: str, value: Any) -> str | None:
+    """Operands are plain values: a scalar, or a list of scalars for (not) in."""
+    def scalar(v: Any) -> bool:
+        return isinstance(v, (str, int, float)) and not (
+            isinstance(v, float) and not math.isfinite(v))
+
+    if op in ("in", "not in"):
+        ok = isinstance(value, list) and all(scalar(v) for v in value)
+        return None if ok else "must be a list of numbers or strings"
+    return None if scalar(value) else "must be a finite number or a string"
+
+
+def slice_mask(data: dict[str, np.ndarray], conds: dict[str, dict[str, Any]],
+               name: str = "*") -> np.ndarray:
+    """Rows matching every condition of slice ``name``."""
     n = len(next(iter(data.values()))) if data else 0
     mask = np.ones(n, dtype=bool)
     for col, cond in conds.items():
         x = data[col]
         for op, value in cond.items():
-            if op in ("in", "not in"):
-                hit = np.isin(x, list(value))
-                mask &= hit if op == "in" else ~hit
-            else:
-                with np.errstate(invalid="ignore"):
-                    mask &= {"==": np.equal, "!=": np.not_equal, "<": np.less,
-                             "<=": np.less_equal, ">": np.greater,
-                             ">=": np.greater_equal}[op](x, value)
+            try:
+                if op in ("in", "not in"):
+                    hit = np.isin(x, list(value))
+                    mask &= hit if op == "in" else ~hit
+                else:
+                    with np.errstate(invalid="ignore"):
+                        mask &= {"==": np.equal, "!=": np.not_equal, "<": np.less,
+                                 "<=": np.less_equal, ">": np.greater,
+                                 ">=": np.greater_equal}[op](x, value)
+            except TypeError:  # numpy's "no loop" for, say, numbers >= "abc"
+                raise ValidationFailed("invalid slices", [FieldError(
+                    f"slices.{name}.{col}.{op}",
+                    f"cannot compare a {'numeric' if x.dtype.kind in 'biuf' else 'text'} "
+                    f"column with a {type(value).__name__}")]) from None
     return mask

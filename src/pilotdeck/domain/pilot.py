@@ -15,7 +15,6 @@ from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
-    BaseModel,
     BeforeValidator,
     ConfigDict,
     Field,
@@ -25,6 +24,7 @@ from pydantic.alias_generators import to_camel
 
 from pilotdeck.domain.canonical import canonical_json
 from pilotdeck.domain.errors import FieldError, ValidationFailed
+from pilotdeck.domain.inputs import StorableModel
 
 API_VERSION: Literal["pilotdeck/v1"] = "pilotdeck/v1"
 NAME_RE = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
@@ -71,13 +71,19 @@ def _strict_int(v: Any) -> Any:
     return v
 
 
-Score = Annotated[int, BeforeValidator(_strict_int), AfterValidator(_score)]
-Share = Annotated[float, AfterValidator(_share)]
-Money = Annotated[float, AfterValidator(_non_negative)]
-Name = Annotated[str, AfterValidator(_name)]
+# The validators give the friendly messages; the schema extras show the same limits
+# in the JSON Schema (and so in the API's OpenAPI document).
+Score = Annotated[int, BeforeValidator(_strict_int), AfterValidator(_score),
+                  Field(json_schema_extra={"minimum": 1, "maximum": 5})]
+Share = Annotated[float, AfterValidator(_share),
+                  Field(json_schema_extra={"minimum": 0, "maximum": 1})]
+Money = Annotated[float, AfterValidator(_non_negative), Field(json_schema_extra={"minimum": 0})]
+Name = Annotated[str, AfterValidator(_name),
+                 Field(json_schema_extra={"pattern": NAME_RE.pattern, "maxLength": 63})]
 
 
-class _Model(BaseModel):
+class _Model(StorableModel):
+    # Storable: no NaN/Infinity and no NUL anywhere; the store and JSON cannot hold them.
     model_config = ConfigDict(
         alias_generator=to_camel, populate_by_name=True, extra="forbid", frozen=True
     )

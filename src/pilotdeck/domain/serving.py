@@ -11,21 +11,23 @@ import hashlib
 import random
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import ConfigDict, Field, ValidationError, model_validator
 
 from pilotdeck.domain.errors import ValidationFailed
+from pilotdeck.domain.inputs import INT64_MAX, Positive64, StorableModel
 from pilotdeck.domain.pilot import field_errors
 
 BUCKETS = 10_000
 
 
-class _M(BaseModel):
+class _M(StorableModel):
+    # Storable: timeoutMs: Infinity would switch the hang protection off.
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
 
 class Variant(_M):
     name: str = Field(pattern=r"^[a-z][a-z0-9-]{0,39}$")
-    version: int = Field(ge=1)
+    version: int = Field(ge=1, le=INT64_MAX)
     weight: float = Field(ge=0, le=100)
 
 
@@ -58,7 +60,8 @@ class DeploymentSpec(_M):
     """A pilot's serving configuration, stored with a revision and audited."""
 
     variants: list[Variant] = Field(min_length=1)
-    shadow: list[int] = Field(default_factory=list, description="Versions that get copies.")
+    shadow: list[Positive64] = Field(default_factory=list,
+                                     description="Versions that get copies.")
     fallback: Fallback = Field(default_factory=lambda: Fallback.model_validate({}))
     breaker: BreakerPolicy = Field(default_factory=lambda: BreakerPolicy.model_validate({}))
     batching: Batching = Field(default_factory=lambda: Batching.model_validate({}))

@@ -17,7 +17,11 @@ def parse_when(text: str | None, field: str, now: datetime | None = None) -> dat
         return None
     m = _AGO.match(text.strip())
     if m:
-        return (now or datetime.now(UTC)) - timedelta(**{_UNITS[m.group(2)]: int(m.group(1))})
+        try:
+            return (now or datetime.now(UTC)) - parse_window(text, field)
+        except OverflowError:
+            raise ValidationFailed("invalid time", [FieldError(
+                field, f"{text!r} reaches before the year 1")]) from None
     try:
         t = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
     except ValueError:
@@ -31,4 +35,8 @@ def parse_window(duration: str, field: str) -> timedelta:
     if not m:
         raise ValidationFailed("invalid window", [FieldError(
             field, f"expected a duration like 30m, 1h, 1d; got {duration!r}")])
-    return timedelta(**{_UNITS[m.group(2)]: int(m.group(1))})
+    try:
+        return timedelta(**{_UNITS[m.group(2)]: int(m.group(1))})
+    except OverflowError:
+        raise ValidationFailed("invalid window", [FieldError(
+            field, f"{duration!r} is longer than 999,999,999 days")]) from None

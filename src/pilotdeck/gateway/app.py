@@ -13,7 +13,7 @@ from pilotdeck.gateway.explain import router as explain_router
 from pilotdeck.gateway.request_ids import RequestIds
 from pilotdeck.gateway.routes import router
 from pilotdeck.gateway.serving import Gateway
-from pilotdeck.http import install_problems, set_authenticator
+from pilotdeck.http import install_http, set_authenticator
 from pilotdeck.platform import Platform
 
 __all__ = ["create_gateway"]
@@ -38,13 +38,14 @@ def create_gateway(platform: Platform) -> FastAPI:
             gw.state.close()
 
     app = FastAPI(title="pilotdeck gateway", version=__version__, lifespan=lifespan,
+                  docs_url=None, redoc_url=None,
                   description="Real-time scoring of registered models with A/B routing, "
                               "shadow traffic, circuit breakers, a prediction cache and "
                               "a prediction log. MLflow scoring formats are accepted.")
     app.state.gateway = gw
     app.state.request_ids = RequestIds(platform.request_id_key())
     app.state.platform = platform
-    install_problems(app)
+    install_http(app, platform.settings.max_body_bytes)
     set_authenticator(app, gw.authenticate)
     app.include_router(router)
     app.include_router(explain_router)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 import uuid
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
 import orjson
 from fastapi import APIRouter, Query, Request, Response
@@ -16,6 +16,7 @@ from pydantic.alias_generators import to_camel
 from pilotdeck._version import __version__
 from pilotdeck.auth.roles import Permission, Principal
 from pilotdeck.domain.errors import FieldError, Forbidden, NotFound, ValidationFailed
+from pilotdeck.domain.inputs import Finite, Storable
 from pilotdeck.domain.pilot import NAME_RE
 from pilotdeck.gateway.faults import InputRejected
 from pilotdeck.gateway.request_ids import RequestIds
@@ -61,17 +62,20 @@ class Feedback(BaseModel):
                                         "for the pilot that answered it.")
     # A pilot name only: it becomes a directory of the lake (no "../" ever gets there).
     pilot: str = Field(min_length=1, max_length=63, pattern=NAME_RE.pattern)
-    label: Any = Field(None, description="Ground truth: one value, or one per row.")
-    revenue: float | None = None
-    cost_saved: float | None = None
-    satisfaction: float | None = Field(None, ge=0, le=10)
+    label: Annotated[Any, Storable] = Field(None, description="Ground truth: one value, or "
+                                            "one per row.")
+    # Finite only: one Infinity would turn every impact figure into Infinity/NaN.
+    revenue: Finite | None = None
+    cost_saved: Finite | None = None
+    satisfaction: Finite | None = Field(None, ge=0, le=10)
 
 
 router = APIRouter()
 
 
 @router.post("/v1/pilots/{pilot}/predict", summary="Score rows with the pilot's deployment",
-             response_model=Prediction, openapi_extra=predict_doc())
+             response_model=Prediction, openapi_extra=predict_doc(),
+             responses={503: {"description": "No variant can answer (breakers open)"}})
 async def predict(pilot: str, request: Request,
                   key: str | None = Query(None, description="Sticky routing key (or header "
                                           "X-Pilotdeck-Key)."),

@@ -1,12 +1,13 @@
 """RFC 9457 problem responses: every error the API returns has this shape.
 
 Validation problems list ``{field, problem}`` pairs and never the input
-values themselves, which may be personal data.
+values themselves, which may be personal data. At most ``MAX_ERRORS`` are listed,
+then ``moreErrors`` counts the rest: a huge invalid body must not earn an even
+larger answer.
 """
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -17,15 +18,19 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from pilotdeck.domain.errors import PilotdeckError
 
 MEDIA_TYPE = "application/problem+json"
-log = logging.getLogger("pilotdeck.http")
+MAX_ERRORS = 20
 
 
 def problem(status: int, title: str, detail: str, errors: list[dict[str, str]] | None = None,
-            headers: dict[str, str] | None = None) -> JSONResponse:
+            headers: dict[str, str] | None = None, total: int | None = None) -> JSONResponse:
+    """A problem+json answer; ``total`` counts errors when only some were passed in."""
     body: dict[str, Any] = {"type": "about:blank", "title": title, "status": status,
                             "detail": detail}
     if errors:
-        body["errors"] = errors
+        body["errors"] = errors[:MAX_ERRORS]
+        more = max(total or 0, len(errors)) - MAX_ERRORS
+        if more > 0:
+            body["moreErrors"] = more
     return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
 
 
@@ -35,6 +40,18 @@ def _loc(loc: tuple[Any, ...]) -> str:
     for p in parts:
         out += f"[{p}]" if isinstance(p, int) else (f".{p}" if out else str(p))
     return out or ".".join(str(p) for p in loc)
+
+
+def _problem(e: Any) -> str:
+    """pydantic's message, in the house style ("is required", "must be one of ...")."""
+    kind = e.get("type")
+    if kind == "missing":
+        return "is required"
+    expected = (e.get("ctx") or {}).get("expected")
+    if kind in ("enum", "literal_error") and expected:
+        return f"must be one of {expected}"
+    msg = str(e.get("msg") or "is invalid").removeprefix("Value error, ")
+    return msg[0].lower() + msg[1:]
 
 
 def install_problems(app: FastAPI) -> None:
@@ -48,22 +65,19 @@ def install_problems(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
         errors = []
-        for e in exc.errors():
-            msg = str(e.get("msg", "is invalid"))
-            msg = msg.removeprefix("Value error, ")
-            errors.append({"field": _loc(tuple(e.get("loc", ()))),
-                           "problem": "is required" if e.get("type") == "missing"
-                           else msg[0].lower() + msg[1:]})
+        found = exc.errors()
+        for e in found[:MAX_ERRORS]:
+            errors.append({"field": _loc(tuple(e.get("loc", ()))), "problem": _problem(e)})
         detail = f"{errors[0]['field']}: {errors[0]['problem']}" if errors else "invalid request"
-        return problem(422, "Invalid input", detail, errors)
+        return problem(422, "Invalid input", detail, errors, total=len(found))
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400:  # FastAPI's only 400: a body it could not decode
+            return problem(422, "Invalid input", "body: is not valid JSON",
+                           [{"field": "body", "problem": "is not valid JSON"}])
         titles = {404: "Not found", 405: "Method not allowed", 413: "Payload too large"}
         return problem(exc.status_code, titles.get(exc.status_code, "Error"), str(exc.detail),
                        headers=getattr(exc, "headers", None))
-
-    @app.exception_handler(Exception)
-    async def _crash(_: Request, exc: Exception) -> JSONResponse:
-        log.exception("unhandled error", exc_info=exc)
-        return problem(500, "Internal error", "an unexpected error occurred; see the server log")
+    # Unhandled exceptions are answered by the RequestGuard (pilotdeck.http.guard),
+    # which, unlike an ``Exception`` handler here, keeps the connection open.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
 from pydantic import BaseModel, ConfigDict
 from pydantic.alias_generators import to_camel
 
@@ -13,5 +14,10 @@ class View(BaseModel):
                               extra="forbid", ser_json_inf_nan="null")
 
     def dump(self) -> dict[str, Any]:
-        """JSON-ready data with camelCase keys (what the API returns)."""
-        return self.model_dump(mode="json", by_alias=True)
+        """JSON-ready data with camelCase keys (what the API returns).
+
+        Through pydantic's JSON serialiser, so a non-finite number becomes null
+        here as in the API's answers (``model_dump(mode="json")`` would keep it,
+        and ``json.dumps`` would then print a bare ``Infinity``: invalid JSON)."""
+        data: dict[str, Any] = orjson.loads(self.model_dump_json(by_alias=True))
+        return data

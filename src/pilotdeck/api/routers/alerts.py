@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from fastapi import APIRouter, Depends, Query
 
 from pilotdeck.api.deps import get_platform, require
+from pilotdeck.api.params import pilot_query
 from pilotdeck.auth.roles import Permission, Principal
 from pilotdeck.platform import Platform
 from pilotdeck.views.alerts import AlertList, Evaluation
@@ -13,8 +16,8 @@ router = APIRouter(prefix="/v1/alerts", tags=["alerts"])
 
 
 @router.get("", summary="Stored alerts, newest first", response_model=AlertList)
-def alerts(pilot: str | None = None,
-           status: str | None = Query(None, description="open | resolved"),
+def alerts(pilot: str | None = pilot_query(),
+           status: Literal["open", "resolved"] | None = Query(None),
            who: Principal = require(Permission.MONITORING_READ),
            platform: Platform = Depends(get_platform)) -> AlertList:
     return AlertList(items=platform.alerts.list(pilot, status))

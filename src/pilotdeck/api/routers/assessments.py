@@ -2,29 +2,37 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from pilotdeck.api.deps import get_platform, require
+from pilotdeck.api.params import pilot_query
 from pilotdeck.auth.roles import Permission, Principal
+from pilotdeck.domain.inputs import NO_NUL
 from pilotdeck.domain.maturity import AssessmentInput, MaturityModel
+from pilotdeck.domain.pilot import NAME_RE
 from pilotdeck.platform import Platform
 from pilotdeck.views.assessments import Assessment, AssessmentHistory
 
 router = APIRouter(prefix="/v1", tags=["assessments"])
 
 
+Key = Annotated[str, Field(min_length=1, max_length=200, pattern=NO_NUL)]
+Level = Annotated[int, Field(ge=1, le=5)]
+
+
 class AssessmentRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    pilot: str | None = Field(None, description="Pilot to assess; omit for the organisation.")
-    answers: dict[str, bool] = Field(default_factory=dict,
+    pilot: str | None = Field(None, pattern=NAME_RE.pattern, max_length=63,
+                              description="Pilot to assess; omit for the organisation.")
+    answers: dict[Key, bool] = Field(default_factory=dict,
                                      description="Questionnaire: practice id -> yes/no.")
-    scores: dict[str, int] = Field(default_factory=dict,
-                                   description="Direct level per dimension (1..5).")
-    targets: dict[str, int] = Field(default_factory=dict,
-                                    description="Target level per dimension.")
+    scores: dict[Key, Level] = Field(default_factory=dict,
+                                     description="Direct level per dimension (1..5).")
+    targets: dict[Key, Level] = Field(default_factory=dict,
+                                      description="Target level per dimension.")
     target: int | None = Field(None, ge=1, le=5, description="Target level for all dimensions.")
     save: bool = True
 
@@ -45,13 +53,15 @@ def create_assessment(body: AssessmentRequest,
 
 
 @router.get("/assessments/latest", summary="Latest assessment of a pilot or the organisation")
-def latest(pilot: str | None = None, who: Principal = require(Permission.ASSESSMENTS_READ),
+def latest(pilot: str | None = pilot_query("Omit for the organisation."),
+           who: Principal = require(Permission.ASSESSMENTS_READ),
            platform: Platform = Depends(get_platform)) -> Assessment:
     return platform.assessments.latest(pilot)
 
 
 @router.get("/assessments/history", summary="Assessments over time")
-def history(pilot: str | None = None, limit: int = Query(100, ge=1, le=1000),
+def history(pilot: str | None = pilot_query("Omit for the organisation."),
+            limit: int = Query(100, ge=1, le=1000),
             who: Principal = require(Permission.ASSESSMENTS_READ),
             platform: Platform = Depends(get_platform)) -> AssessmentHistory:
     return AssessmentHistory(scope=pilot or "organisation",
@@ -65,7 +75,8 @@ CHART: dict[int | str, dict[str, Any]] = {
 
 @router.get("/assessments/chart", summary="Radar chart of the latest assessment",
             response_class=Response, responses=CHART)
-def chart(pilot: str | None = None, format: Literal["png", "svg"] = "png",
+def chart(pilot: str | None = pilot_query("Omit for the organisation."),
+          format: Literal["png", "svg"] = "png",
           who: Principal = require(Permission.ASSESSMENTS_READ),
           platform: Platform = Depends(get_platform)) -> Response:
     from pilotdeck.render.charts import maturity_bytes

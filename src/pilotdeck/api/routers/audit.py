@@ -7,6 +7,7 @@ from datetime import datetime
 from fastapi import APIRouter, Depends, Query, Response
 
 from pilotdeck.api.deps import get_platform, require
+from pilotdeck.api.params import offset, positive, positive_path, text
 from pilotdeck.auth.roles import Permission, Principal
 from pilotdeck.platform import Platform
 from pilotdeck.services.audit import checkpoint_view
@@ -24,11 +25,11 @@ router = APIRouter(prefix="/v1/audit", tags=["audit"])
 
 
 @router.get("/events", summary="Audit events, oldest first")
-def events(since: datetime | None = None, actor: str | None = None,
-           entity_type: str | None = Query(None, alias="entityType"),
-           entity_id: str | None = Query(None, alias="entityId"),
-           action: str | None = Query(None, description="Prefix, e.g. 'pilot.'"),
-           limit: int = Query(100, ge=1, le=1000), offset: int = Query(0, ge=0),
+def events(since: datetime | None = None, actor: str | None = text(),
+           entity_type: str | None = text(alias="entityType"),
+           entity_id: str | None = text(alias="entityId"),
+           action: str | None = text(description="Prefix, e.g. 'pilot.'"),
+           limit: int = Query(100, ge=1, le=1000), offset: int = offset(),
            who: Principal = require(Permission.AUDIT_READ),
            platform: Platform = Depends(get_platform)) -> AuditEventPage:
     items = platform.audit.log(since=since, actor=actor, entity_type=entity_type,
@@ -49,14 +50,15 @@ def verify(who: Principal = require(Permission.AUDIT_READ),
 
 
 @router.get("/proof/{seq}", summary="Inclusion proof of one event (RFC 6962)")
-def proof(seq: int, size: int | None = Query(None, ge=1),
+def proof(seq: int = positive_path("1-based event number"),
+          size: int | None = positive(description="Tree size; default the current one"),
           who: Principal = require(Permission.AUDIT_READ),
           platform: Platform = Depends(get_platform)) -> InclusionProof:
     return platform.audit.proof(seq, size)
 
 
 @router.get("/consistency", summary="Consistency proof between two tree sizes (RFC 6962)")
-def consistency(old: int = Query(..., ge=1), new: int | None = Query(None, ge=1),
+def consistency(old: int = positive(...), new: int | None = positive(),
                 who: Principal = require(Permission.AUDIT_READ),
                 platform: Platform = Depends(get_platform)) -> ConsistencyProof:
     return platform.audit.consistency(old, new)

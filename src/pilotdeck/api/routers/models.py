@@ -3,47 +3,53 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Depends, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from pilotdeck.api.deps import get_platform, require
+from pilotdeck.api.params import PilotPath
 from pilotdeck.api.preconditions import PRECONDITION_RESPONSES, if_match, set_etag
 from pilotdeck.auth.roles import Permission, Principal
 from pilotdeck.domain.errors import Forbidden
+from pilotdeck.domain.inputs import Finite, Positive64, Storable, Text
 from pilotdeck.domain.serving import DeploymentSpec
 from pilotdeck.platform import Platform
 from pilotdeck.views.models import Deployment, ModelVersion, ModelVersionList
 
 router = APIRouter(prefix="/v1/pilots/{pilot}", tags=["models"])
+Alias = Literal["champion", "challenger"]  # pilotdeck.domain.ports.registry.ALIASES
+Variant = Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]{0,39}$", description="Variant name")]
 
 
-class RegisterRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    uri: str = Field(description="runs:/RUN_ID/PATH or models:/NAME/VERSION")
-    metrics: dict[str, float] = Field(default_factory=dict)
-    datasets: list[str] = Field(default_factory=list)
-    description: str = ""
-    reference: str | None = Field(None, description="Parquet table on the server whose "
-                                  "profile is stored as PILOT.vN for drift checks")
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
-class AliasRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    version: int = Field(ge=1)
+class RegisterRequest(_Body):
+    uri: Text = Field(min_length=1, max_length=2000,
+                      description="runs:/RUN_ID/PATH or models:/NAME/VERSION")
+    metrics: Annotated[dict[str, Finite], Storable] = Field(default_factory=dict)
+    datasets: list[Annotated[Text, Field(max_length=500)]] = Field(default_factory=list)
+    description: Text = Field("", max_length=10_000)
+    reference: Text | None = Field(None, max_length=4096, description="Parquet table on the "
+                                   "server whose profile is stored as PILOT.vN for drift checks")
 
 
-class WeightsRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    weights: dict[str, float]
-    reason: str = ""
+class AliasRequest(_Body):
+    version: Positive64
 
 
-class RollbackRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    variant: str = "challenger"
-    reason: str = Field(min_length=1)
+class WeightsRequest(_Body):
+    weights: Annotated[dict[Variant, Annotated[Finite, Field(ge=0, le=100)]], Storable] = Field(
+        description="Variant name -> share of traffic (0..100).")
+    reason: Text = Field("", max_length=10_000)
+
+
+class RollbackRequest(_Body):
+    variant: Variant = "challenger"
+    reason: Text = Field(min_length=1, max_length=10_000)
 
 
 def _scoped(who: Principal, pilot: str) -> None:
@@ -52,14 +58,14 @@ def _scoped(who: Principal, pilot: str) -> None:
 
 
 @router.get("/models", summary="Registered versions with aliases and deployment status")
-def versions(pilot: str, who: Principal = require(Permission.MODELS_READ),
+def versions(pilot: PilotPath, who: Principal = require(Permission.MODELS_READ),
              platform: Platform = Depends(get_platform)) -> ModelVersionList:
     return ModelVersionList(items=platform.models.versions(pilot))
 
 
 @router.post("/models", status_code=status.HTTP_201_CREATED,
              summary="Register a version from an MLflow run or model URI")
-def register(pilot: str, body: RegisterRequest,
+def register(pilot: PilotPath, body: RegisterRequest,
              who: Principal = require(Permission.MODELS_WRITE),
              platform: Platform = Depends(get_platform)) -> ModelVersion:
     _scoped(who, pilot)
@@ -72,7 +78,7 @@ def register(pilot: str, body: RegisterRequest,
 
 
 @router.put("/models/aliases/{alias}", summary="Point champion/challenger at a version")
-def set_alias(pilot: str, alias: str, body: AliasRequest,
+def set_alias(pilot: PilotPath, alias: Alias, body: AliasRequest,
               who: Principal = require(Permission.MODELS_WRITE),
               platform: Platform = Depends(get_platform)) -> ModelVersion:
     _scoped(who, pilot)
@@ -81,7 +87,7 @@ def set_alias(pilot: str, alias: str, body: AliasRequest,
 
 
 @router.get("/deployment", summary="The serving configuration (ETag: its revision)")
-def get_deployment(pilot: str, response: Response,
+def get_deployment(pilot: PilotPath, response: Response,
                    who: Principal = require(Permission.MODELS_READ),
                    platform: Platform = Depends(get_platform)) -> Deployment:
     dep = platform.models.deployment(pilot)
@@ -90,8 +96,10 @@ def get_deployment(pilot: str, response: Response,
 
 
 @router.put("/deployment", summary="Create or replace the serving configuration "
-            "(If-Match: only if unchanged)", responses=PRECONDITION_RESPONSES)
-def put_deployment(pilot: str, response: Response,
+            "(If-Match: only if unchanged)", responses=PRECONDITION_RESPONSES,
+            openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
+                "schema": DeploymentSpec.model_json_schema(by_alias=True)}}}})
+def put_deployment(pilot: PilotPath, response: Response,
                    spec: dict[str, Any] = Body(..., examples=[{
                        "variants": [{"name": "champion", "version": 1, "weight": 90},
                                     {"name": "challenger", "version": 2, "weight": 10}],
@@ -107,7 +115,7 @@ def put_deployment(pilot: str, response: Response,
 
 @router.post("/deployment/weights", summary="Change traffic weights (audited; If-Match: "
              "only if unchanged)", responses=PRECONDITION_RESPONSES)
-def set_weights(pilot: str, body: WeightsRequest, response: Response,
+def set_weights(pilot: PilotPath, body: WeightsRequest, response: Response,
                             who: Principal = require(Permission.DEPLOYMENTS_WRITE),
                 expected: int | None = if_match(),
                 platform: Platform = Depends(get_platform)) -> Deployment:
@@ -119,7 +127,7 @@ def set_weights(pilot: str, body: WeightsRequest, response: Response,
 
 @router.post("/deployment/rollback", summary="Send a variant's traffic to zero now "
              "(audited; If-Match: only if unchanged)", responses=PRECONDITION_RESPONSES)
-def rollback(pilot: str, body: RollbackRequest, response: Response,
+def rollback(pilot: PilotPath, body: RollbackRequest, response: Response,
                       who: Principal = require(Permission.DEPLOYMENTS_WRITE),
              expected: int | None = if_match(),
              platform: Platform = Depends(get_platform)) -> Deployment:

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import HTMLResponse
 
 from pilotdeck.api.deps import get_platform, require
+from pilotdeck.api.params import TEXT_MAX, Every, PilotPath, positive, text
 from pilotdeck.auth.roles import Permission, Principal
-from pilotdeck.domain.errors import FieldError, ValidationFailed
+from pilotdeck.domain.inputs import NO_NUL
 from pilotdeck.domain.performance import parse_slices
 from pilotdeck.domain.when import parse_when
 from pilotdeck.platform import Platform
@@ -27,8 +28,10 @@ if TYPE_CHECKING:
 
 router = APIRouter(prefix="/v1/pilots/{pilot}/monitoring", tags=["monitoring"])
 
-SINCE = Query(None, description="ISO 8601 or an age: 30m, 24h, 7d")
-UNTIL = Query(None, description="ISO 8601 or an age; default now")
+SINCE = Query(None, max_length=64, pattern=NO_NUL, description="ISO 8601 or an age: 30m, 24h, 7d")
+UNTIL = Query(None, max_length=64, pattern=NO_NUL, description="ISO 8601 or an age; default now")
+Column = Annotated[str, Query(min_length=1, max_length=TEXT_MAX, pattern=NO_NUL)]
+VARIANT = Query(None, pattern=r"^[a-z][a-z0-9-]{0,39}$", description="Variant name")
 
 
 def _monitoring(platform: Platform, pilot: str) -> MonitoringService:
@@ -38,10 +41,10 @@ def _monitoring(platform: Platform, pilot: str) -> MonitoringService:
 
 @router.get("/drift", summary="Drift of logged inputs against the version's reference profile",
             response_model=WindowDriftReport)
-def drift(pilot: str, since: str | None = SINCE, until: str | None = UNTIL,
-          by: str | None = Query(None, description="hour | day | variant"),
-          variant: str | None = None, version: int | None = None,
-          profile: str | None = None,
+def drift(pilot: PilotPath, since: str | None = SINCE, until: str | None = UNTIL,
+          by: Literal["hour", "day", "variant"] | None = None,
+          variant: str | None = VARIANT, version: int | None = positive(),
+          profile: str | None = text(description="Stored reference profile name"),
           who: Principal = require(Permission.MONITORING_READ),
           platform: Platform = Depends(get_platform)) -> WindowDriftReport:
     return _monitoring(platform, pilot).window_drift(
@@ -52,23 +55,23 @@ def drift(pilot: str, since: str | None = SINCE, until: str | None = UNTIL,
 
 @router.get("/quality", summary="Model quality from feedback labels",
             response_model=QualityReport)
-def quality(pilot: str, since: str | None = SINCE, until: str | None = UNTIL,
-            by: list[str] = Query(["version", "variant"]),
-            every: str | None = Query(None, description="hour | day"),
+def quality(pilot: PilotPath, since: str | None = SINCE, until: str | None = UNTIL,
+            by: list[Literal["version", "variant"]] = Query(["version", "variant"]),
+            every: Every | None = None,
             who: Principal = require(Permission.MONITORING_READ),
             platform: Platform = Depends(get_platform)) -> QualityReport:
     return _monitoring(platform, pilot).quality(pilot, parse_when(since, "since"),
                                                 parse_when(until, "until"),
-                                                by=[b for b in by if b], every=every)
+                                                by=list(by), every=every)
 
 
 @router.get("/fairness", summary="Performance per group (fairlearn MetricFrame) and slices",
             response_model=FairnessReport)
-def fairness(pilot: str, sensitive: list[str] = Query(..., min_length=1),
+def fairness(pilot: PilotPath, sensitive: list[Column] = Query(..., min_length=1),
              since: str | None = SINCE, until: str | None = UNTIL,
-             slices: str | None = Query(None, description="YAML/JSON {name: {column: "
-                                                          "{op: value}}}"),
-             version: int | None = None,
+             slices: str | None = Query(None, max_length=10_000, pattern=NO_NUL,
+                                        description="YAML/JSON {name: {column: {op: value}}}"),
+             version: int | None = positive(),
              who: Principal = require(Permission.MONITORING_READ),
              platform: Platform = Depends(get_platform)) -> FairnessReport:
     parsed = parse_slices(slices, "slices") if slices else {}
@@ -79,9 +82,10 @@ def fairness(pilot: str, sensitive: list[str] = Query(..., min_length=1),
 
 @router.get("/impact", summary="Business outcomes per variant with confidence intervals",
             response_model=ImpactReport)
-def impact(pilot: str, since: str | None = SINCE, until: str | None = UNTIL,
-           by: str = Query("variant", description="variant | version"),
-           baseline: str = "champion",
+def impact(pilot: PilotPath, since: str | None = SINCE, until: str | None = UNTIL,
+           by: Literal["variant", "version"] = "variant",
+           baseline: str = text("champion", description="Variant or version compared "
+                                "against"),
            who: Principal = require(Permission.MONITORING_READ),
            platform: Platform = Depends(get_platform)) -> ImpactReport:
     return _monitoring(platform, pilot).business_impact(
@@ -90,8 +94,8 @@ def impact(pilot: str, since: str | None = SINCE, until: str | None = UNTIL,
 
 @router.get("/health", summary="Latency percentiles, error and cache-hit rates, cost",
             response_model=HealthReport)
-def health(pilot: str, since: str | None = SINCE, until: str | None = UNTIL,
-           every: str | None = Query(None, description="hour | day"),
+def health(pilot: PilotPath, since: str | None = SINCE, until: str | None = UNTIL,
+           every: Every | None = None,
            who: Principal = require(Permission.MONITORING_READ),
            platform: Platform = Depends(get_platform)) -> HealthReport:
     return _monitoring(platform, pilot).health(pilot, parse_when(since, "since"),
@@ -103,14 +107,12 @@ def health(pilot: str, since: str | None = SINCE, until: str | None = UNTIL,
             responses={200: {"description": "The report as JSON, or with format=html as one "
                                             "self-contained HTML page",
                              "content": {"text/html": {"schema": {"type": "string"}}}}})
-def report(pilot: str, since: str | None = SINCE, until: str | None = UNTIL,
-           sensitive: list[str] = Query([]),
-           every: str = Query("day", description="hour | day"),
-           format: str = Query("json", description="json | html"),
+def report(pilot: PilotPath, since: str | None = SINCE, until: str | None = UNTIL,
+           sensitive: list[Column] = Query([]),
+           every: Every = "day",
+           format: Literal["json", "html"] = "json",
            who: Principal = require(Permission.MONITORING_READ),
            platform: Platform = Depends(get_platform)) -> MonitoringReport | HTMLResponse:
-    if format not in ("json", "html"):
-        raise ValidationFailed("invalid format", [FieldError("format", "must be json or html")])
     data = _monitoring(platform, pilot).report(
         pilot, since=parse_when(since, "since"), until=parse_when(until, "until"),
         sensitive=sensitive, every=every, alerts=platform.alerts.list(pilot))

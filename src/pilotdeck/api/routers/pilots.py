@@ -9,6 +9,7 @@ import yaml
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 
 from pilotdeck.api.deps import get_platform, require
+from pilotdeck.api.params import PilotPath, offset, text
 from pilotdeck.api.preconditions import PRECONDITION_RESPONSES, if_match, set_etag
 from pilotdeck.auth.roles import Permission, Principal
 from pilotdeck.domain.errors import FieldError, ValidationFailed
@@ -23,24 +24,41 @@ from pilotdeck.views.pilots import (
 )
 
 router = APIRouter(prefix="/v1/pilots", tags=["pilots"])
-MAX_BODY = 2 * 1024 * 1024
 
+# Hand-written because the body is read raw (JSON or YAML); pydantic's "$defs" in
+# these schemas are moved to components by pilotdeck.http.openapi.
+_MANIFEST = PilotManifest.model_json_schema(by_alias=True)
 _MANIFEST_BODY = {
     "requestBody": {
         "required": True,
         "content": {
-            "application/json": {"schema": PilotManifest.model_json_schema(by_alias=True)},
-            "application/yaml": {"schema": {"type": "string"}},
+            "application/json": {"schema": _MANIFEST},
+            "application/yaml": {"schema": {"type": "string",
+                                            "description": "One manifest as YAML."}},
+        },
+    }
+}
+_IMPORT_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {"schema": {"oneOf": [
+                {"type": "array", "items": _MANIFEST, "minItems": 1},
+                {"type": "object", "required": ["manifests"], "additionalProperties": False,
+                 "properties": {"manifests": {"type": "array", "items": _MANIFEST,
+                                              "minItems": 1}}},
+                _MANIFEST,
+            ]}},
+            "application/yaml": {"schema": {"type": "string", "description": (
+                "One or more manifests as YAML documents (separated by ---), "
+                "or a list of them.")}},
         },
     }
 }
 
 
 async def _document(request: Request) -> Any:
-    raw = await request.body()
-    if len(raw) > MAX_BODY:
-        raise ValidationFailed("request too large",
-                               [FieldError("body", f"must be at most {MAX_BODY} bytes")])
+    raw = await request.body()  # at most api_max_body_bytes: the RequestGuard saw to it
     kind = request.headers.get("content-type", "application/json")
     try:
         if "yaml" in kind:
@@ -59,11 +77,11 @@ def _filter(business_unit: str | None, status_: str | None, owner: str | None) -
 
 @router.get("", summary="List pilots (filtered, paginated)")
 def list_pilots(
-    business_unit: str | None = Query(None, alias="businessUnit"),
+    business_unit: str | None = text(alias="businessUnit"),
     status_: PilotStatus | None = Query(None, alias="status"),
-    owner: str | None = None,
+    owner: str | None = text(),
     limit: int = Query(50, ge=1, le=500),
-    offset: int = Query(0, ge=0),
+    offset: int = offset(),
     who: Principal = require(Permission.PILOTS_READ),
     platform: Platform = Depends(get_platform),
 ) -> PilotPage:
@@ -73,7 +91,8 @@ def list_pilots(
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, summary="Create a pilot from a manifest",
-             openapi_extra=_MANIFEST_BODY)
+             openapi_extra=_MANIFEST_BODY,
+             responses={409: {"description": "A pilot of that name exists (use PUT)"}})
 async def create_pilot(
     request: Request,
     response: Response,
@@ -87,14 +106,18 @@ async def create_pilot(
     return pilot
 
 
-@router.post("/import", summary="Import many manifests at once, all or nothing")
+@router.post("/import", summary="Import many manifests at once, all or nothing",
+             openapi_extra=_IMPORT_BODY)
 async def import_pilots(
     request: Request,
     who: Principal = require(Permission.PILOTS_WRITE),
     platform: Platform = Depends(get_platform),
 ) -> ImportResult:
     doc = await _document(request)
-    docs = doc.get("manifests") if isinstance(doc, dict) else doc
+    if isinstance(doc, dict):  # {"manifests": [...]}, or one manifest on its own
+        docs = doc["manifests"] if set(doc) == {"manifests"} else [doc]
+    else:
+        docs = doc
     if not isinstance(docs, list) or not docs:
         raise ValidationFailed("nothing to import", [FieldError(
             "manifests", "send a list of manifests (or {\"manifests\": [...]})")])
@@ -107,7 +130,7 @@ async def import_pilots(
 
 @router.get("/{name}", summary="One pilot (ETag: its revision)")
 def get_pilot(
-    name: str,
+    name: PilotPath,
     response: Response,
     who: Principal = require(Permission.PILOTS_READ),
     platform: Platform = Depends(get_platform),
@@ -121,7 +144,7 @@ def get_pilot(
             response_class=Response, responses={200: {"content": {"application/yaml": {
                 "schema": {"type": "string", "description": "The pilot manifest (YAML)."}}}}})
 def get_manifest(
-    name: str,
+    name: PilotPath,
     who: Principal = require(Permission.PILOTS_READ),
     platform: Platform = Depends(get_platform),
 ) -> Response:
@@ -135,7 +158,7 @@ def get_manifest(
 @router.put("/{name}", summary="Create or replace a pilot (If-Match: only if unchanged)",
             openapi_extra=_MANIFEST_BODY, responses=PRECONDITION_RESPONSES)
 async def put_pilot(
-    name: str,
+    name: PilotPath,
     request: Request,
     response: Response,
     who: Principal = require(Permission.PILOTS_WRITE),
@@ -154,7 +177,7 @@ async def put_pilot(
 @router.delete("/{name}", status_code=status.HTTP_204_NO_CONTENT, summary="Delete a pilot",
                responses=PRECONDITION_RESPONSES)
 def delete_pilot(
-    name: str,
+    name: PilotPath,
     force: bool = Query(False, description="Delete a pilot the gateway is serving (409 "
                                            "without it): its models go offline."),
     who: Principal = require(Permission.PILOTS_DELETE),

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Response
 
 from pilotdeck.api.deps import get_platform, require
+from pilotdeck.api.params import text
 from pilotdeck.auth.roles import Permission, Principal
 from pilotdeck.domain.prioritization import Rubric
 from pilotdeck.domain.query import PilotFilter
@@ -17,7 +18,7 @@ router = APIRouter(prefix="/v1/prioritization", tags=["prioritization"])
 
 
 @router.get("", summary="Scores, quadrants, the portfolio plan and a sensitivity check")
-def prioritization(business_unit: str | None = Query(None, alias="businessUnit"),
+def prioritization(business_unit: str | None = text(alias="businessUnit"),
                    who: Principal = require(Permission.PRIORITIZATION_READ),
                    platform: Platform = Depends(get_platform)) -> Prioritization:
     return platform.prioritization.run(PilotFilter(business_unit=business_unit))
@@ -37,7 +38,7 @@ CHART: dict[int | str, dict[str, Any]] = {
 @router.get("/chart", summary="Impact x complexity chart", response_class=Response,
             responses=CHART)
 def chart(format: Literal["png", "svg"] = "png",
-          business_unit: str | None = Query(None, alias="businessUnit"),
+          business_unit: str | None = text(alias="businessUnit"),
           who: Principal = require(Permission.PRIORITIZATION_READ),
           platform: Platform = Depends(get_platform)) -> Response:
     from pilotdeck.render.charts import matrix_bytes

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Depends, Query, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from pilotdeck.api.deps import get_platform, require
+from pilotdeck.api.params import PilotPath
 from pilotdeck.auth.roles import Permission, Principal
 from pilotdeck.platform import Platform
 from pilotdeck.views.risk import RiskAssessment, RiskQuestionnaire
@@ -29,19 +30,19 @@ def questions(who: Principal = require(Permission.PILOTS_READ),
 
 @router.post("/pilots/{pilot}/risk", status_code=status.HTTP_201_CREATED,
              summary="Assess a pilot's risk (tier, score, rationale, required controls)")
-def assess(pilot: str, body: RiskAnswers, who: Principal = require(Permission.RISK_WRITE),
+def assess(pilot: PilotPath, body: RiskAnswers, who: Principal = require(Permission.RISK_WRITE),
            platform: Platform = Depends(get_platform)) -> RiskAssessment:
     return platform.risk.assess(pilot, body.answers, who)
 
 
 @router.get("/pilots/{pilot}/risk", summary="The pilot's newest risk assessment")
-def latest(pilot: str, who: Principal = require(Permission.PILOTS_READ),
+def latest(pilot: PilotPath, who: Principal = require(Permission.PILOTS_READ),
            platform: Platform = Depends(get_platform)) -> RiskAssessment:
     return platform.risk.latest(pilot)
 
 
 @router.get("/pilots/{pilot}/risk/history", summary="Every risk assessment, newest first")
-def history(pilot: str, limit: int = Query(100, ge=1, le=1000),
+def history(pilot: PilotPath, limit: int = Query(100, ge=1, le=1000),
             who: Principal = require(Permission.PILOTS_READ),
             platform: Platform = Depends(get_platform)) -> list[RiskAssessment]:
     return platform.risk.history(pilot, limit)

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from fastapi import APIRouter, Depends, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from pilotdeck.api.deps import get_platform, require
-from pilotdeck.auth.roles import Permission, Principal
+from pilotdeck.api.params import positive_path
+from pilotdeck.auth.roles import Permission, Principal, Role
+from pilotdeck.domain.inputs import Text
+from pilotdeck.domain.pilot import NAME_RE
 from pilotdeck.platform import Platform
 from pilotdeck.views.tokens import IssuedToken, TokenList
 
@@ -15,9 +20,10 @@ router = APIRouter(prefix="/v1/tokens", tags=["access"])
 
 class TokenRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    user: str = Field(min_length=1, max_length=320)
-    role: str
-    pilots: list[str] = Field(default_factory=list)
+    user: Text = Field(min_length=1, max_length=320)
+    role: Role
+    pilots: list[Annotated[str, Field(pattern=NAME_RE.pattern, max_length=63)]] = Field(
+        default_factory=list, description="Pilots a pilot-team token may change.")
 
 
 @router.get("", summary="Active tokens (never their secrets)")
@@ -30,11 +36,12 @@ def list_tokens(include_revoked: bool = False, who: Principal = require(Permissi
              summary="Grant a role: returns the token once")
 def create_token(body: TokenRequest, who: Principal = require(Permission.TOKENS_MANAGE),
                  platform: Platform = Depends(get_platform)) -> IssuedToken:
-    return platform.access.create(body.user, body.role, body.pilots, who)
+    return platform.access.create(body.user, body.role.value, body.pilots, who)
 
 
 @router.delete("/{token_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Revoke a token")
-def revoke_token(token_id: int, who: Principal = require(Permission.TOKENS_MANAGE),
+def revoke_token(token_id: int = positive_path("Token id"),
+                 who: Principal = require(Permission.TOKENS_MANAGE),
                  platform: Platform = Depends(get_platform)) -> Response:
     platform.access.revoke(token_id, who)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -146,7 +146,7 @@ def fairness(lake: Lake, pilot: str, sensitive: list[str], since: datetime | Non
     data = {c: df[c].to_numpy() for c in df.columns}
     slice_rows = []
     for name, conds in slices.items():
-        mask = perf.slice_mask(data, conds)
+        mask = perf.slice_mask(data, conds, name)
         if mask.any():
             slice_rows.append(FairnessSlice(
                 slice=name, rows=int(mask.sum()),

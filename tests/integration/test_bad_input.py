@@ -1,0 +1,161 @@
+"""Hostile values get a 4xx naming the field, never a 500 or a poisoned store:
+integers past int64, dates past year 1, NUL characters (PostgreSQL cannot hold
+them), and non-finite numbers (NaN and Infinity, as JSON tokens or strings)."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from fastapi.testclient import TestClient
+
+from pilotdeck.api.app import create_app
+from pilotdeck.auth.roles import local_admin
+from pilotdeck.config import Settings
+from pilotdeck.gateway.app import create_gateway
+from pilotdeck.platform import Platform
+from pilotdeck.views.base import View
+from tests.backends import missing
+from tests.conftest import DEMO_PILOTS, fresh_pg_schema
+
+ADMIN = local_admin("tester")
+HUGE = str(2**70)
+
+
+def _client(platform: Platform) -> TestClient:
+    platform.portfolio.import_path(DEMO_PILOTS / "churn-prediction.yaml", ADMIN)
+    client = TestClient(create_app(platform))
+    token = platform.access.create("h2-admin", "admin", [], ADMIN).token
+    client.headers["Authorization"] = f"Bearer {token}"
+    return client
+
+
+@pytest.fixture
+def api(tmp_path: Path) -> Iterator[TestClient]:
+    platform = Platform(Settings(home=tmp_path / "home", alert_interval_s=0))
+    yield _client(platform)
+    platform.close()
+
+
+@pytest.fixture
+def pg_api(tmp_path: Path, pg_ok: bool) -> Iterator[TestClient]:
+    if not pg_ok:
+        missing("PostgreSQL is not reachable")
+    with fresh_pg_schema("h2nul") as url:
+        platform = Platform(Settings(home=tmp_path / "home", db_url=url, alert_interval_s=0))
+        try:
+            yield _client(platform)
+        finally:
+            platform.close()
+
+
+def fields(r: Any) -> list[str]:
+    assert r.status_code == 422, (r.status_code, r.text)
+    assert r.headers["content-type"] == "application/problem+json"
+    return [e["field"] for e in r.json()["errors"]]
+
+
+def churn_manifest(**changes: Any) -> dict[str, Any]:
+    doc: dict[str, Any] = yaml.safe_load((DEMO_PILOTS / "churn-prediction.yaml").read_text())
+    for path, value in changes.items():
+        node = doc
+        *parents, leaf = path.split(".")
+        for p in parents:
+            node = node.setdefault(p, {})
+        node[leaf] = value
+    return doc
+
+
+def test_integers_beyond_int64_and_dates_beyond_year_one_are_4xx(api: TestClient) -> None:
+    assert fields(api.get(f"/v1/pilots?offset={HUGE}")) == ["offset"]
+    assert fields(api.get(f"/v1/audit/events?offset={HUGE}")) == ["offset"]
+    assert fields(api.delete(f"/v1/tokens/{HUGE}")) == ["token_id"]
+    assert fields(api.get(f"/v1/audit/proof/{HUGE}")) == ["seq"]
+    assert fields(api.put("/v1/pilots/churn-prediction/models/aliases/champion",
+                          json={"version": 2**70})) == ["version"]
+    spec = {"variants": [{"name": "champion", "version": 2**70, "weight": 100}]}
+    r = api.put("/v1/pilots/churn-prediction/deployment", json=spec)
+    assert fields(r) == ["variants[0].version"]
+    m = "/v1/pilots/churn-prediction/monitoring"
+    assert fields(api.get(f"{m}/health?since=999999999d")) == ["since"]
+    assert fields(api.get(f"{m}/drift?since=99999999999999999999w")) == ["since"]
+    assert fields(api.get(f"{m}/drift?version={HUGE}")) == ["version"]
+
+
+@pytest.mark.postgres
+def test_a_nul_character_is_422_before_it_reaches_postgresql(pg_api: TestClient) -> None:
+    api = pg_api
+    assert fields(api.get("/v1/pilots", params={"businessUnit": "a\x00b"})) == ["businessUnit"]
+    assert fields(api.get("/v1/pilots", params={"owner": "\x00"})) == ["owner"]
+    assert fields(api.get("/v1/audit/events", params={"actor": "x\x00"})) == ["actor"]
+    assert fields(api.get("/v1/pilots/churn%00prediction")) == ["name"]
+    assert fields(api.get("/v1/alerts", params={"pilot": "a\x00"})) == ["pilot"]
+    r = api.post("/v1/tokens", json={"user": "eve\x00", "role": "viewer"})
+    assert fields(r) == ["user"]
+    r = api.put("/v1/pilots/churn-prediction",
+                json=churn_manifest(**{"metadata.owner": "Jane\x00Doe"}))
+    assert fields(r) == ["metadata.owner"]
+    r = api.post("/v1/pilots/churn-prediction/models",
+                 json={"uri": "models:/x/1", "description": "a\x00"})
+    assert fields(r) == ["description"]
+    # The store is intact: the same calls without the NUL still work.
+    assert api.get("/v1/pilots", params={"owner": "nobody"}).status_code == 200
+    assert api.get("/v1/audit/events", params={"actor": "x"}).status_code == 200
+
+
+@pytest.mark.parametrize("token", [b"Infinity", b"-Infinity", b"NaN", b'"Infinity"', b'"nan"'])
+def test_non_finite_numbers_are_refused_in_every_body(api: TestClient, token: bytes) -> None:
+    def send(method: str, path: str, doc: Any, placeholder: str) -> Any:
+        raw = json.dumps(doc).replace(f'"{placeholder}"', token.decode()).encode()
+        return api.request(method, path, content=raw,
+                           headers={"content-type": "application/json"})
+
+    spec = {"variants": [{"name": "champion", "version": 1, "weight": 100}],
+            "breaker": {"timeoutMs": "@"}}
+    r = send("PUT", "/v1/pilots/churn-prediction/deployment", spec, "@")
+    assert fields(r) == ["breaker.timeoutMs"]
+    r = send("PUT", "/v1/pilots/churn-prediction",
+             churn_manifest(**{"spec.economics.expectedValuePerYear": "@"}), "@")
+    # Manifests are parsed strictly (orjson): a bare NaN token is not JSON at all.
+    quoted = token.startswith(b'"')
+    assert fields(r) == ["spec.economics.expectedValuePerYear" if quoted else "body"]
+    r = send("POST", "/v1/pilots/churn-prediction/models",
+             {"uri": "models:/x/1", "metrics": {"auc": "@"}}, "@")
+    assert fields(r) == ["metrics.auc"]
+    r = send("POST", "/v1/pilots/churn-prediction/deployment/weights",
+             {"weights": {"champion": "@"}}, "@")
+    assert fields(r) == ["weights.champion"]
+
+
+def test_feedback_with_a_non_finite_outcome_or_a_huge_label_is_refused(tmp_path: Path) -> None:
+    platform = Platform(Settings(home=tmp_path / "home"))
+    try:
+        token = platform.access.create("app", "admin", [], ADMIN).token
+        with TestClient(create_gateway(platform)) as gw:
+            for outcome in ("revenue", "costSaved", "satisfaction"):
+                raw = (b'{"requestId": "abcdefgh12", "pilot": "churn-prediction", "'
+                       + outcome.encode() + b'": Infinity}')
+                r = gw.post("/v1/feedback", content=raw, headers={
+                    "Authorization": f"Bearer {token}", "content-type": "application/json"})
+                assert fields(r) == [outcome]
+            r = gw.post("/v1/feedback", json={"requestId": "abcdefgh12", "pilot": "churn",
+                                              "label": {"y": 2**70}},
+                        headers={"Authorization": f"Bearer {token}"})
+            assert fields(r) == ["label"]  # past 64 bits: not storable, was a 500
+    finally:
+        platform.close()
+
+
+def test_views_dump_non_finite_numbers_as_null_so_json_stays_valid() -> None:
+    class Figures(View):
+        mean: float
+        by_group: dict[str, float]
+
+    data = Figures(mean=math.inf, by_group={"a": math.nan, "b": 1.5}).dump()
+    assert data == {"mean": None, "byGroup": {"a": None, "b": 1.5}}
+    json.dumps(data, allow_nan=False)  # what `monitor impact --format json` prints
