@@ -3,7 +3,7 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test install install-test lint bench-audit bench-serving bench-drift bench-startup clean
+.PHONY: demo test install install-test lint bench-audit bench-serving bench-drift bench-startup bench-explain clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -36,6 +36,9 @@ bench-drift: install
 
 bench-startup: install
 	$(BIN)/python benchmarks/startup/run.py
+
+bench-explain: install
+	$(BIN)/python benchmarks/explain/run.py
 
 clean:
 	rm -rf $(VENV) .pilotdeck build src/*.egg-info

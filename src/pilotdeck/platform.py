@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from pilotdeck.services.batch import BatchService
     from pilotdeck.services.explain import ExplanationService
     from pilotdeck.services.governance import GovernanceService
+    from pilotdeck.services.model_card import ModelCardService
     from pilotdeck.services.monitoring import MonitoringService
     from pilotdeck.services.paths import ServerPaths
     from pilotdeck.services.portfolio import PortfolioService
@@ -166,6 +167,13 @@ class Platform:
         from pilotdeck.services.approvals import ApprovalService
 
         return ApprovalService(self.store, self.risk, self.settings.approval_valid_days)
+
+    @cached_property
+    def model_cards(self) -> ModelCardService:
+        from pilotdeck.services.model_card import ModelCardService
+
+        return ModelCardService(self.portfolio, self.models, self.risk, self.governance,
+                                self.explanations, self.approvals, self.lake)
 
     @cached_property
     def explanations(self) -> ExplanationService:

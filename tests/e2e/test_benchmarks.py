@@ -42,3 +42,10 @@ def test_drift_benchmark_runs_and_compares_verdicts_with_evidently(tmp_path: Pat
     assert "speed ratio" in r.stdout and "memory ratio" in r.stdout
     assert "columns agree" in r.stdout and "DISAGREE" not in r.stdout
     assert "us/row/col" in r.stdout
+
+
+def test_explain_benchmark_runs_and_prints_ratios() -> None:
+    r = subprocess.run([sys.executable, str(REPO / "benchmarks/explain/run.py"), "--rows", "30"],
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    assert "pilotdeck ModelExplainer.explain" in r.stdout and "ratio" in r.stdout

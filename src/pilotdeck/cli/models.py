@@ -160,3 +160,27 @@ def deployment(pilot: str, format: str = typer.Option("yaml", "--format", help="
         import yaml
 
         typer.echo(yaml.safe_dump(d, sort_keys=False), nl=False)
+
+
+@app.command()
+def card(pilot: str, version: int = typer.Option(..., "--version", min=1),
+         format: str = typer.Option("md", "--format", help="md | html | json"),
+         output: Path | None = typer.Option(None, "--output", "-o",
+                                            help="Write to this file instead of stdout.")
+         ) -> None:
+    """The version's model card, generated from what the platform knows."""
+    fail_format(format, ["md", "html", "json"])
+    from pilotdeck.render.model_card import markdown, page
+
+    c = platform().model_cards.card(pilot, version)
+    text = (json.dumps(c.dump(), indent=2) + "\n" if format == "json"
+            else page(c) if format == "html" else markdown(c))
+    if output is None:
+        typer.echo(text, nl=False)
+        return
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise ValidationFailed("cannot write the card", [
+            FieldError("--output", exc.strerror or "cannot write")]) from None
+    console.print(f"model card written to {output}")

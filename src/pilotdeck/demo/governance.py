@@ -2,7 +2,8 @@
 
 Two named board members approve each version that will take live traffic and
 attest the controls the platform cannot see for itself (a human-oversight
-plan, a disclosure to users, and for now fairness reports and explanations),
+plan, a disclosure to users, and for now the fairness report; explanations
+are computed at registration),
 so the demo shows the whole path a real pilot takes; every step is audited.
 """
 

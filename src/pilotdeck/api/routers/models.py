@@ -9,13 +9,14 @@ from fastapi import APIRouter, Body, Depends, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from pilotdeck.api.deps import get_platform, require
-from pilotdeck.api.params import PilotPath
+from pilotdeck.api.params import PilotPath, positive_path
 from pilotdeck.api.preconditions import PRECONDITION_RESPONSES, if_match, set_etag
 from pilotdeck.auth.roles import Permission, Principal
 from pilotdeck.domain.errors import Forbidden
 from pilotdeck.domain.inputs import Finite, Positive64, Storable, Text
 from pilotdeck.domain.serving import DeploymentSpec
 from pilotdeck.platform import Platform
+from pilotdeck.views.model_card import ModelCard
 from pilotdeck.views.models import Deployment, ModelVersion, ModelVersionList
 
 router = APIRouter(prefix="/v1/pilots/{pilot}", tags=["models"])
@@ -135,3 +136,25 @@ def rollback(pilot: PilotPath, body: RollbackRequest, response: Response,
                                    expected_revision=expected)
     set_etag(response, dep.revision)
     return dep
+
+
+CARD_FORMATS: dict[int | str, dict[str, Any]] = {200: {
+    "description": "The model card",
+    "content": {"text/markdown": {"schema": {"type": "string"}},
+                "text/html": {"schema": {"type": "string"}}}}}
+
+
+@router.get("/models/{version}/card", response_model=ModelCard, responses=CARD_FORMATS,
+            summary="The version's model card (JSON, Markdown or self-contained HTML)")
+def model_card(pilot: PilotPath, version: Annotated[int, positive_path("Model version")],
+               format: Literal["json", "md", "html"] = "json",
+               who: Principal = require(Permission.MODELS_READ),
+               platform: Platform = Depends(get_platform)) -> Any:
+    c = platform.model_cards.card(pilot, version)
+    if format == "json":
+        return c
+    from pilotdeck.render.model_card import markdown, page
+
+    if format == "html":
+        return Response(page(c), media_type="text/html; charset=utf-8")
+    return Response(markdown(c), media_type="text/markdown; charset=utf-8")
