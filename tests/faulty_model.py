@@ -1,7 +1,8 @@
 """A pyfunc model whose behaviour a test switches at run time through a file.
 
 Contents of the control file: ``ok`` (predict zeros), ``raise``, ``hang``
-(sleep 30 s) or ``slow:SECONDS``.
+(until the file says otherwise, at most 30 s: a later test sharing the model's
+thread must not queue behind a hang it did not ask for) or ``slow:SECONDS``.
 """
 
 from __future__ import annotations
@@ -22,7 +23,10 @@ class FaultyModel(mlflow.pyfunc.PythonModel):
         if mode == "raise":
             raise RuntimeError("model failure injected by the test")
         if mode == "hang":
-            time.sleep(30)
+            deadline = time.monotonic() + 30
+            while (time.monotonic() < deadline
+                   and Path(self.control).read_text().strip() == "hang"):
+                time.sleep(0.05)
         if mode.startswith("slow:"):
             time.sleep(float(mode.split(":")[1]))
         return [7] * len(model_input)

@@ -186,6 +186,7 @@ MUTATIONS: list[tuple[str, str, Any, Permission]] = [
     ("POST", "/v1/approvals/1/revoke", {"reason": "no"}, Permission.APPROVALS_DECIDE),
     ("POST", "/v1/pilots/next-best-offer/attestations",
      {"control": "human-oversight-plan", "evidence": "doc"}, Permission.APPROVALS_DECIDE),
+    ("POST", "/v1/pilots/next-best-offer/models/1/explanation", None, Permission.MODELS_WRITE),
 ]
 
 
@@ -195,6 +196,7 @@ def test_mutating_routes_cover_every_mutating_route(platform) -> None:
                 for m in r.methods if m in {"POST", "PUT", "DELETE", "PATCH"}}
     tested = {(m, p.replace("approvals/1/", "approvals/{approval_id}/")
                .replace("models/1/approvals", "models/{version}/approvals")
+               .replace("models/1/explanation", "models/{version}/explanation")
                .replace("pilots/next-best-offer/", "pilots/{pilot}/")
                .replace("next-best-offer", "{name}").replace("aliases/champion", "aliases/{alias}")
                .replace("email-subject-generator", "{name}").replace("/1", "/{token_id}"))

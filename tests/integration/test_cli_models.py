@@ -4,6 +4,7 @@ says that the deployment (not the alias) decides what is served."""
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,10 @@ def test_delete_weights_and_alias_say_what_they_do(tmp_path: Path, demo_pilots: 
         return r
 
     pd("pilots", "import", str(demo_pilots / f"{PILOT}.yaml"))
+    answers = tmp_path / "risk.json"  # every answer at its lowest risk: tier minimal
+    questions = json.loads(pd("risk", "questions", "--format", "json").stdout)["questions"]
+    answers.write_text(json.dumps({q["id"]: q["options"][0]["id"] for q in questions}))
+    pd("risk", "assess", PILOT, "--answers", str(answers))
     for name in ("lr", "hgb"):
         pd("models", "register", PILOT, "--path", str(trained["dir"] / name))
     pd("models", "deploy", PILOT, "--champion", "1", "--challenger", "2",

@@ -10,6 +10,7 @@ from pilotdeck.config import Settings
 from pilotdeck.domain.maturity import AssessmentInput
 from pilotdeck.domain.serving import DeploymentSpec
 from pilotdeck.platform import Platform
+from tests.governance import minimal_risk
 from tests.integration.conftest import ADMIN
 
 PILOT = "churn-prediction"
@@ -25,6 +26,7 @@ def test_registry_serving_monitoring_and_alerting_count_as_evidence(
     p = Platform(Settings(home=tmp_path / "home", alert_rules=rules))
     try:
         p.portfolio.import_path(demo_pilots / f"{PILOT}.yaml", ADMIN)
+        minimal_risk(p, PILOT)
         before = p.assessments.assess(PILOT, AssessmentInput(), ADMIN, save=False)
         dims = {d.id: d for d in before.dimensions}
         assert dims["model-versioning"].level == 1  # "Models live in notebooks"

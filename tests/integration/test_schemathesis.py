@@ -31,6 +31,7 @@ from pilotdeck.config import Settings
 from pilotdeck.domain.serving import DeploymentSpec
 from pilotdeck.gateway.app import create_gateway
 from pilotdeck.platform import Platform
+from tests.governance import minimal_risk
 
 ADMIN = local_admin("fuzzer")
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance]
@@ -77,6 +78,7 @@ def fuzz(app: Any, token: str, pilot: str | None = None) -> list[str]:
 def _platform(home: Path) -> Platform:
     platform = Platform(Settings(home=home, alert_interval_s=0, gateway_refresh_s=0.2))
     platform.portfolio.import_path(DEMO, ADMIN)
+    minimal_risk(platform, "churn-prediction")  # it is deployed below
     return platform
 
 

@@ -115,7 +115,7 @@ def test_cli_questions_assess_show_history(platform: Platform, tmp_path: Path) -
     out = run_cli("risk", "assess", PILOT, "--answers", str(path), env=env)
     assert out.returncode == 1 and "annexIIIArea: is missing" in out.stderr
     out = run_cli("risk", "assess", PILOT, "--answers", str(tmp_path / "nope.yaml"), env=env)
-    assert out.returncode == 1 and "cannot read answers" in out.stderr
+    assert out.returncode == 2 and "No such file" in out.stderr  # a usage error
 
 
 def test_api_routes(platform: Platform) -> None:
