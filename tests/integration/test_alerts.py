@@ -185,3 +185,45 @@ def test_cli_run_and_alerts_and_bad_rules(stack: dict[str, Any], tmp_path: Path)
                                 "threshold": 1, "actions": [{"type": "rollback",
                                                              "variant": "champion"}]}]})
     assert exc.value.errors[0].field.startswith("rules[0].actions[0]")
+
+
+def test_silence_holds_back_actions_and_ack_marks_the_owner(stack: dict[str, Any]) -> None:
+    """Runs after the action tests: a silenced rule opens its alert but neither rolls
+    back nor calls the webhook; acknowledging it is audited and keeps it open."""
+    from datetime import UTC, datetime, timedelta
+
+    from fastapi.testclient import TestClient
+
+    from pilotdeck.api.app import create_app
+
+    s, p = stack, stack["platform"]
+    p.models.deploy(PILOT, DeploymentSpec.parse(SPLIT), ADMIN)
+    wait_revision(s)
+    revision = p.models.deployment(PILOT).revision
+    hooks_before = len(s["hooks"].calls)
+    silence = p.alerts.silence("quiet-accuracy", ADMIN, reason="model retraining tonight",
+                               until=datetime.now(UTC) + timedelta(hours=2), pilot=PILOT)
+    out = p.alerts.evaluate(rules(s["hooks"].port, "rollback", "quiet-accuracy"))[0]
+    assert out.state == "opened" and out.silenced and out.actions == []
+    assert p.models.deployment(PILOT).revision == revision  # no rollback
+    assert len(s["hooks"].calls) == hooks_before  # no webhook
+    with pytest.raises(ValidationFailed, match="invalid silence"):
+        p.alerts.silence("x", ADMIN, reason="", until=datetime.now(UTC) - timedelta(hours=1))
+
+    token = p.access.create("oncall", "platform-engineer", [], ADMIN).token
+    api = TestClient(create_app(p))
+    h = {"Authorization": f"Bearer {token}"}
+    r = api.post(f"/v1/alerts/{out.alert}/ack", json={"note": "looking"}, headers=h)
+    assert r.status_code == 200 and r.json()["acknowledgedBy"] == "oncall"
+    assert r.json()["status"] == "open"
+    listed = api.get("/v1/alerts/silences?active=true", headers=h).json()
+    assert [x["id"] for x in listed] == [silence.id]
+    assert api.delete(f"/v1/alerts/silences/{silence.id}", headers=h).json()["active"] is False
+    assert api.get("/v1/alerts/silences?active=true", headers=h).json() == []
+    actions = {e.action for e in p.audit.log(action="alert.", limit=200)}
+    assert {"alert.silence-created", "alert.silenced", "alert.acknowledged",
+            "alert.silence-ended"} <= actions
+    env = {"PILOTDECK_HOME": str(s["home"])}
+    out2 = run_cli("monitor", "silence", "other", "--for", "30m", "--reason", "deploy", env=env)
+    assert out2.returncode == 0 and "until" in out2.stdout
+    assert "other" in run_cli("monitor", "silences", "--active", env=env).stdout

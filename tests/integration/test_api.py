@@ -187,6 +187,10 @@ MUTATIONS: list[tuple[str, str, Any, Permission]] = [
     ("POST", "/v1/pilots/next-best-offer/attestations",
      {"control": "human-oversight-plan", "evidence": "doc"}, Permission.APPROVALS_DECIDE),
     ("POST", "/v1/pilots/next-best-offer/models/1/explanation", None, Permission.MODELS_WRITE),
+    ("POST", "/v1/alerts/1/ack", {"note": "mine"}, Permission.ALERTS_WRITE),
+    ("POST", "/v1/alerts/silences", {"rule": "r", "reason": "work",
+                                     "until": "2099-01-01T00:00:00Z"}, Permission.ALERTS_WRITE),
+    ("DELETE", "/v1/alerts/silences/1", None, Permission.ALERTS_WRITE),
 ]
 
 
@@ -195,6 +199,8 @@ def test_mutating_routes_cover_every_mutating_route(platform) -> None:
     declared = {(m, r.path) for r in api_routes(app.routes)
                 for m in r.methods if m in {"POST", "PUT", "DELETE", "PATCH"}}
     tested = {(m, p.replace("approvals/1/", "approvals/{approval_id}/")
+               .replace("alerts/1/ack", "alerts/{alert_id}/ack")
+               .replace("silences/1", "silences/{silence_id}")
                .replace("models/1/approvals", "models/{version}/approvals")
                .replace("models/1/explanation", "models/{version}/explanation")
                .replace("pilots/next-best-offer/", "pilots/{pilot}/")
@@ -226,7 +232,8 @@ def test_role_matrix_on_mutating_routes(api, method, path, body, perm) -> None:
             # (model routes answer 404/422 here: nothing is registered).
             assert r.status_code not in (401, 403) and r.status_code < 500, (role, r.text)
             # (approval 1 does not exist: deciding it is a 404, after the auth check)
-            if not path.startswith(("/v1/pilots/next-best-offer/", "/v1/approvals/")):
+            if not path.startswith(("/v1/pilots/next-best-offer/", "/v1/approvals/",
+                                    "/v1/alerts/1/", "/v1/alerts/silences")):
                 assert r.status_code < 400, (role, r.status_code, r.text)
     assert api.request(method, path, json=body, headers=auth(api, Role.ADMIN)).status_code < 500
 

@@ -169,7 +169,8 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     spare = platform.access.create("spare", "viewer", [], _local_admin())
     people = callers(platform)
     samples = {"pilot": PILOT, "name": PILOT, "DELETE name": VICTIM, "alias": "champion",
-               "token_id": str(spare.id), "seq": "0", "version": "1", "approval_id": "1"}
+               "token_id": str(spare.id), "seq": "0", "version": "1", "approval_id": "1",
+               "alert_id": "1", "silence_id": "1"}
     bodies: dict[tuple[str, str], Any] = {
         ("POST", "/v1/pilots"): manifest,
         ("PUT", "/v1/pilots/{name}"): manifest,

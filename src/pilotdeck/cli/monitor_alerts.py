@@ -1,4 +1,5 @@
-"""``pilotdeck monitor run`` and ``monitor alerts``: evaluate alert rules, list alerts."""
+"""``pilotdeck monitor run|alerts|ack|silence|silences|unsilence``: evaluate alert rules,
+list alerts, acknowledge them and silence rules."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from pilotdeck.cli.context import fail_format, platform, print_json, print_table
+from pilotdeck.cli.context import console, fail_format, me, platform, print_json, print_table
 from pilotdeck.cli.monitor import app, fmt
 from pilotdeck.views.alerts import ActionResult
 
@@ -57,5 +58,52 @@ def alerts_cmd(pilot: str | None = typer.Option(None, "--pilot"),
     print_table(f"{len(items)} alert(s)",
                 ["id", "status", "severity", "rule", "pilot", "value", "threshold", "count",
                  "last seen"],
-                [[a.id, a.status, a.severity, a.rule, a.pilot, fmt(a.value),
+                [[a.id, a.status + (f" (ack: {a.acknowledged_by})" if a.acknowledged_by else ""),
+                  a.severity, a.rule, a.pilot, fmt(a.value),
                   f"{a.comparison} {a.threshold:g}", a.count, a.last_seen] for a in items])
+
+
+@app.command("ack")
+def ack_cmd(alert_id: int = typer.Argument(..., min=1),
+            note: str = typer.Option("", "--note", help="What is being done about it.")) -> None:
+    """Acknowledge an open alert: you own it now (it stays open while it fires)."""
+    a = platform().alerts.acknowledge(alert_id, me(), note)
+    console.print(f"alert {a.id} ({a.rule}, {a.pilot}) acknowledged by {a.acknowledged_by}")
+
+
+@app.command("silence")
+def silence_cmd(rule: str = typer.Argument(..., help="The rule's name."),
+                for_: str = typer.Option(..., "--for", help="How long: 30m, 2h, 3d."),
+                reason: str = typer.Option(..., "--reason"),
+                pilot: str | None = typer.Option(None, "--pilot",
+                                                 help="Only this pilot's alerts.")) -> None:
+    """Hold back a rule's actions (webhooks, rollbacks) for a while; alerts still open."""
+    from datetime import UTC, datetime
+
+    from pilotdeck.domain.when import parse_window
+
+    until = datetime.now(UTC) + parse_window(for_, "--for")
+    s = platform().alerts.silence(rule, me(), until=until, reason=reason, pilot=pilot)
+    console.print(f"silence {s.id}: {rule}{f' ({pilot})' if pilot else ''} until {s.until}")
+
+
+@app.command("silences")
+def silences_cmd(active: bool = typer.Option(False, "--active", help="Only those in force."),
+                 format: str = typer.Option("table", "--format", help="table | json")) -> None:
+    """Alert silences, newest first."""
+    fail_format(format, ["table", "json"])
+    items = platform().alerts.silences(active)
+    if format == "json":
+        print_json([s.dump() for s in items])
+        return
+    print_table(f"{len(items)} silence(s)", ["id", "rule", "pilot", "until", "active", "by",
+                                             "reason"],
+                [[s.id, s.rule, s.pilot or "all", s.until[:19], "yes" if s.active else "",
+                  s.created_by, s.reason] for s in items])
+
+
+@app.command("unsilence")
+def unsilence_cmd(silence_id: int = typer.Argument(..., min=1)) -> None:
+    """End a silence now: the rule's actions run again."""
+    s = platform().alerts.unsilence(silence_id, me())
+    console.print(f"silence {s.id} ({s.rule}) ended")

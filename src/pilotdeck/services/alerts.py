@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -18,14 +18,22 @@ import httpx
 import yaml
 
 from pilotdeck.audit.log import iso
-from pilotdeck.auth.roles import Principal, Role
+from pilotdeck.auth.roles import Permission, Principal, Role
 from pilotdeck.domain.alerts import AlertRule, parse_rules
-from pilotdeck.domain.errors import FieldError, PilotdeckError, ValidationFailed, describe
+from pilotdeck.domain.errors import (
+    Conflict,
+    FieldError,
+    Forbidden,
+    NotFound,
+    PilotdeckError,
+    ValidationFailed,
+    describe,
+)
 from pilotdeck.domain.ports.store import Store
 from pilotdeck.domain.when import parse_window
 from pilotdeck.services.monitoring import MonitoringService
 from pilotdeck.services.registry import RegistryService
-from pilotdeck.views.alerts import ActionResult, Alert, AlertScope, RuleOutcome
+from pilotdeck.views.alerts import ActionResult, Alert, AlertScope, AlertSilence, RuleOutcome
 
 log = logging.getLogger("pilotdeck.alerts")
 MONITOR = Principal("system:monitor", Role.ADMIN)
@@ -204,6 +212,12 @@ class AlertService:
                 "rule": rule.name, "pilot": rule.pilot, "metric": rule.metric, "value": value,
                 "comparison": rule.comparison, "threshold": rule.threshold,
                 "severity": rule.severity, "scope": rule.scope.model_dump(exclude_none=True)})
+            silence = next((x for x in uow.alerts.silences(active_at=now) if x.rule == rule.name
+                            and x.pilot in (None, rule.pilot)), None)
+            if silence is not None:
+                uow.audit.record(MONITOR.user, "alert.silenced", "alert", str(alert_id), {
+                    "rule": rule.name, "silence": silence.id, "reason": silence.reason})
+                return {"state": "opened", "alert": alert_id, "new": True, "silenced": True}
         # Actions run after the alert is committed: a rollback is its own audited
         # transaction, and a slow webhook must not hold the audit lock.
         actions = self._act(rule, value, alert_id)
@@ -215,6 +229,68 @@ class AlertService:
                 uow.audit.record(MONITOR.user, "alert.actions", "alert", str(alert_id),
                                  {"rule": rule.name, "actions": actions})
         return {"state": "opened", "alert": alert_id, "new": True, "actions": actions}
+
+    # -- acknowledging and silencing -------------------------------------------------
+    def acknowledge(self, alert_id: int, who: Principal, note: str = "",
+                    expected_revision: int | None = None) -> Alert:
+        """Someone owns the alert now; it stays open until its rule stops firing."""
+        if not who.can(Permission.ALERTS_WRITE):
+            raise Forbidden(f"{who.user} may not acknowledge alerts")
+        now = datetime.now(UTC)
+        with self.store.write() as uow:
+            row = uow.alerts.get(alert_id)
+            if row is None:
+                raise NotFound("alert", alert_id)
+            if row.status != "open":
+                raise Conflict(f"alert {alert_id} is {row.status}; only open alerts are "
+                               "acknowledged")
+            uow.alerts.update(row, expected_revision, acknowledged_by=who.user,
+                              acknowledged_at=now, ack_note=note)
+            uow.audit.record(who.user, "alert.acknowledged", "alert", str(alert_id),
+                             {"rule": row.rule, "pilot": row.pilot, "note": note}, now)
+            return view(uow.alerts.get(alert_id))
+
+    def silence(self, rule: str, who: Principal, *, until: datetime, reason: str,
+                pilot: str | None = None) -> AlertSilence:
+        if not who.can(Permission.ALERTS_WRITE):
+            raise Forbidden(f"{who.user} may not silence alerts")
+        now = datetime.now(UTC)
+        errors = []
+        if not reason.strip():
+            errors.append(FieldError("reason", "say why: it is kept in the audit log"))
+        if until <= now:
+            errors.append(FieldError("until", "must be in the future"))
+        elif until - now > timedelta(days=90):
+            errors.append(FieldError("until", "at most 90 days ahead: a silence must end"))
+        if errors:
+            raise ValidationFailed("invalid silence", errors)
+        with self.store.write() as uow:
+            row = uow.alerts.add_silence(rule=rule, pilot=pilot, until=until, reason=reason,
+                                         created_by=who.user, created_at=now)
+            uow.audit.record(who.user, "alert.silence-created", "alert-silence", str(row.id),
+                             {"rule": rule, "pilot": pilot, "until": iso(until),
+                              "reason": reason}, now)
+            return silence_view(row, now)
+
+    def unsilence(self, silence_id: int, who: Principal) -> AlertSilence:
+        if not who.can(Permission.ALERTS_WRITE):
+            raise Forbidden(f"{who.user} may not end silences")
+        now = datetime.now(UTC)
+        with self.store.write() as uow:
+            row = uow.alerts.silence(silence_id)
+            if row is None:
+                raise NotFound("alert silence", silence_id)
+            if row.ended_at is None:
+                row.ended_at = now
+                uow.audit.record(who.user, "alert.silence-ended", "alert-silence",
+                                 str(row.id), {"rule": row.rule, "pilot": row.pilot}, now)
+            return silence_view(row, now)
+
+    def silences(self, active: bool = False) -> list[AlertSilence]:
+        now = datetime.now(UTC)
+        with self.store.read() as uow:
+            return [silence_view(r, now)
+                    for r in uow.alerts.silences(active_at=now if active else None)]
 
     def list(self, pilot: str | None = None, status: str | None = None) -> list[Alert]:
         if status is not None and status not in ("open", "resolved"):
@@ -233,6 +309,17 @@ def _why(exc: Exception, timeout_s: float) -> str:
     return str(exc)
 
 
+def _utc(at: datetime) -> datetime:
+    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)  # SQLite gives naive UTC
+
+
+def silence_view(r: Any, now: datetime) -> AlertSilence:
+    return AlertSilence(id=r.id, rule=r.rule, pilot=r.pilot, until=iso(_utc(r.until)),
+                        reason=r.reason, created_by=r.created_by,
+                        created_at=iso(_utc(r.created_at)),
+                        active=r.ended_at is None and _utc(r.until) > now)
+
+
 def view(r: Any) -> Alert:
     """A stored alert row as its view (scope and actions are stored as JSON)."""
     return Alert(id=r.id, rule=r.rule, pilot=r.pilot, metric=r.metric,
@@ -240,4 +327,6 @@ def view(r: Any) -> Alert:
                  value=r.value, comparison=r.comparison, threshold=r.threshold,
                  count=r.count, first_seen=iso(r.first_seen), last_seen=iso(r.last_seen),
                  resolved_at=iso(r.resolved_at) if r.resolved_at else None, revision=r.revision,
-                 actions=[ActionResult(**a) for a in r.actions or []])
+                 actions=[ActionResult(**a) for a in r.actions or []],
+                 acknowledged_by=r.acknowledged_by, ack_note=r.ack_note,
+                 acknowledged_at=iso(_utc(r.acknowledged_at)) if r.acknowledged_at else None)

@@ -47,6 +47,9 @@ class Alert(View):
     resolved_at: str | None = None
     actions: list[ActionResult]
     revision: int = Field(default=1, description="1 when opened, +1 per change.")
+    acknowledged_by: str | None = Field(default=None, description="who owns it now")
+    acknowledged_at: str | None = None
+    ack_note: str | None = None
 
 
 class AlertList(View):
@@ -64,6 +67,7 @@ class RuleOutcome(View):
     pilot: str
     metric: str
     state: Literal["ok", "opened", "open", "resolved", "no-data", "error"]
+    silenced: bool = Field(default=False, description="actions held back by a silence")
     value: float | None = None
     rows: int | None = None
     fired: bool | None = None
@@ -81,4 +85,19 @@ class Evaluation(View):
     detail: str | None = None
 
 
-__all__ = ["ActionResult", "Alert", "AlertList", "AlertScope", "Evaluation", "RuleOutcome"]
+__all__ = ["ActionResult", "Alert", "AlertList", "AlertScope", "AlertSilence", "Evaluation",
+           "RuleOutcome"]
+
+
+class AlertSilence(View):
+    """While active, the rule (for one pilot, or all) opens and updates alerts but
+    runs none of its actions: for planned work, or a known issue being handled."""
+
+    id: int
+    rule: str
+    pilot: str | None
+    until: str
+    reason: str
+    created_by: str
+    created_at: str
+    active: bool

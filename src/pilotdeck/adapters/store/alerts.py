@@ -3,12 +3,14 @@ changes are compare-and-set on ``revision``."""
 
 from __future__ import annotations
 
+import builtins
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from pilotdeck.adapters.store.models import AlertRow
+from pilotdeck.adapters.store.models import AlertRow, AlertSilenceRow
 from pilotdeck.domain.revisions import stale
 
 
@@ -51,4 +53,22 @@ class AlertRepository:
             q = q.where(AlertRow.pilot == pilot)
         if status is not None:
             q = q.where(AlertRow.status == status)
+        return list(self.session.execute(q).scalars())
+
+    # -- silences --------------------------------------------------------------
+    def add_silence(self, **fields: Any) -> AlertSilenceRow:
+        row = AlertSilenceRow(**fields)
+        self.session.add(row)
+        self.session.flush()
+        return row
+
+    def silence(self, silence_id: int) -> AlertSilenceRow | None:
+        return self.session.get(AlertSilenceRow, silence_id)
+
+    def silences(self, active_at: datetime | None = None, limit: int = 200
+                 ) -> builtins.list[AlertSilenceRow]:
+        """Newest first; with ``active_at``, only those in force at that time."""
+        q = select(AlertSilenceRow).order_by(AlertSilenceRow.id.desc()).limit(limit)
+        if active_at is not None:
+            q = q.where(AlertSilenceRow.ended_at.is_(None), AlertSilenceRow.until > active_at)
         return list(self.session.execute(q).scalars())

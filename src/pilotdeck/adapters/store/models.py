@@ -177,6 +177,25 @@ class AlertRow(Base):
     actions: Mapped[list[dict[str, Any]]] = mapped_column(JSON, nullable=False, default=list)
     revision: Mapped[int] = mapped_column(Integer, nullable=False, default=1,
                                           server_default="1")
+    acknowledged_by: Mapped[str | None] = mapped_column(String(320), nullable=True)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True),
+                                                             nullable=True)
+    ack_note: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class AlertSilenceRow(Base):
+    """While active, a rule still opens and updates alerts but runs no actions."""
+
+    __tablename__ = "alert_silences"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    rule: Mapped[str] = mapped_column(String(80), nullable=False, index=True)
+    pilot: Mapped[str | None] = mapped_column(String(63), nullable=True)
+    until: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    reason: Mapped[str] = mapped_column(Text, nullable=False)
+    created_by: Mapped[str] = mapped_column(String(320), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
 class RiskAssessmentRow(Base):
