@@ -140,3 +140,17 @@ def test_tables_open_and_name_checks(lake: Lake, tmp_path: Path) -> None:
     (tmp_path / "junk.parquet").write_text("not parquet")
     with pytest.raises(ValidationFailed):
         lake.open_table(str(tmp_path / "junk.parquet"))
+
+
+def test_an_unreadable_table_is_explained_in_words(tmp_path: Path) -> None:
+    from pilotdeck.adapters.lake.tables import open_table
+    from pilotdeck.domain.errors import ValidationFailed
+
+    bad = tmp_path / "notes.parquet"
+    bad.write_text("this is not parquet")
+    with pytest.raises(ValidationFailed) as exc:
+        open_table(bad, "reference")
+    [err] = exc.value.errors
+    assert err.field == "reference" and err.problem.startswith("not readable as Parquet: ")
+    assert "Arrow" not in err.problem and "Error" not in err.problem, err.problem
+    assert str(bad) not in err.problem  # the path is in ``source``, not in the words

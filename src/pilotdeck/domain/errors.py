@@ -116,3 +116,9 @@ class PreconditionRequired(PilotdeckError):
 
     def __init__(self, message: str) -> None:
         super().__init__(message, 428, "Precondition required")
+
+
+def unreadable(exc: BaseException, path: object) -> str:
+    """:func:`describe` for a file, without the file's own path in the words (the
+    caller shows it, or, in an API answer, must not)."""
+    return describe(exc).replace(str(path), "the file")

@@ -19,7 +19,7 @@ import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
 from pilotdeck.domain.columns import category_counts, values
-from pilotdeck.domain.errors import FieldError, ValidationFailed
+from pilotdeck.domain.errors import FieldError, ValidationFailed, unreadable
 from pilotdeck.domain.ports.compute import ScoreJob, ScoreResult
 from pilotdeck.domain.profile import (
     ColumnProfile,
@@ -38,7 +38,9 @@ def open_dataset(path: Path) -> ds.Dataset:
         return ds.dataset(str(path), format="parquet", partitioning="hive")
     except (pa.ArrowInvalid, OSError) as exc:
         raise ValidationFailed("cannot score", [FieldError(
-            "--input", f"not readable as Parquet ({exc.__class__.__name__})", str(path))]
+            "--input", "not readable as Parquet: " + (
+                "not a Parquet file, or a damaged one" if isinstance(exc, pa.ArrowInvalid)
+                else unreadable(exc, path)), str(path))]
         ) from None
 
 

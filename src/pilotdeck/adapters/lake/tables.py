@@ -9,7 +9,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.dataset as ds
 
-from pilotdeck.domain.errors import FieldError, ValidationFailed
+from pilotdeck.domain.errors import FieldError, ValidationFailed, unreadable
 
 PREFIX = "duckdb:"
 
@@ -48,4 +48,6 @@ def open_table(source: Path | str, field: str = "--current") -> ds.Dataset:
         return ds.dataset(str(path), format="parquet", partitioning="hive")
     except (pa.ArrowInvalid, OSError) as exc:
         raise ValidationFailed("cannot read the table", [FieldError(
-            field, f"not readable as Parquet ({exc.__class__.__name__})", str(path))]) from None
+            field, "not readable as Parquet: " + (
+                "not a Parquet file, or a damaged one" if isinstance(exc, pa.ArrowInvalid)
+                else unreadable(exc, path)), str(path))]) from None
