@@ -188,6 +188,16 @@ def test_demo_runs_end_to_end_without_serving(tmp_path) -> None:
     tiers = {p: json.loads(pd(env, "risk", "show", p, "--format", "json").stdout)["tier"]
              for p in ("credit-risk-scoring", "customer-support-assistant")}
     assert tiers == {"credit-risk-scoring": "high", "customer-support-assistant": "limited"}
+    approvals = json.loads(pd(env, "approvals", "list", "--format", "json").stdout)
+    approved = {(a["pilot"], a["required"]) for a in approvals if a["status"] == "approved"}
+    assert approved == {("credit-risk-scoring", 2), ("customer-support-assistant", 1)}
+    assert all(len({v["by"] for v in a["votes"]}) == a["required"] for a in approvals)
+    status = json.loads(pd(env, "approvals", "status", "credit-risk-scoring", "--version", "1",
+                           "--format", "json").stdout)
+    assert status["liveAllowed"] and {c["id"]: c["source"] for c in status["controls"]}[
+        "explainability"] == "platform"  # computed at registration, not attested
+    card = pd(env, "models", "card", "credit-risk-scoring", "--version", "1").stdout
+    assert "EU AI Act tier **high**" in card and "Approval" in card
     again = pd(env, "demo", "--no-serve")
     assert "16 unchanged" in again.stdout and "already exists" in again.stdout
     assert "already there" in again.stdout

@@ -56,6 +56,18 @@ def _credit(rng: np.random.Generator, n: int) -> tuple[pd.DataFrame, np.ndarray]
     return X, (rng.random(n) < 1 / (1 + np.exp(-logit))).astype(int)
 
 
+def _handoff(rng: np.random.Generator, n: int) -> tuple[pd.DataFrame, np.ndarray]:
+    """The support assistant's escalation model: hand the chat to a person?"""
+    X = pd.DataFrame({
+        "messages": rng.poisson(6, n).astype(float),
+        "sentiment": rng.uniform(-1, 1, n),
+        "wait_minutes": rng.gamma(2, 3, n),
+        "repeat_contact": (rng.random(n) < 0.3).astype(float),
+    })
+    logit = -1.8 * X.sentiment + 0.15 * X.messages + 0.9 * X.repeat_contact - 1.5
+    return X, (rng.random(n) < 1 / (1 + np.exp(-logit))).astype(int)
+
+
 def _fraud(rng: np.random.Generator, n: int) -> tuple[pd.DataFrame, np.ndarray]:
     X = pd.DataFrame({
         "amount": rng.lognormal(3.5, 1.2, n),
@@ -86,7 +98,8 @@ def _demand(rng: np.random.Generator, n: int) -> tuple[pd.DataFrame, np.ndarray]
 PROBLEMS = [DemoProblem("churn-prediction", "classification", _churn),
             DemoProblem("credit-risk-scoring", "classification", _credit),
             DemoProblem("fraud-detection-realtime", "classification", _fraud),
-            DemoProblem("demand-forecasting", "regression", _demand)]
+            DemoProblem("demand-forecasting", "regression", _demand),
+            DemoProblem("customer-support-assistant", "classification", _handoff)]
 
 
 def _candidates(kind: str) -> list[tuple[str, Any]]:

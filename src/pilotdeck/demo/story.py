@@ -95,6 +95,10 @@ def run(platform: Platform, who: Principal, console: Console,
         task = progress.add_task("training demo models", total=None)
         trained = train_and_register(
             platform, who, lambda what: progress.update(task, description=f"training {what}"))
+    pending = platform.approvals.requests()
+    if pending:
+        console.print("governance: " + ", ".join(
+            f"{a.pilot} v{a.version} {a.status} by {a.approvals}" for a in reversed(pending)))
     console.print(f"models: trained and registered for {len(trained)} pilot(s) "
                   f"({', '.join(trained) or 'already there'}); "
                   f"deployed {len(PROBLEMS)} to the gateway")
