@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from pilotdeck.services.audit import AuditService
     from pilotdeck.services.batch import BatchService
     from pilotdeck.services.explain import ExplanationService
+    from pilotdeck.services.fairness import FairnessService
     from pilotdeck.services.governance import GovernanceService
     from pilotdeck.services.model_card import ModelCardService
     from pilotdeck.services.monitoring import MonitoringService
@@ -176,6 +177,12 @@ class Platform:
                                 self.explanations, self.approvals, self.lake)
 
     @cached_property
+    def fairness(self) -> FairnessService:
+        from pilotdeck.services.fairness import FairnessService
+
+        return FairnessService(self.store, self.registry, self.lake)
+
+    @cached_property
     def explanations(self) -> ExplanationService:
         from pilotdeck.services.explain import ExplanationService
 
@@ -190,8 +197,18 @@ class Platform:
             return None if stored is None else (
                 f"global explanation ({stored.explainer} SHAP) computed {stored.computed_at[:10]}")
 
+        def fair(pilot: str, version: int) -> str | None:
+            stored = self.fairness.stored(pilot, version)
+            if stored is None:
+                return None
+            r = stored.report
+            dpd = (f"demographic parity difference {r.demographic_parity_difference:.3f}"
+                   if r.demographic_parity_difference is not None else "no labelled rows")
+            return (f"fairness report on {stored.data} ({r.rows} rows, by "
+                    f"{', '.join(r.sensitive)}): {dpd}")
+
         return GovernanceService(self.store, self.risk, self.settings.governance_enforce,
-                                 explained)
+                                 explained, fair)
 
     @cached_property
     def risk(self) -> RiskService:

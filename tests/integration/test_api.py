@@ -187,6 +187,8 @@ MUTATIONS: list[tuple[str, str, Any, Permission]] = [
     ("POST", "/v1/pilots/next-best-offer/attestations",
      {"control": "human-oversight-plan", "evidence": "doc"}, Permission.APPROVALS_DECIDE),
     ("POST", "/v1/pilots/next-best-offer/models/1/explanation", None, Permission.MODELS_WRITE),
+    ("POST", "/v1/pilots/next-best-offer/models/1/fairness",
+     {"data": "validation.parquet", "sensitive": ["region"]}, Permission.MODELS_WRITE),
     ("POST", "/v1/alerts/1/ack", {"note": "mine"}, Permission.ALERTS_WRITE),
     ("POST", "/v1/alerts/silences", {"rule": "r", "reason": "work",
                                      "until": "2099-01-01T00:00:00Z"}, Permission.ALERTS_WRITE),
@@ -203,6 +205,7 @@ def test_mutating_routes_cover_every_mutating_route(platform) -> None:
                .replace("silences/1", "silences/{silence_id}")
                .replace("models/1/approvals", "models/{version}/approvals")
                .replace("models/1/explanation", "models/{version}/explanation")
+               .replace("models/1/fairness", "models/{version}/fairness")
                .replace("pilots/next-best-offer/", "pilots/{pilot}/")
                .replace("next-best-offer", "{name}").replace("aliases/champion", "aliases/{alias}")
                .replace("email-subject-generator", "{name}").replace("/1", "/{token_id}"))

@@ -59,7 +59,8 @@ def test_registration_stored_a_global_explanation(live: tuple[Platform, httpx.Cl
     assert len(p.audit.log(action="model.explained", limit=10)) == 2
     st = p.governance.status(PILOT, 1)
     assert st.tier == "minimal"  # no controls required; the check itself:
-    assert p.governance.explained is not None and p.governance.explained(PILOT, 1)
+    note = p.governance.evidence["explainability"]
+    assert note is not None and note(PILOT, 1)
 
 
 @pytest.mark.parametrize(("key", "model", "space"), [("a", "lr", "margin"),
@@ -136,3 +137,37 @@ def test_model_card_in_three_formats(live: tuple[Platform, httpx.Client],
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/markdown")
     assert api.get(f"/v1/pilots/{PILOT}/models/2/card", headers=h).json()["version"] == 2
     assert api.get(f"/v1/pilots/{PILOT}/models/7/card", headers=h).status_code == 404
+
+
+def test_fairness_report_of_a_version_on_a_labelled_table(
+        live: tuple[Platform, httpx.Client], trained: dict[str, Any]) -> None:
+    p, _ = live
+    X = trained["X"]
+    table = p.settings.home / "validation.parquet"
+    X.assign(outcome=(X.tenure - X.spend > 0).astype(int),
+             region=np.where(np.arange(len(X)) % 2 == 0, "north", "south")).to_parquet(table)
+    env = {"PILOTDECK_HOME": str(p.settings.home)}
+    out = run_cli("models", "fairness", PILOT, "--version", "1", "--data", str(table),
+                  "--label", "outcome", "--sensitive", "region", "--format", "json", env=env)
+    assert out.returncode == 0, out.stderr
+    got = json.loads(out.stdout)
+    assert got["report"]["rows"] == len(X)
+    assert {g["group"]["region"] for g in got["report"]["groups"]} == {"north", "south"}
+    assert 0 <= got["report"]["demographicParityDifference"] <= 1
+    note = p.governance.evidence["fairness-report"]
+    assert note is not None and "validation.parquet" in (note(PILOT, 1) or "")
+    assert note(PILOT, 2) is None  # only the version that was evaluated
+
+    admin = p.access.create("fair-admin", "admin", [], ADMIN).token
+    api = TestClient(create_app(p))
+    h = {"Authorization": f"Bearer {admin}"}
+    r = api.post(f"/v1/pilots/{PILOT}/models/2/fairness", headers=h, json={
+        "data": str(table), "label": "outcome", "sensitive": ["region"]})
+    assert r.status_code == 200, r.text
+    assert api.get(f"/v1/pilots/{PILOT}/models/2/fairness", headers=h).json()["version"] == 2
+    r = api.post(f"/v1/pilots/{PILOT}/models/2/fairness", headers=h, json={
+        "data": "/etc/passwd", "sensitive": ["region"]})
+    assert r.status_code == 422 and "/etc/passwd" not in r.text
+    r = api.post(f"/v1/pilots/{PILOT}/models/2/fairness", headers=h, json={
+        "data": str(table), "label": "outcome", "sensitive": ["gender"]})
+    assert r.status_code == 422 and "gender" in r.text

@@ -184,3 +184,27 @@ def card(pilot: str, version: int = typer.Option(..., "--version", min=1),
         raise ValidationFailed("cannot write the card", [
             FieldError("--output", exc.strerror or "cannot write")]) from None
     console.print(f"model card written to {output}")
+
+
+@app.command()
+def fairness(pilot: str, version: int = typer.Option(..., "--version", min=1),
+             data: Path = typer.Option(..., "--data", help="Labelled validation table "
+                                       "(Parquet) with the version's inputs."),
+             label: str = typer.Option("label", "--label", help="The ground-truth column."),
+             sensitive: list[str] = typer.Option(..., "--sensitive",
+                                                 help="Group column(s); repeat for several."),
+             format: str = typer.Option("table", "--format", help="table | json")) -> None:
+    """Score a labelled table with the version and store its fairness report."""
+    fail_format(format, ["table", "json"])
+    f = platform().fairness.evaluate(pilot, version, data, label, sensitive, me())
+    if format == "json":
+        print_json(f.dump())
+        return
+    r = f.report
+    console.print(f"{pilot} v{version} on {f.data}: {r.rows} rows; demographic parity "
+                  f"difference {r.demographic_parity_difference}, equalized odds difference "
+                  f"{r.equalized_odds_difference}, accuracy gap {r.accuracy_gap}",
+                  highlight=False)
+    print_table(None, ["group", "count", "accuracy", "selection rate"],
+                [[", ".join(f"{k}={v}" for k, v in g.group.items()), g.count,
+                  f"{g.accuracy:.3f}", f"{g.selection_rate:.3f}"] for g in r.groups])

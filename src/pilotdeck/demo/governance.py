@@ -2,8 +2,8 @@
 
 Two named board members approve each version that will take live traffic and
 attest the controls the platform cannot see for itself (a human-oversight
-plan, a disclosure to users, and for now the fairness report; explanations
-are computed at registration),
+plan, a disclosure to users; explanations are computed at registration and
+the fairness report on the training table before sign-off),
 so the demo shows the whole path a real pilot takes; every step is audited.
 """
 

@@ -95,6 +95,7 @@ def _demand(rng: np.random.Generator, n: int) -> tuple[pd.DataFrame, np.ndarray]
     return X, y.to_numpy()
 
 
+REGIONS = ["north", "south", "east", "west"]
 PROBLEMS = [DemoProblem("churn-prediction", "classification", _churn),
             DemoProblem("credit-risk-scoring", "classification", _credit),
             DemoProblem("fraud-detection-realtime", "classification", _fraud),
@@ -143,7 +144,9 @@ def train_and_register(platform: Platform, who: Principal,
         rng = np.random.default_rng(100 + i)
         X, y = problem.make(rng, 4000)
         table = platform.lake.table_dir(f"{problem.pilot.replace('-', '_')}_training")
-        X.assign(label=y).to_parquet(table / "v1.parquet", index=False)
+        # ``region`` is not a model input: it is the group fairness is measured by.
+        X.assign(label=y, region=rng.choice(REGIONS, len(X))).to_parquet(
+            table / "v1.parquet", index=False)
         dataset = f"lakehouse:tables/{table.name}@v1"
         train, test = slice(0, 3000), slice(3000, None)
         versions = []
@@ -164,6 +167,10 @@ def train_and_register(platform: Platform, who: Principal,
         spec = {"variants": [{"name": "champion", "version": versions[0], "weight": 90},
                              {"name": "challenger", "version": versions[1], "weight": 10}],
                 "shadow": versions[2:]}
+        for live in versions[:2]:  # what a high-risk tier asks before live traffic
+            if "fairness-report" in platform.governance.status(problem.pilot, live).missing:
+                platform.fairness.evaluate(problem.pilot, live, table / "v1.parquet", "label",
+                                           ["region"], who)
         sign_off(platform, problem.pilot, versions[:2], who)  # the board, for risky pilots
         platform.models.deploy(problem.pilot, DeploymentSpec.parse(spec), who)
         done.append(problem.pilot)

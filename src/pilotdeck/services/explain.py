@@ -54,7 +54,7 @@ class RowExplanation:
 
 
 @contextmanager
-def _quiet() -> Iterator[None]:
+def quiet() -> Iterator[None]:
     """scikit-learn warns when an estimator fitted on a DataFrame gets an array;
     the explainer passes arrays in the estimator's own column order on purpose."""
     with warnings.catch_warnings():
@@ -103,7 +103,7 @@ class ModelExplainer:
                     f, shap.maskers.Independent(bg, max_samples=PERMUTATION_BACKGROUND))
                 self.kind = "permutation"
         check = bg if bg is not None and len(bg) else None
-        with _quiet():
+        with quiet():
             self.output_space = self._space(check)
 
     # -- what the values add up to -------------------------------------------------
@@ -164,12 +164,12 @@ class ModelExplainer:
 
     # -- the API ----------------------------------------------------------------------
     def predict(self, X: np.ndarray) -> list[Any]:
-        with _quiet():
+        with quiet():
             out: list[Any] = np.asarray(self.estimator.predict(X)).tolist()
         return out
 
     def explain(self, X: np.ndarray) -> list[RowExplanation]:
-        with _quiet():
+        with quiet():
             base, values = self._raw(np.asarray(X, dtype=np.float64))
         return [RowExplanation(float(b), {n: float(v) for n, v in zip(self.names, row,
                                                                         strict=True)})
@@ -177,12 +177,12 @@ class ModelExplainer:
 
     def output(self, X: np.ndarray) -> np.ndarray:
         """The model's output in ``output_space`` (what the values add up to)."""
-        with _quiet():
+        with quiet():
             return self._candidates(np.asarray(X, dtype=np.float64))[self.output_space]
 
     def global_importance(self, X: np.ndarray) -> dict[str, float]:
         """Mean |SHAP| per feature over ``X``, largest first."""
-        with _quiet():
+        with quiet():
             _, values = self._raw(np.asarray(X, dtype=np.float64))
         mean = np.abs(values).mean(axis=0)
         return dict(sorted(((n, float(v)) for n, v in zip(self.names, mean, strict=True)),
@@ -259,7 +259,7 @@ class ExplanationService:
             output_space=explainer.output_space, rows=len(rows),
             importance=explainer.global_importance(rows), computed_at=iso(now),
             computed_by=who.user)
-        self.lake.save_explanation(profile_name(pilot, version), view.dump())
+        self.lake.save_report("explanations", profile_name(pilot, version), view.dump())
         with self.store.write() as uow:
             uow.audit.record(who.user, "model.explained", "model", f"{pilot}/{version}", {
                 "explainer": explainer.kind, "outputSpace": explainer.output_space,
@@ -267,5 +267,5 @@ class ExplanationService:
         return view
 
     def stored(self, pilot: str, version: int) -> GlobalExplanation | None:
-        data = self.lake.load_explanation(profile_name(pilot, version))
+        data = self.lake.load_report("explanations", profile_name(pilot, version))
         return None if data is None else GlobalExplanation.model_validate(data)

@@ -4,9 +4,10 @@ deployment gate that refuses live traffic while any is missing.
 Controls the platform can see are checked from its own records: an approval
 with enough distinct approvers, a current risk assessment, the prediction log.
 Explainability is in place once the version's global explanation (SHAP) is
-stored. Every other control (a human-oversight plan, a disclosure to users,
-and until the platform computes them itself, fairness reports) is satisfied
-by a governance-board attestation that has not expired.
+stored, the fairness report once the version was scored on a labelled table
+per sensitive group. Every other control (a human-oversight plan, a
+disclosure to users) is satisfied by a governance-board attestation that has
+not expired.
 
 Only traffic is gated: shadow copies are always allowed (that is how evidence
 is gathered), and so is anything that takes traffic away (rollbacks, breakers).
@@ -30,7 +31,7 @@ from pilotdeck.views.risk import RequiredControl
 
 # Controls the platform itself can see; the rest need an attestation.
 PLATFORM_CONTROLS = ("approval", "reassessment", "no-deployment", "prediction-log-retained",
-                     "explainability")
+                     "explainability", "fairness-report")
 
 
 class ControlsMissing(PilotdeckError):
@@ -42,12 +43,13 @@ class ControlsMissing(PilotdeckError):
 
 class GovernanceService:
     def __init__(self, store: Store, risk: RiskService, enforce: bool = True,
-                 explained: Callable[[str, int], str | None] | None = None) -> None:
+                 explained: Callable[[str, int], str | None] | None = None,
+                 fair: Callable[[str, int], str | None] | None = None) -> None:
         self.store = store
         self.risk = risk
         self.enforce = enforce
-        # (pilot, version) -> a note when a global explanation is stored, else None
-        self.explained = explained
+        # (pilot, version) -> a note when that evidence is stored, else None
+        self.evidence = {"explainability": explained, "fairness-report": fair}
 
     def status(self, pilot: str, version: int, now: datetime | None = None
                ) -> GovernanceStatus:
@@ -83,8 +85,9 @@ class GovernanceService:
                approvals: list[Any], attested: list[Any], risk_expires: str, now: datetime
                ) -> ControlCheck:
         cid, text = control.id, control.text
-        if cid == "explainability" and self.explained is not None:
-            note = self.explained(pilot, version)
+        provider = self.evidence.get(cid)
+        if provider is not None:
+            note = provider(pilot, version)
             if note is not None:
                 return ControlCheck(cid, text, True, "platform", note)
         if cid == "approval":

@@ -351,3 +351,16 @@ __all__ = [
     "QualityReport", "ReportWindow", "SchemaChanges", "SectionError", "TypeChange",
     "WindowDrift", "WindowDriftReport",
 ]
+
+
+class VersionFairness(View):
+    """A version scored on a labelled table and its fairness report: the evidence a
+    high-risk tier's ``fairness-report`` control asks for before live traffic."""
+
+    pilot: str
+    version: int
+    data: str = Field(description="The table it was scored on (its file name).")
+    label: str
+    computed_at: str
+    computed_by: str
+    report: FairnessReport

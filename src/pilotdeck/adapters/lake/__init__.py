@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     import pyarrow.dataset as pads
 
 TABLE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_]{0,99}$")
+REPORT_KINDS = ("explanations", "fairness")
 PROFILE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 
 __all__ = ["LocalLake", "StoredProfile"]
@@ -120,20 +121,24 @@ class LocalLake:
     def load_profile(self, name: str) -> StoredProfile:
         return profiles.load(self._profile_dir(name), name)
 
-    # -- explanations ------------------------------------------------------
-    def save_explanation(self, name: str, data: dict[str, Any]) -> None:
-        """A version's global explanation (JSON), written aside and renamed."""
-        self.check_profile_name(name)
-        target = self._inside("explanations", f"{name}.json")
+    # -- reports about a model version (explanations, fairness) -----------
+    def save_report(self, kind: str, name: str, data: dict[str, Any]) -> None:
+        """A version's stored report (JSON), written aside and renamed."""
+        target = self._report_path(kind, name)
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = target.with_name(f".{target.name}.tmp")
         tmp.write_text(json.dumps(data, indent=1))
         tmp.replace(target)
 
-    def load_explanation(self, name: str) -> dict[str, Any] | None:
-        self.check_profile_name(name)
-        target = self._inside("explanations", f"{name}.json")
+    def load_report(self, kind: str, name: str) -> dict[str, Any] | None:
+        target = self._report_path(kind, name)
         if not target.is_file():
             return None
         data: dict[str, Any] = json.loads(target.read_text())
         return data
+
+    def _report_path(self, kind: str, name: str) -> Path:
+        if kind not in REPORT_KINDS:
+            raise ValueError(f"unknown report kind {kind!r}")  # a programming error
+        self.check_profile_name(name)
+        return self._inside(kind, f"{name}.json")

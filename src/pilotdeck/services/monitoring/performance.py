@@ -108,6 +108,16 @@ def fairness(lake: Lake, pilot: str, sensitive: list[str], since: datetime | Non
              version: int | None = None, rows: pa.Table | None = None) -> FairnessReport:
     """fairlearn's MetricFrame per group of the sensitive columns (several columns
     give their intersections), parity differences, and named edge-case slices."""
+    df = labelled_rows(lake, pilot, since, until, rows=rows)
+    if version is not None and not df.empty:
+        df = df[df["model_version"] == version]
+    return fairness_of(pilot, df, sensitive, slices)
+
+
+def fairness_of(pilot: str, df: pd.DataFrame, sensitive: list[str],
+                slices: dict[str, Any] | None = None) -> FairnessReport:
+    """The fairness report of rows holding ``label``, ``prediction`` and the
+    sensitive columns: logged traffic, or a version scored on a validation table."""
     from fairlearn.metrics import (
         MetricFrame,
         demographic_parity_difference,
@@ -115,15 +125,12 @@ def fairness(lake: Lake, pilot: str, sensitive: list[str], since: datetime | Non
     )
     from sklearn import metrics as m
 
-    df = labelled_rows(lake, pilot, since, until, rows=rows)
-    if version is not None and not df.empty:
-        df = df[df["model_version"] == version]
     missing = [c for c in sensitive if c not in df.columns]
     slices = slices or {}
     perf.check_slices(slices, [c for c in df.columns])
     if missing:
         raise ValidationFailed("invalid sensitive features", [
-            FieldError(f"sensitive.{c}", "is not a logged input column") for c in missing])
+            FieldError(f"sensitive.{c}", "is not an input column of the rows") for c in missing])
     if df.empty:
         return FairnessReport(pilot=pilot, rows=0, sensitive=sensitive, groups=[], slices=[])
     y = perf.as_labels(df["label"].to_numpy())
