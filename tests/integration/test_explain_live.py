@@ -171,3 +171,18 @@ def test_fairness_report_of_a_version_on_a_labelled_table(
     r = api.post(f"/v1/pilots/{PILOT}/models/2/fairness", headers=h, json={
         "data": str(table), "label": "outcome", "sensitive": ["gender"]})
     assert r.status_code == 422 and "gender" in r.text
+
+
+def test_the_monitoring_report_shows_what_drives_each_model(
+        live: tuple[Platform, httpx.Client], trained: dict[str, Any]) -> None:
+    from pilotdeck.render.report_html import render
+    from tests.polling import wait_until
+
+    p, http = live
+    for i in range(20):  # traffic for both variants
+        http.post(f"/v1/pilots/{PILOT}/predict?key=r{i}", json=split(trained["X"].head(2)))
+    wait_until(lambda: {e.version for e in p.monitoring.report(PILOT).explanations} == {1, 2},
+               timeout=20, interval=0.2, message="both versions' explanations in the report")
+    report = p.monitoring.report(PILOT)
+    assert [e.explainer for e in report.explanations] == ["linear", "tree"]
+    assert "What drives each model" in render(report)

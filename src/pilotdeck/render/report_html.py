@@ -210,13 +210,31 @@ def _health(data: MonitoringReport) -> str:
     return _table(_present(rows))
 
 
+def _explanations(data: MonitoringReport) -> str:
+    if not data.explanations:
+        return ('<p class="note">No global explanation stored for the versions in this '
+                "window (register with a reference table, or run "
+                "<code>pilotdeck explain global</code>).</p>")
+    parts = []
+    for e in data.explanations:
+        top = list(e.importance.items())[:10]
+        scale = max((v for _, v in top), default=0.0) or 1.0
+        rows = "".join(f"<tr><td>{_esc(k)}</td><td>{v:.4g}</td><td style='text-align:left'>"
+                       f"{'&#9608;' * max(1, round(20 * v / scale))}</td></tr>" for k, v in top)
+        parts.append(f"<p>Version {e.version}: mean |SHAP| per feature ({_esc(e.explainer)} "
+                     f"explainer, {_esc(e.output_space)} space)</p><table><tr><th>feature</th>"
+                     f"<th>mean |SHAP|</th><th></th></tr>{rows}</table>")
+    return "".join(parts)
+
+
 def render(data: MonitoringReport) -> str:
     """The report as one HTML page (sections that could not be computed say why)."""
     w = data.window
     span = f"{w.since or 'the start of the log'} to {w.until or 'now'}"
     sections = [("Data drift", _drift), ("Distributions: reference vs current", _distributions),
                 ("Model quality over time", _quality), ("Fairness", _fairness),
-                ("Business impact", _impact), ("Model health", _health)]
+                ("Business impact", _impact), ("Model health", _health),
+                ("What drives each model (SHAP)", _explanations)]
     body = "".join(f"<h2>{title}</h2>{fn(data)}" for title, fn in sections)
     alerts = _table([{"id": a.id, "status": a.status, "severity": a.severity, "rule": a.rule,
                       "value": a.value, "threshold": a.threshold, "count": a.count,

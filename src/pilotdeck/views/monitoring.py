@@ -326,6 +326,13 @@ class ReportWindow(View):
     every: str
 
 
+class VersionImportance(View):
+    version: int
+    explainer: str
+    output_space: str
+    importance: dict[str, float] = Field(description="Mean |SHAP| per feature.")
+
+
 class MonitoringReport(View):
     """Every monitoring view of one pilot over one window."""
 
@@ -341,6 +348,9 @@ class MonitoringReport(View):
     impact: ImpactReport | SectionError
     health: HealthReport | SectionError
     alerts: list[Alert]
+    explanations: list[VersionImportance] = Field(
+        default_factory=list, description="Stored global explanations of the versions "
+        "that answered in the window: what drives each model.")
 
 
 __all__ = [
@@ -349,7 +359,7 @@ __all__ = [
     "HealthReport", "ImpactGroup", "ImpactReport", "Latency", "MissingValues",
     "MonitoringReport", "OutcomeSummary", "ProfileMeta", "QualityCheck", "QualityGroup",
     "QualityReport", "ReportWindow", "SchemaChanges", "SectionError", "TypeChange",
-    "WindowDrift", "WindowDriftReport",
+    "VersionFairness", "VersionImportance", "WindowDrift", "WindowDriftReport",
 ]
 
 

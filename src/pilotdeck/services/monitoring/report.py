@@ -19,6 +19,7 @@ from pilotdeck.domain.columns import column_dist
 from pilotdeck.domain.drift import MIN_ROWS, sturges_edges
 from pilotdeck.domain.errors import PilotdeckError
 from pilotdeck.domain.ports.lake import Lake
+from pilotdeck.domain.serving import profile_name
 from pilotdeck.services.monitoring import performance, windows
 from pilotdeck.views.alerts import Alert
 from pilotdeck.views.monitoring import (
@@ -26,6 +27,7 @@ from pilotdeck.views.monitoring import (
     MonitoringReport,
     ReportWindow,
     SectionError,
+    VersionImportance,
     WindowDrift,
     WindowDriftReport,
 )
@@ -112,7 +114,22 @@ def build(lake: Lake, pilot: str, *, since: datetime | None = None,
                                                  cost_per_cpu_second=cost_per_cpu_second))
     return MonitoringReport(
         pilot=pilot, generated=datetime.now(UTC).isoformat(),
+        explanations=_explanations(lake, pilot, rows),
         window=ReportWindow(since=since.isoformat() if since else None,
                             until=until.isoformat() if until else None, every=every),
         drift=drift, drift_over_time=drift_series, distributions=dists, quality=quality,
         fairness=fairness, impact=impact, health=health, alerts=alerts or [])
+
+
+def _explanations(lake: Lake, pilot: str, rows: pa.Table) -> list[VersionImportance]:
+    """The stored global explanation of each version that answered in the window."""
+    if "model_version" not in rows.column_names or not rows.num_rows:
+        return []
+    out = []
+    for version in sorted({int(v) for v in rows["model_version"].to_pylist() if v}):
+        data = lake.load_report("explanations", profile_name(pilot, version))
+        if data is not None:
+            out.append(VersionImportance(version=version, explainer=data["explainer"],
+                                         output_space=data["outputSpace"],
+                                         importance=data["importance"]))
+    return out
