@@ -73,3 +73,29 @@ def test_a_model_that_needs_background_rows_says_so() -> None:
         ModelExplainer(LogisticRegression().fit(X, Y), NAMES, None)
     tree = ModelExplainer(HistGradientBoostingClassifier(max_iter=5).fit(X, Y), NAMES, None)
     assert tree.kind == "tree"  # trees are explained exactly without any
+
+
+@pytest.mark.parametrize("library", ["xgboost", "lightgbm"])
+def test_xgboost_and_lightgbm_through_their_own_mlflow_flavors(library: str,
+                                                               tmp_path: Any) -> None:
+    """Saved with their own MLflow flavor, loaded as pyfunc, unwrapped, explained."""
+    import importlib
+
+    import mlflow.pyfunc
+
+    from pilotdeck.services.explain import estimator_of
+
+    lib = importlib.import_module(library)
+    flavor = importlib.import_module(f"mlflow.{library}")
+    model = (lib.XGBClassifier(n_estimators=20, max_depth=3) if library == "xgboost"
+             else lib.LGBMClassifier(n_estimators=20, verbose=-1)).fit(X, Y)
+    flavor.save_model(model, str(tmp_path / "m"))
+    estimator = estimator_of(mlflow.pyfunc.load_model(str(tmp_path / "m")))
+    assert estimator is not None
+    explainer = ModelExplainer(estimator, NAMES, X[:100])
+    assert (explainer.kind, explainer.output_space) == ("tree", "margin")
+    rows = X[200:205]
+    margin = (model.predict(rows, output_margin=True) if library == "xgboost"
+              else model.predict(rows, raw_score=True))
+    totals = [e.base_value + sum(e.contributions.values()) for e in explainer.explain(rows)]
+    np.testing.assert_allclose(totals, margin, rtol=1e-6, atol=1e-6)

@@ -120,6 +120,11 @@ class ModelExplainer:
             with np.errstate(divide="ignore"):
                 out["margin"] = np.log(picked) - np.log1p(-picked)
         decision = getattr(est, "decision_function", None)
+        if decision is None and type(est).__module__.startswith("xgboost"):
+            # XGBoost computes in float32: the log-odds of its rounded probabilities
+            # are off by ~1e-5, its own margin is exact.
+            def decision(x: np.ndarray) -> Any:
+                return est.predict(x, output_margin=True)
         if decision is not None:
             d = np.asarray(decision(X), dtype=np.float64)
             out["margin"] = d if d.ndim == 1 else d[np.arange(len(X)), self._class_index(X)]
@@ -189,12 +194,18 @@ class ModelExplainer:
                            key=lambda kv: -kv[1]))
 
 
+# MLflow flavors whose raw model is a scikit-learn-API estimator shap can explain.
+SKLEARN_API_FLAVORS = ("mlflow.sklearn", "mlflow.xgboost", "mlflow.lightgbm")
+
+
 def estimator_of(model: Any) -> Any | None:
-    """The scikit-learn estimator inside an MLflow pyfunc model (None for others)."""
+    """The scikit-learn-API estimator inside an MLflow pyfunc model (scikit-learn,
+    XGBoost, LightGBM), or None for any other model."""
     meta = getattr(model, "metadata", None)
     flavor = meta.flavors.get("python_function", {}) if meta is not None else {}
-    if flavor.get("loader_module") == "mlflow.sklearn":
-        return model.get_raw_model()
+    if flavor.get("loader_module") in SKLEARN_API_FLAVORS:
+        raw = model.get_raw_model()
+        return raw if hasattr(raw, "predict") else None
     return None
 
 
