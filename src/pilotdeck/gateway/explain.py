@@ -17,9 +17,8 @@ import numpy as np
 from fastapi import APIRouter, Query, Request
 
 from pilotdeck.auth.roles import Permission, Principal
-from pilotdeck.domain.errors import NotFound
-from pilotdeck.gateway.routes import predict_doc
-from pilotdeck.gateway.schema import PayloadTooLarge, decode, unsigned_rows, validate
+from pilotdeck.gateway.routes import predict_doc, routed
+from pilotdeck.gateway.schema import unsigned_rows, validate
 from pilotdeck.gateway.serving import Gateway
 from pilotdeck.http import require
 from pilotdeck.views.explain import Explanation, ExplanationResponse
@@ -33,15 +32,7 @@ async def explain(pilot: str, request: Request,
                   key: str | None = Query(None, description="Sticky routing key (or header "
                                           "X-Pilotdeck-Key), as for predict."),
                   who: Principal = require(Permission.GATEWAY_PREDICT)) -> ExplanationResponse:
-    gw: Gateway = request.app.state.gateway
-    route = gw.state.routes.get(pilot)
-    if route is None:
-        raise NotFound("deployment of pilot", pilot)
-    body = await request.body()
-    if len(body) > gw.settings.max_body_bytes:
-        raise PayloadTooLarge(f"body of {len(body)} bytes; at most {gw.settings.max_body_bytes}")
-    columns, raw_rows = decode(body, gw.settings.max_rows)
-    variant = route.router.pick(request.headers.get("x-pilotdeck-key") or key)
+    gw, route, columns, raw_rows, variant = await routed(request, pilot, key)
     served = route.variants[variant]
     if served.columns is not None:
         rows = validate(columns, raw_rows, served.columns, frozenset(route.spec.allow_missing))

@@ -22,7 +22,7 @@ from pilotdeck.gateway.faults import InputRejected
 from pilotdeck.gateway.request_ids import RequestIds
 from pilotdeck.gateway.schema import PayloadTooLarge, decode, unsigned_rows, validate
 from pilotdeck.gateway.serving import Gateway, ModelUnavailable
-from pilotdeck.gateway.state import ServedModel
+from pilotdeck.gateway.state import PilotRoute, ServedModel
 from pilotdeck.http import public, require
 from pilotdeck.views.gateway import (
     CacheStats,
@@ -73,14 +73,10 @@ class Feedback(BaseModel):
 router = APIRouter()
 
 
-@router.post("/v1/pilots/{pilot}/predict", summary="Score rows with the pilot's deployment",
-             response_model=Prediction, openapi_extra=predict_doc(),
-             responses={503: {"description": "No variant can answer (breakers open)"}})
-async def predict(pilot: str, request: Request,
-                  key: str | None = Query(None, description="Sticky routing key (or header "
-                                          "X-Pilotdeck-Key)."),
-                  who: Principal = require(Permission.GATEWAY_PREDICT)) -> Response:
-    start = time.perf_counter()
+async def routed(request: Request, pilot: str, key: str | None
+                 ) -> tuple[Gateway, PilotRoute, list[str] | None, Any, str]:
+    """The pilot's route, the decoded body and the variant the sticky key picks:
+    the same for predict and for explain, so an explanation is of the answer."""
     gw: Gateway = request.app.state.gateway
     route = gw.state.routes.get(pilot)
     if route is None:
@@ -89,7 +85,19 @@ async def predict(pilot: str, request: Request,
     if len(body) > gw.settings.max_body_bytes:
         raise PayloadTooLarge(f"body of {len(body)} bytes; at most {gw.settings.max_body_bytes}")
     columns, raw_rows = decode(body, gw.settings.max_rows)
-    variant = route.router.pick(request.headers.get("x-pilotdeck-key") or key)
+    return gw, route, columns, raw_rows, route.router.pick(
+        request.headers.get("x-pilotdeck-key") or key)
+
+
+@router.post("/v1/pilots/{pilot}/predict", summary="Score rows with the pilot's deployment",
+             response_model=Prediction, openapi_extra=predict_doc(),
+             responses={503: {"description": "No variant can answer (breakers open)"}})
+async def predict(pilot: str, request: Request,
+                  key: str | None = Query(None, description="Sticky routing key (or header "
+                                          "X-Pilotdeck-Key)."),
+                  who: Principal = require(Permission.GATEWAY_PREDICT)) -> Response:
+    start = time.perf_counter()
+    gw, route, columns, raw_rows, variant = await routed(request, pilot, key)
     served = route.variants[variant]
     allow = frozenset(route.spec.allow_missing)
     views: dict[Any, Any] = {}
