@@ -82,7 +82,10 @@ class AssessmentService:
             row = uow.assessments.latest(scope_of(pilot))
             if row is None:
                 raise NotFound("assessment of", scope_of(pilot))
-            return Assessment.model_validate(row.result)
+            latest = Assessment.model_validate(row.result)
+            if latest.assessed_at is None:  # results stored before the time was kept
+                latest = latest.model_copy(update={"assessed_at": iso(row.assessed_at)})
+            return latest
 
     def history(self, pilot: str | None, limit: int = 100) -> list[AssessmentSummary]:
         with self.store.read() as uow:

@@ -43,6 +43,7 @@ BACKGROUND_ROWS = 100  # background sample for linear and permutation explainers
 # row; any number of permutations adds up exactly, more only reduce the noise.
 PERMUTATION_BACKGROUND = 50
 PERMUTATIONS = 5
+PERMUTATION_GLOBAL_ROWS = 200  # mean |SHAP| of a permutation explainer: fewer rows
 TOLERANCE = 1e-6
 GLOBAL_ROWS = 1000  # rows the global mean |SHAP| is taken over
 
@@ -99,8 +100,10 @@ class ModelExplainer:
                 self.kind = "linear"
             else:
                 f = _proba(estimator) if self.classifier else estimator.predict
+                # A fixed seed: the same request explained twice gives the same values.
                 self._explainer = shap.PermutationExplainer(
-                    f, shap.maskers.Independent(bg, max_samples=PERMUTATION_BACKGROUND))
+                    f, shap.maskers.Independent(bg, max_samples=PERMUTATION_BACKGROUND),
+                    seed=0)
                 self.kind = "permutation"
         check = bg if bg is not None and len(bg) else None
         with quiet():
@@ -187,8 +190,9 @@ class ModelExplainer:
 
     def global_importance(self, X: np.ndarray) -> dict[str, float]:
         """Mean |SHAP| per feature over ``X``, largest first."""
+        X = np.asarray(X, dtype=np.float64)
         with quiet():
-            _, values = self._raw(np.asarray(X, dtype=np.float64))
+            _, values = self._raw(X)
         mean = np.abs(values).mean(axis=0)
         return dict(sorted(((n, float(v)) for n, v in zip(self.names, mean, strict=True)),
                            key=lambda kv: -kv[1]))
@@ -264,6 +268,8 @@ class ExplanationService:
         if rows is None:
             raise Conflict(f"{pilot} v{version}: the reference profile has no numeric "
                            "sample for every feature")
+        if explainer.kind == "permutation":  # calls the model rows x evaluations x background
+            rows = rows[:PERMUTATION_GLOBAL_ROWS]
         now = utcnow()
         view = GlobalExplanation(
             pilot=pilot, version=version, explainer=explainer.kind,  # type: ignore[arg-type]
