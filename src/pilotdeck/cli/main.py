@@ -38,7 +38,8 @@ from pilotdeck.domain.errors import PilotdeckError
 
 app = typer.Typer(
     name="pilotdeck",
-    help="Take AI pilots to governed production: inventory, maturity, prioritisation, audit.",
+    help="Take AI pilots to governed production: inventory, maturity, prioritisation, "
+         "serving, monitoring, risk, approvals, explanations, audit.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
