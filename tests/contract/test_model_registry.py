@@ -15,6 +15,7 @@ creates its tables in seconds); each test takes a pilot name of its own.
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -207,3 +208,15 @@ def test_unknown_scheme_and_refused_file_store_name_the_setting(
     with pytest.raises(ValidationFailed) as err:
         make_model_registry((tmp_path / "store").as_uri(), **kw)
     assert "MLFLOW_ALLOW_FILE_STORE" in err.value.errors[0].problem
+
+
+def test_mlflow_download_bars_are_off_unless_the_user_wants_them(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from pilotdeck.adapters.registry.mlflow import MlflowRegistry
+
+    monkeypatch.delenv("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", raising=False)
+    MlflowRegistry(f"sqlite:///{tmp_path / 'm.db'}", tmp_path / "a", tmp_path / "c")
+    assert os.environ["MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR"] == "false"
+    monkeypatch.setenv("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "true")
+    MlflowRegistry(f"sqlite:///{tmp_path / 'm.db'}", tmp_path / "a", tmp_path / "c")
+    assert os.environ["MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR"] == "true"

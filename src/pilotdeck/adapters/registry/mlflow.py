@@ -9,6 +9,7 @@ MLflow's exceptions stop here: callers see ``NotFound`` and ``ValidationFailed``
 
 from __future__ import annotations
 
+import os
 import shutil
 import threading
 from pathlib import Path
@@ -31,6 +32,9 @@ class MlflowRegistry:
     """The ``ModelRegistry`` port on an MLflow tracking/registry store."""
 
     def __init__(self, tracking_uri: str, artifact_root: Path, cache_dir: Path) -> None:
+        # MLflow draws a progress bar per artifact download on stderr: a dozen bars
+        # per demo run that say nothing a user needs. Their own setting still wins.
+        os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
         self.tracking_uri = tracking_uri
         self.artifact_root = artifact_root
         self.cache_dir = cache_dir
