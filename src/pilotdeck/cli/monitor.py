@@ -201,8 +201,9 @@ def quality_cmd(pilot: str, since: str | None = WINDOW_OPTS["since"],
     if format == "json":
         print_json(out.dump())
     else:
-        _groups_table(f"{pilot} quality ({out.task}, {out.labelled_rows:,} labelled rows)",
-                      _fields(out.groups))
+        what = (f"{out.task}, {out.labelled_rows:,} labelled rows" if out.labelled_rows
+                else "no labelled rows yet: labels arrive as feedback")
+        _groups_table(f"{pilot} quality ({what})", _fields(out.groups))
 
 
 @app.command("fairness")
