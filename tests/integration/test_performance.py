@@ -278,8 +278,10 @@ def test_shadow_versions_are_shown_beside_the_live_variants(tmp_path: Path) -> N
     monitoring_at(tmp_path).lake.prediction_log(1, 10**6)._write(shadow)
     mon = monitoring_at(tmp_path)
 
-    q = {(g.model_version, g.variant): g for g in mon.quality("churn").groups}
+    report = mon.quality("churn")
+    q = {(g.model_version, g.variant): g for g in report.groups}
     assert set(q) == {(1, "champion"), (2, "challenger"), (3, "shadow")}
+    assert report.labelled_rows == len(t["y"])  # each labelled request once, not per copy
     assert q[(3, "shadow")].n == len(t["y"])  # the live requests' labels join to it
     assert q[(3, "shadow")].accuracy == pytest.approx(float(np.mean(t["y"] == 1)))
     h = {(g.model_version, g.variant): g for g in mon.health("churn").groups}

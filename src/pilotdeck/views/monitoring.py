@@ -178,7 +178,8 @@ class QualityGroup(View):
 class QualityReport(View):
     pilot: str
     task: str | None
-    labelled_rows: int
+    labelled_rows: int = Field(description="Labelled live rows (a shadow's copies are not "
+                               "counted again).")
     groups: list[QualityGroup]
 
 

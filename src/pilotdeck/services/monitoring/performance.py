@@ -100,7 +100,9 @@ def quality(lake: Lake, pilot: str, since: datetime | None = None,
     groups = [QualityGroup(**k, **perf.quality(g["label"].to_numpy(),
                                                 g["prediction"].to_numpy(), task))
               for k, g in _groups(df, keys)]
-    return QualityReport(pilot=pilot, task=task, labelled_rows=len(df), groups=groups)
+    # A shadow's rows repeat the live request's: count each labelled request once.
+    live = int((df["variant"] != "shadow").sum()) if "variant" in df.columns else len(df)
+    return QualityReport(pilot=pilot, task=task, labelled_rows=live, groups=groups)
 
 
 def fairness(lake: Lake, pilot: str, sensitive: list[str], since: datetime | None = None,
