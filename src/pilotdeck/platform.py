@@ -207,7 +207,7 @@ class Platform:
             return (f"fairness report on {stored.data} ({r.rows} rows, by "
                     f"{', '.join(r.sensitive)}): {dpd}")
 
-        return GovernanceService(self.store, self.risk, self.settings.governance_enforce,
+        return GovernanceService(self.store, self.settings.governance_enforce,
                                  explained, fair)
 
     @cached_property

@@ -26,6 +26,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from pilotdeck.audit.checkpoint import Checkpoint, parse_note, verify_note
 from pilotdeck.audit.merkle import Frontier
+from pilotdeck.domain.when import as_utc
 
 # level -> stored (idx, hash) of that level's interior nodes, ordered by idx
 NodeStream = Callable[[int], Iterator[tuple[int, Any]]]
@@ -91,9 +92,7 @@ def _at(value: Any) -> bytes:
         except ValueError:
             return b"\xff"
     if isinstance(value, datetime):
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=UTC)
-        return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ").encode()
+        return as_utc(value).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ").encode()
     return b"\xff"
 
 

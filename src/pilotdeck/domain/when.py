@@ -27,7 +27,13 @@ def parse_when(text: str | None, field: str, now: datetime | None = None) -> dat
     except ValueError:
         raise ValidationFailed("invalid time", [FieldError(
             field, f"expected ISO 8601 or an age like 30m, 24h, 7d; got {text!r}")]) from None
-    return t if t.tzinfo else t.replace(tzinfo=UTC)
+    return as_utc(t)
+
+
+def as_utc(t: datetime) -> datetime:
+    """A naive time read as UTC (what SQLite hands back for timezone-aware columns,
+    and what an ISO time without an offset means here); an aware one as it is."""
+    return t if t.tzinfo is not None else t.replace(tzinfo=UTC)
 
 
 def parse_window(duration: str, field: str) -> timedelta:

@@ -30,7 +30,7 @@ from pilotdeck.domain.errors import (
     describe,
 )
 from pilotdeck.domain.ports.store import Store
-from pilotdeck.domain.when import parse_window
+from pilotdeck.domain.when import as_utc, parse_window
 from pilotdeck.services.monitoring import MonitoringService
 from pilotdeck.services.registry import RegistryService
 from pilotdeck.views.alerts import ActionResult, Alert, AlertScope, AlertSilence, RuleOutcome
@@ -309,15 +309,11 @@ def _why(exc: Exception, timeout_s: float) -> str:
     return str(exc)
 
 
-def _utc(at: datetime) -> datetime:
-    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)  # SQLite gives naive UTC
-
-
 def silence_view(r: Any, now: datetime) -> AlertSilence:
-    return AlertSilence(id=r.id, rule=r.rule, pilot=r.pilot, until=iso(_utc(r.until)),
+    return AlertSilence(id=r.id, rule=r.rule, pilot=r.pilot, until=iso(as_utc(r.until)),
                         reason=r.reason, created_by=r.created_by,
-                        created_at=iso(_utc(r.created_at)),
-                        active=r.ended_at is None and _utc(r.until) > now)
+                        created_at=iso(as_utc(r.created_at)),
+                        active=r.ended_at is None and as_utc(r.until) > now)
 
 
 def view(r: Any) -> Alert:
@@ -329,4 +325,4 @@ def view(r: Any) -> Alert:
                  resolved_at=iso(r.resolved_at) if r.resolved_at else None, revision=r.revision,
                  actions=[ActionResult(**a) for a in r.actions or []],
                  acknowledged_by=r.acknowledged_by, ack_note=r.ack_note,
-                 acknowledged_at=iso(_utc(r.acknowledged_at)) if r.acknowledged_at else None)
+                 acknowledged_at=iso(as_utc(r.acknowledged_at)) if r.acknowledged_at else None)

@@ -8,7 +8,7 @@ is requested, and checked again against the tier when a deployment asks.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from pilotdeck.audit.log import iso, utcnow
@@ -16,24 +16,16 @@ from pilotdeck.auth.roles import Permission, Principal
 from pilotdeck.domain.approvals import ApprovalState, Decision, Vote, decide, revoke
 from pilotdeck.domain.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
 from pilotdeck.domain.ports.store import Store
+from pilotdeck.domain.when import as_utc
 from pilotdeck.services.risk import RiskService
 from pilotdeck.views.approvals import ApprovalRequest, ApprovalVote, Attestation
-
-
-def utc(at: datetime) -> datetime:
-    # SQLite returns naive datetimes for timezone-aware columns; they are UTC.
-    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
-
-
-def aware(at: datetime | None) -> datetime | None:
-    return None if at is None else utc(at)
 
 
 def approval_state(row: Any) -> ApprovalState:
     votes = tuple(Vote(v["by"], v["decision"], v["reason"], datetime.fromisoformat(
         v["at"].replace("Z", "+00:00")), v.get("conditions", "")) for v in row.votes)
     return ApprovalState(row.status, row.requested_by, row.required, votes,
-                         aware(row.expires_at))
+                         as_utc(row.expires_at) if row.expires_at else None)
 
 
 class ApprovalService:
@@ -173,14 +165,14 @@ def _view(pilot: str, row: Any, now: datetime) -> ApprovalRequest:
         required=row.required, approvals=len(state.approvers()), reason=row.reason,
         votes=[ApprovalVote(by=v.by, decision=v.decision, reason=v.reason,
                             conditions=v.conditions, at=iso(v.at)) for v in state.votes],
-        requested_by=row.requested_by, requested_at=iso(utc(row.requested_at)),
+        requested_by=row.requested_by, requested_at=iso(as_utc(row.requested_at)),
         expires_at=iso(state.expires_at) if state.expires_at else None)
 
 
 def _attestation(pilot: str, row: Any, now: datetime) -> Attestation:
-    expires = utc(row.expires_at)
+    expires = as_utc(row.expires_at)
     return Attestation(
         id=row.id, pilot=pilot, control=row.control, version=row.version,
         evidence=row.evidence, attested_by=row.attested_by,
-        attested_at=iso(utc(row.attested_at)), expires_at=iso(expires),
+        attested_at=iso(as_utc(row.attested_at)), expires_at=iso(expires),
         valid=row.revoked_at is None and expires > now)

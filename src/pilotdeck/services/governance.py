@@ -24,14 +24,11 @@ from pilotdeck.domain.approvals import ControlCheck, missing
 from pilotdeck.domain.errors import FieldError, PilotdeckError
 from pilotdeck.domain.ports.store import Store, UnitOfWork
 from pilotdeck.domain.serving import DeploymentSpec
-from pilotdeck.services.approvals import approval_state, aware, utc
-from pilotdeck.services.risk import RiskService, is_expired
+from pilotdeck.domain.when import as_utc
+from pilotdeck.services.approvals import approval_state
+from pilotdeck.services.risk import is_expired
 from pilotdeck.views.approvals import ControlStatus, GovernanceStatus
 from pilotdeck.views.risk import RequiredControl
-
-# Controls the platform itself can see; the rest need an attestation.
-PLATFORM_CONTROLS = ("approval", "reassessment", "no-deployment", "prediction-log-retained",
-                     "explainability", "fairness-report")
 
 
 class ControlsMissing(PilotdeckError):
@@ -42,11 +39,10 @@ class ControlsMissing(PilotdeckError):
 
 
 class GovernanceService:
-    def __init__(self, store: Store, risk: RiskService, enforce: bool = True,
+    def __init__(self, store: Store, enforce: bool = True,
                  explained: Callable[[str, int], str | None] | None = None,
                  fair: Callable[[str, int], str | None] | None = None) -> None:
         self.store = store
-        self.risk = risk
         self.enforce = enforce
         # (pilot, version) -> a note when that evidence is stored, else None
         self.evidence = {"explainability": explained, "fairness-report": fair}
@@ -71,7 +67,7 @@ class GovernanceService:
             tier = risk.tier
             approvals = uow.approvals.list(pilot_id=p.id, version=version, limit=20)
             attested = uow.attestations.list(p.id)
-            expires = iso(utc(risk.expires_at))
+            expires = iso(as_utc(risk.expires_at))
             checks = [self._check(RequiredControl(**c), pilot, version, approvals, attested,
                                   expires, now) for c in risk.result["requiredControls"]]
         gaps = missing(checks)
@@ -114,9 +110,8 @@ class GovernanceService:
             return ControlCheck(cid, text, True, "platform",
                                 "the gateway logs every prediction to the lake")
         for row in attested:
-            expires = aware(row.expires_at)
-            if (row.control == cid and row.revoked_at is None and expires is not None
-                    and expires > now and row.version in (None, version)):
+            if (row.control == cid and row.revoked_at is None
+                    and as_utc(row.expires_at) > now and row.version in (None, version)):
                 return ControlCheck(cid, text, True, "attestation",
                                     f"attested by {row.attested_by}: {row.evidence}")
         return ControlCheck(cid, text, False, "missing", "not attested: `pilotdeck approvals "

@@ -3,7 +3,7 @@ audit each one; the newest unexpired one is the pilot's current risk."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from pilotdeck.audit.log import iso, utcnow
@@ -11,6 +11,7 @@ from pilotdeck.auth.roles import Permission, Principal
 from pilotdeck.domain.errors import Forbidden, NotFound
 from pilotdeck.domain.ports.store import Store
 from pilotdeck.domain.risk import TIERS, Questionnaire, assess
+from pilotdeck.domain.when import as_utc
 from pilotdeck.views.risk import (
     RequiredControl,
     RiskAssessment,
@@ -93,13 +94,8 @@ class RiskService:
         return None if view.expired else view
 
 
-def _aware(at: datetime) -> datetime:
-    # SQLite hands back naive datetimes for timezone-aware columns; they are UTC.
-    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
-
-
 def is_expired(expires_at: datetime, now: datetime | None = None) -> bool:
-    return _aware(expires_at) <= _aware(now or utcnow())
+    return as_utc(expires_at) <= as_utc(now or utcnow())
 
 
 def _view(pilot: str, r: Any, now: datetime) -> RiskAssessment:
@@ -109,6 +105,6 @@ def _view(pilot: str, r: Any, now: datetime) -> RiskAssessment:
         rationale=res["rationale"], deployable=res["deployable"],
         required_controls=[RequiredControl(**c) for c in res["requiredControls"]],
         answers=r.answers, questionnaire=r.questionnaire,
-        questionnaire_version=r.questionnaire_version, assessed_at=iso(_aware(r.assessed_at)),
-        assessed_by=r.assessed_by, expires_at=iso(_aware(r.expires_at)),
+        questionnaire_version=r.questionnaire_version, assessed_at=iso(as_utc(r.assessed_at)),
+        assessed_by=r.assessed_by, expires_at=iso(as_utc(r.expires_at)),
         expired=is_expired(r.expires_at, now))

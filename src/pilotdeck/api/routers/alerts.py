@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query
@@ -14,6 +14,7 @@ from pilotdeck.api.preconditions import if_match
 from pilotdeck.auth.roles import Permission, Principal
 from pilotdeck.domain.inputs import NO_NUL
 from pilotdeck.domain.pilot import NAME_RE
+from pilotdeck.domain.when import as_utc
 from pilotdeck.platform import Platform
 from pilotdeck.views.alerts import Alert, AlertList, AlertSilence, Evaluation
 
@@ -72,7 +73,7 @@ def silences(active: bool = False, who: Principal = require(Permission.MONITORIN
              summary="Silence a rule: its alerts still open, its actions do not run")
 def silence(body: SilenceBody, who: Principal = require(Permission.ALERTS_WRITE),
             platform: Platform = Depends(get_platform)) -> AlertSilence:
-    until = body.until if body.until.tzinfo else body.until.replace(tzinfo=UTC)  # naive: UTC
+    until = as_utc(body.until)  # an ISO time without an offset is UTC
     return platform.alerts.silence(body.rule, who, until=until, reason=body.reason,
                                    pilot=body.pilot)
 
