@@ -19,6 +19,7 @@ request path (the gateway builds explainers in a worker thread).
 
 from __future__ import annotations
 
+import threading
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -26,6 +27,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
+from cachetools import LRUCache
 
 from pilotdeck.audit.log import iso, utcnow
 from pilotdeck.auth.roles import Permission, Principal
@@ -45,6 +47,7 @@ PERMUTATION_BACKGROUND = 50
 PERMUTATIONS = 5
 PERMUTATION_GLOBAL_ROWS = 200  # mean |SHAP| of a permutation explainer: fewer rows
 TOLERANCE = 1e-6
+EXPLAINERS_KEPT = 16
 GLOBAL_ROWS = 1000  # rows the global mean |SHAP| is taken over
 
 
@@ -229,10 +232,20 @@ class ExplanationService:
 
     def __init__(self, store: Store, registry: ModelRegistry, lake: Lake) -> None:
         self.store, self.registry, self.lake = store, registry, lake
-        self._cache: dict[tuple[str, int], tuple[ModelExplainer, list[str]]] = {}
+        # Each explainer holds its own copy of a model: keep the recently used few,
+        # so versions that left every deployment do not stay in memory for good.
+        self._cache: LRUCache[tuple[str, int], tuple[ModelExplainer, list[str]]] = LRUCache(
+            EXPLAINERS_KEPT)
+        # The gateway explains from worker threads: one builder at a time (a build
+        # happens once per version), and the cache is not safe to change concurrently.
+        self._lock = threading.Lock()
 
     def explainer(self, pilot: str, version: int) -> tuple[ModelExplainer, list[str]]:
         """The version's explainer and its feature order (the estimator's own)."""
+        with self._lock:
+            return self._explainer(pilot, version)
+
+    def _explainer(self, pilot: str, version: int) -> tuple[ModelExplainer, list[str]]:
         key = (pilot, version)
         if key not in self._cache:
             with self.store.read() as uow:
