@@ -128,6 +128,32 @@ def test_profiles_round_trip_and_hostile_names(lake: Lake) -> None:
             lake.load_profile(bad)
 
 
+
+def test_profile_background_draws_each_column_from_its_sample(lake: Lake) -> None:
+    cols = [ColumnProfile(name=n, kind="num", count=3, missing=0, min=1.0, max=3.0, mean=2.0,
+                          m2=2.0) for n in ("x", "y")]
+    meta = {"name": "p.v1", "rows": 3, "exact": True, "sample_rows": 3,
+            "schema": {"x": "double", "y": "double"}, "columns": [c.as_dict() for c in cols]}
+    lake.save_profile("p.v1", meta, np.array([[1.0, 10.0], [2.0, 20.0], [3.0, 30.0]]),
+                      ["x", "y"])
+    bg = lake.load_profile("p.v1").background(["y", "x"], 50)
+    assert bg is not None and bg.shape == (50, 2)
+    assert set(bg[:, 0]) <= {10.0, 20.0, 30.0} and set(bg[:, 1]) <= {1.0, 2.0, 3.0}
+    assert lake.load_profile("p.v1").background(["x", "unknown"], 5) is None
+
+
+def test_reports_round_trip_and_hostile_names(lake: Lake) -> None:
+    assert lake.load_report("explanations", "churn.v1") is None
+    lake.save_report("explanations", "churn.v1", {"importance": {"x": 0.5}})
+    lake.save_report("fairness", "churn.v1", {"rows": 3})
+    assert lake.load_report("explanations", "churn.v1") == {"importance": {"x": 0.5}}
+    assert lake.load_report("fairness", "churn.v1") == {"rows": 3}
+    for bad in ("../x", "a/b", ".hidden", "x" * 101):
+        with pytest.raises(ValidationFailed):
+            lake.save_report("fairness", bad, {})
+        with pytest.raises(ValidationFailed):
+            lake.load_report("fairness", bad)
+
 def test_tables_open_and_name_checks(lake: Lake, tmp_path: Path) -> None:
     where = lake.table_dir("training_v1")
     pd.DataFrame({"x": [1.0, 2.0]}).to_parquet(where / "part.parquet")
