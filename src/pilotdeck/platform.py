@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from pilotdeck.services.assessment import AssessmentService
     from pilotdeck.services.audit import AuditService
     from pilotdeck.services.batch import BatchService
+    from pilotdeck.services.datasets import DatasetService
     from pilotdeck.services.explain import ExplanationService
     from pilotdeck.services.fairness import FairnessService
     from pilotdeck.services.governance import GovernanceService
@@ -259,8 +260,10 @@ class Platform:
         # which most commands never need.
         from pilotdeck.services.monitoring import MonitoringService
 
-        return MonitoringService(self.lake, self.engine, self.settings.cost_per_cpu_second,
-                                 self.settings.drift_min_rows)
+        service = MonitoringService(self.lake, self.engine, self.settings.cost_per_cpu_second,
+                                    self.settings.drift_min_rows)
+        service.resolve = lambda *a, **k: self.datasets.resolve(*a, **k)
+        return service
 
     @cached_property
     def alerts(self) -> AlertService:
@@ -272,7 +275,7 @@ class Platform:
     def batch(self) -> BatchService:
         from pilotdeck.services.batch import BatchService
 
-        return BatchService(self.store, self.models, self.registry, self.engine)
+        return BatchService(self.store, self.models, self.registry, self.engine, self.datasets)
 
     @cached_property
     def serving(self) -> ServingService:
@@ -285,6 +288,13 @@ class Platform:
         from pilotdeck.services.access import AccessService
 
         return AccessService(self.store)
+
+    @cached_property
+    def datasets(self) -> DatasetService:
+        from pilotdeck.services.dataset_access import DatasetAccess
+        from pilotdeck.services.datasets import DatasetService
+
+        return DatasetService(self.store, self.lake, DatasetAccess(self.store))
 
     def close(self) -> None:
         if "store" in self.__dict__:

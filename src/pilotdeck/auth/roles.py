@@ -43,6 +43,9 @@ class Permission(StrEnum):
     ALERTS_WRITE = "alerts:write"
     RISK_WRITE = "risk:write"
     APPROVALS_DECIDE = "approvals:decide"
+    DATASETS_READ = "datasets:read"
+    DATASETS_WRITE = "datasets:write"
+    DATASETS_GRANT = "datasets:grant"
 
 
 _READ = {
@@ -52,13 +55,14 @@ _READ = {
     Permission.PRIORITIZATION_READ,
     Permission.AUDIT_READ,
     Permission.MONITORING_READ,
+    Permission.DATASETS_READ,
 }
 
 GRANTS: dict[Role, frozenset[Permission]] = {
     Role.VIEWER: frozenset(_READ),
     Role.PILOT_TEAM: frozenset(
         _READ | {Permission.PILOTS_WRITE, Permission.ASSESSMENTS_WRITE, Permission.MODELS_WRITE,
-                 Permission.RISK_WRITE}
+                 Permission.RISK_WRITE, Permission.DATASETS_WRITE}
     ),
     Role.PLATFORM_ENGINEER: frozenset(
         _READ
@@ -72,11 +76,12 @@ GRANTS: dict[Role, frozenset[Permission]] = {
             Permission.MODELS_WRITE,
             Permission.DEPLOYMENTS_WRITE,
             Permission.ALERTS_WRITE,
+            Permission.DATASETS_WRITE,
         }
     ),
     Role.GOVERNANCE_BOARD: frozenset(
         _READ | {Permission.ASSESSMENTS_WRITE, Permission.AUDIT_CHECKPOINT, Permission.RISK_WRITE,
-                 Permission.APPROVALS_DECIDE}
+                 Permission.APPROVALS_DECIDE, Permission.DATASETS_GRANT}
     ),
     # Separation of duties: deciding approvals and attesting controls is the
     # governance board's alone, not something an administrator can do.
@@ -109,6 +114,7 @@ class Principal:
     role: Role
     pilots: frozenset[str] | None = field(default=None)
     token_id: int | None = None
+    team: str | None = None  # the holder's team: owns datasets, receives dataset grants
 
     def __post_init__(self) -> None:
         # A role that must be limited never becomes unlimited by omission.

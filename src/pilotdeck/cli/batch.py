@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import typer
 
 from pilotdeck.cli.context import console, err_console, me, platform
@@ -13,9 +11,12 @@ app = typer.Typer(help="Batch scoring.", no_args_is_help=True)
 
 @app.command()
 def score(pilot: str,
-          input: Path = typer.Option(..., "--input", help="Parquet file or directory."),
-          output: Path = typer.Option(..., "--output", help="Parquet file (local) or "
-                                      "directory (spark)."),
+          input: str = typer.Option(..., "--input", help="Parquet file or directory, or "
+                                    "dataset:NAME[@VERSION]."),
+          output: str = typer.Option(..., "--output", help="Parquet file (local) or "
+                                     "directory (spark), or dataset:NAME (a new version)."),
+          owner: str | None = typer.Option(None, "--owner", help="Owner team of a new "
+                                           "output dataset (default: your token's team)."),
           engine: str | None = typer.Option(None, "--engine", help="local | spark | spark://… | "
                                      "local[N] (default: the [compute] setting)"),
           version: int | None = typer.Option(None, "--version"),
@@ -30,7 +31,7 @@ def score(pilot: str,
         task = bar.add_task(f"scoring {pilot}", total=None)
         out = platform().batch.score(
             pilot, input, output, me(), engine=engine, version=version, alias=alias,
-            chunk_rows=chunk_rows,
+            chunk_rows=chunk_rows, owner=owner,
             progress=lambda done, total: bar.update(task, completed=done, total=total))
     console.print(f"scored {out.rows:,} rows with {pilot} v{out.version} on "
                   f"{out.engine} in {out.seconds:.1f}s "

@@ -14,6 +14,7 @@ from pilotdeck.cli import (
     assess,
     audit,
     batch,
+    data,
     errors,
     explain,
     models,
@@ -39,7 +40,7 @@ from pilotdeck.domain.errors import PilotdeckError
 app = typer.Typer(
     name="pilotdeck",
     help="Take AI pilots to governed production: inventory, maturity, prioritisation, "
-         "serving, monitoring, risk, approvals, explanations, audit.",
+         "serving, datasets, monitoring, risk, approvals, explanations, audit.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
@@ -69,6 +70,7 @@ app.add_typer(audit.app, name="audit")
 app.add_typer(tokens.app, name="tokens")
 app.add_typer(models.app, name="models")
 app.add_typer(batch.app, name="batch")
+app.add_typer(data.app, name="data")
 app.add_typer(risk.app, name="risk")
 app.add_typer(approvals.app, name="approvals")
 app.add_typer(explain.app, name="explain")

@@ -12,6 +12,7 @@ from pilotdeck.cli.context import (
     console,
     err_console,
     fail_format,
+    me,
     parse_pairs,
     platform,
     print_json,
@@ -29,7 +30,8 @@ app = typer.Typer(help="Observability: drift, data and model quality, fairness, 
 
 
 @app.command("profile")
-def profile_cmd(input: Path = typer.Option(..., "--input", help="Parquet file or directory."),
+def profile_cmd(input: str = typer.Option(..., "--input", help="Parquet/CSV file or "
+                                          "directory, Delta table or dataset:NAME[@V]."),
                 name: str = typer.Option(..., "--name", help="Profile name."),
                 exact_limit: int = typer.Option(100_000, "--exact-limit", min=1000,
                                                 help="Keep every row up to this many; "
@@ -46,16 +48,18 @@ def profile_cmd(input: Path = typer.Option(..., "--input", help="Parquet file or
         task = bar.add_task(f"profiling {input}", total=None)
         meta = monitoring.build_profile(
             input, name, exact_limit=exact_limit, engine=engine,
-            progress=lambda d, t: bar.update(task, completed=d, total=t))
+            progress=lambda d, t: bar.update(task, completed=d, total=t), who=me())
     kept = "every row" if meta.exact else f"a sample of {meta.sample_rows:,} rows"
     console.print(f"profile {name!r}: {meta.rows:,} rows, {kept}")
 
 
 @app.command("drift")
-def drift_cmd(reference: Path | None = typer.Option(None, "--reference",
-                                                   help="Parquet file or dir."),
-              current: Path | None = typer.Option(None, "--current",
-                                                  help="Parquet file or dir."),
+def drift_cmd(reference: str | None = typer.Option(None, "--reference",
+                                                  help="Parquet file or dir, Delta table "
+                                                       "or dataset:NAME[@V]."),
+              current: str | None = typer.Option(None, "--current",
+                                                 help="Parquet file or dir, Delta table "
+                                                      "or dataset:NAME[@V]."),
               method: list[str] = typer.Option([], "--method", help="COLUMN=ks|chisquare|z|"
                                                "wasserstein|jensenshannon|psi|hellinger"),
               threshold: list[str] = typer.Option([], "--threshold", help="COLUMN=VALUE"),
@@ -101,7 +105,7 @@ def drift_cmd(reference: Path | None = typer.Option(None, "--reference",
                     methods=parse_pairs(method, "--method", str),
                     thresholds=parse_pairs(threshold, "--threshold", float), share=share,
                     progress=lambda d, t: bar.update(task, completed=d, total=t),
-                    engine=engine)
+                    engine=engine, who=me())
     if format == "json":
         print_json(out.dump())
     else:

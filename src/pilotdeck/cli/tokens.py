@@ -16,10 +16,13 @@ def create(user: str = typer.Option(..., "--user"),
            pilot: list[str] = typer.Option([], "--pilot", help="Pilot(s) a pilot-team token "
                                            "may change (required) or a client token may "
                                            "call (optional: all without); repeat for "
-                                           "several.")) -> None:
+                                           "several."),
+           team: str | None = typer.Option(None, "--team", help="The holder's team (owns "
+                                           "datasets; receives team grants).")) -> None:
     """Create a token and print it once (only its hash is stored)."""
-    t = platform().access.create(user, role, pilot, me())
+    t = platform().access.create(user, role, pilot, me(), team)
     console.print(f"token {t.id} for {t.user} ({t.role}"
+                  f"{', team ' + t.team if t.team else ''}"
                   f"{', pilots: ' + ', '.join(t.pilots) if t.pilots else ''}); "
                   "shown once, store it now:")
     typer.echo(t.token)
@@ -36,7 +39,8 @@ def revoke(token_id: int = typer.Argument(..., help="Token id from `tokens list`
 def list_(all: bool = typer.Option(False, "--all", help="Include revoked tokens.")) -> None:
     """List tokens (never their secrets)."""
     items = platform().access.list(all)
-    print_table(f"{len(items)} token(s)", ["id", "user", "role", "pilots", "prefix", "created",
-                                           "revoked"],
-                [[t.id, t.user, t.role, ", ".join(t.pilots), t.prefix, t.created_at,
+    print_table(f"{len(items)} token(s)", ["id", "user", "role", "pilots", "team", "prefix",
+                                           "created", "revoked"],
+                [[t.id, t.user, t.role, ", ".join(t.pilots), t.team or "", t.prefix,
+                  t.created_at,
                   t.revoked_at or ""] for t in items])

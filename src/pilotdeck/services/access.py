@@ -7,6 +7,7 @@ from typing import Any
 from pilotdeck.audit.log import iso, utcnow
 from pilotdeck.auth.roles import MUST_BE_SCOPED, SCOPED, Permission, Principal, Role
 from pilotdeck.auth.tokens import display_prefix, new_token, token_hash
+from pilotdeck.domain.datasets import TEAM_RE
 from pilotdeck.domain.errors import (
     FieldError,
     Forbidden,
@@ -32,9 +33,11 @@ class AccessService:
     def __init__(self, store: Store) -> None:
         self.store = store
 
-    def create(self, user: str, role: str, pilots: list[str], who: Principal) -> IssuedToken:
+    def create(self, user: str, role: str, pilots: list[str], who: Principal,
+               team: str | None = None) -> IssuedToken:
         """Grant ``role`` to ``user``; ``pilots`` limits a pilot-team token (required)
-        or a client token (optional) to those pilots, recorded by id."""
+        or a client token (optional) to those pilots, recorded by id; ``team`` is the
+        holder's team (dataset ownership and grants)."""
         if not who.can(Permission.TOKENS_MANAGE):
             raise Forbidden(f"{who.user} may not manage tokens")
         r = parse_role(role)
@@ -49,6 +52,9 @@ class AccessService:
             scopable = " and ".join(sorted(x.value for x in SCOPED))
             errors.append(FieldError("pilots", f"only {scopable} tokens are limited to "
                                                f"pilots, not {r}"))
+        if team is not None and not TEAM_RE.match(team):
+            errors.append(FieldError("team", "lowercase letters, digits, '.', '_' or '-', "
+                                             "at most 63 characters"))
         if errors:
             raise ValidationFailed("invalid token request", errors)
         secret = new_token()
@@ -61,11 +67,12 @@ class AccessService:
             ids = sorted(found[n].id for n in pilots) if pilots else None
             row = uow.tokens.add(user=user, role=r.value, pilots=pilots, pilot_ids=ids,
                                  token_hash=token_hash(secret), prefix=display_prefix(secret),
-                                 now=utcnow(), created_by=who.user)
+                                 now=utcnow(), created_by=who.user, team=team)
             uow.audit.record(who.user, "role.granted", "token", str(row.id),
                              {"user": user, "role": r.value, "pilots": pilots,
-                              "pilotIds": ids or [], "prefix": row.prefix})
-        return IssuedToken(id=row.id, user=user, role=r.value, pilots=pilots,
+                              "pilotIds": ids or [], "prefix": row.prefix,
+                              **({"team": team} if team else {})})
+        return IssuedToken(id=row.id, user=user, role=r.value, pilots=pilots, team=team,
                            token=secret)
 
     def ensure_admin(self, who: Principal) -> IssuedToken | None:
@@ -94,6 +101,7 @@ class AccessService:
             names = uow.pilots.names_by_id() if any(t.pilot_ids for t in rows) else {}
             return [Token(id=t.id, user=t.user, role=t.role,
                           pilots=sorted(current_pilots(t.pilot_ids, names) or ()),
+                          team=t.team,
                           prefix=t.prefix, created_at=iso(t.created_at),
                           created_by=t.created_by,
                           revoked_at=iso(t.revoked_at) if t.revoked_at else None)
@@ -118,4 +126,5 @@ def current_pilots(pilot_ids: list[int] | None, names: dict[int, str]) -> frozen
 
 def principal_of(row: Any, names: dict[int, str]) -> Principal:
     """The principal of a stored token, given the current names of pilot ids."""
-    return Principal(row.user, Role(row.role), current_pilots(row.pilot_ids, names), row.id)
+    return Principal(row.user, Role(row.role), current_pilots(row.pilot_ids, names), row.id,
+                     team=row.team)

@@ -2,23 +2,28 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
 from pilotdeck.auth.roles import Permission, Principal
+from pilotdeck.domain.datasets import PinnedTable, is_ref, parse_ref
 from pilotdeck.domain.errors import FieldError, Forbidden, ValidationFailed
 from pilotdeck.domain.ports.compute import ComputeEngine, ScoreJob
 from pilotdeck.domain.ports.registry import ModelRegistry
 from pilotdeck.domain.ports.store import Store
 from pilotdeck.domain.signature import columns_of
+from pilotdeck.services.datasets import DatasetService
 from pilotdeck.services.registry import RegistryService
 from pilotdeck.views.batch import BatchResult
 
 
 class BatchService:
     def __init__(self, store: Store, models: RegistryService, registry: ModelRegistry,
-                 engines: Callable[[str | None], ComputeEngine]) -> None:
+                 engines: Callable[[str | None], ComputeEngine],
+                 datasets: DatasetService) -> None:
         self.store, self.models, self.registry, self.engines = store, models, registry, engines
+        self.datasets = datasets
 
     def resolve_version(self, pilot: str, version: int | None, alias: str | None) -> int:
         if version is not None:
@@ -31,31 +36,68 @@ class BatchService:
                 "--version", f"pilot {pilot!r} has no {name!r} alias; pass --version")])
         return aliases[name]
 
-    def score(self, pilot: str, input_path: Path, output: Path, who: Principal, *,
-              engine: str | None = None, version: int | None = None, alias: str | None = None,
-              chunk_rows: int = 50_000,
+    def score(self, pilot: str, input_path: str | Path, output: str | Path, who: Principal,
+              *, engine: str | None = None, version: int | None = None,
+              alias: str | None = None, chunk_rows: int = 50_000, owner: str | None = None,
               progress: Callable[[int, int], None] | None = None) -> BatchResult:
+        """Score ``input_path`` (a table path or ``dataset:NAME[@V]``, read through its
+        grants as a job of ``pilot``) into ``output`` (a path, or ``dataset:NAME``:
+        the scored rows become its next version, or its first, owned by ``owner``)."""
         if not who.can(Permission.MODELS_READ):
             raise Forbidden(f"{who.user} may not use the models of {pilot!r}")
+        with self.datasets.access.recording():
+            return self._score(pilot, input_path, output, who, engine, version, alias,
+                               chunk_rows, owner, progress)
+
+    def _score(self, pilot: str, input_path: str | Path, output: str | Path, who: Principal,
+               engine: str | None, version: int | None, alias: str | None, chunk_rows: int,
+               owner: str | None, progress: Callable[[int, int], None] | None
+               ) -> BatchResult:
         v = self.resolve_version(pilot, version, alias)
         info = self.models.version(pilot, v)
+        source = self.datasets.resolve(input_path, who, field="--input", for_pilot=pilot,
+                                       via="batch.score")
+        target = None
+        if is_ref(str(output)):
+            target = parse_ref(str(output), "--output")
+            if target.version is not None:
+                raise ValidationFailed("invalid output", [FieldError(
+                    "--output", "scoring writes a new version: name dataset:NAME without @")])
+            self.datasets.check_write(target.name, who, for_pilot=pilot, owner=owner)
+            out_path = self.datasets.lake.scratch_dir() / "scored.parquet"
+        else:
+            self.datasets.lake.refuse_catalogued(str(output), "--output")
+            out_path = Path(output)
         job = ScoreJob(self.registry.local_path(pilot, v),
                        [c.name for c in columns_of(info.signature) or []] or None,
-                       input_path, output, v, chunk_rows=chunk_rows)
+                       source if isinstance(source, PinnedTable) else Path(source),
+                       out_path, v, chunk_rows=chunk_rows)
         runner = self.engines(engine)
-        result = runner.score(job, progress)
+        try:
+            result = runner.score(job, progress)
+            written = None if target is None else self.datasets.register(
+                target.name, out_path, who, owner=owner, operation="batch.score",
+                job="batch.score", for_pilot=pilot, source_label=str(source),
+                extra_inputs=(f"model:{pilot}/{v}",))
+        finally:
+            if target is not None:
+                shutil.rmtree(out_path.parent, ignore_errors=True)
+        input_name = (str(source) if isinstance(source, PinnedTable)
+                      else str(Path(source).resolve()))
+        output_name = (f"dataset:{written.name}@{written.version}" if written
+                       else str(out_path.resolve()))
         lineage = {  # shaped like an OpenLineage RunEvent (COMPLETE)
             "eventType": "COMPLETE",
             "job": {"namespace": "pilotdeck", "name": f"batch-score.{pilot}"},
-            "inputs": [{"namespace": "file", "name": str(input_path.resolve())}],
-            "outputs": [{"namespace": "file", "name": str(output.resolve()),
+            "inputs": [{"namespace": "file", "name": input_name}],
+            "outputs": [{"namespace": "file", "name": output_name,
                          "facets": {"outputStatistics": {"rowCount": result.rows}}}],
             "model": {"pilot": pilot, "version": v, "source": info.source},
             "engine": runner.name, "seconds": round(result.seconds, 3),
         }
         with self.store.write() as uow:
             uow.audit.record(who.user, "batch.scored", "model", f"{pilot}/{v}", lineage)
-        return BatchResult(pilot=pilot, version=v, rows=result.rows, output=str(output),
+        return BatchResult(pilot=pilot, version=v, rows=result.rows, output=output_name,
                            engine=runner.name, seconds=result.seconds,
                            rows_per_second=result.rows / result.seconds if result.seconds
                            else None)

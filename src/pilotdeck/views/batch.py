@@ -13,7 +13,8 @@ class BatchResult(View):
     pilot: str
     version: int = Field(description="The model version that scored every row.")
     rows: int
-    output: str = Field(description="Where the scored table was written.")
+    output: str = Field(description="Where the scored table was written: a path, or "
+                                    "dataset:NAME@VERSION.")
     engine: str = Field(description="local | spark")
     seconds: float
     rows_per_second: float | None = Field(description="None when the run took no time.")

@@ -14,6 +14,7 @@ class Token(View):
     user: str
     role: str
     pilots: list[str] = Field(description="Pilots a pilot-team token may change.")
+    team: str | None = Field(default=None, description="The holder's team (datasets).")
     prefix: str = Field(description="The first characters of the secret, to recognise it.")
     created_at: str = Field(description="ISO 8601, UTC.")
     created_by: str
@@ -31,4 +32,5 @@ class IssuedToken(View):
     user: str
     role: str
     pilots: list[str]
+    team: str | None = None
     token: str = Field(description="The secret (pd_…).")

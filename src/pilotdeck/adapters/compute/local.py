@@ -19,6 +19,7 @@ import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
 from pilotdeck.domain.columns import category_counts, values
+from pilotdeck.domain.datasets import PinnedTable
 from pilotdeck.domain.errors import FieldError, ValidationFailed, unreadable
 from pilotdeck.domain.ports.compute import ScoreJob, ScoreResult
 from pilotdeck.domain.profile import (
@@ -30,7 +31,11 @@ from pilotdeck.domain.profile import (
 )
 
 
-def open_dataset(path: Path) -> ds.Dataset:
+def open_dataset(path: Path | PinnedTable) -> ds.Dataset:
+    if isinstance(path, PinnedTable):
+        from pilotdeck.adapters.lake.tables import pinned
+
+        return pinned(path)
     if not path.exists():
         raise ValidationFailed("cannot score", [FieldError("--input", "no such file or "
                                                                       "directory", str(path))])
@@ -158,8 +163,8 @@ class LocalEngine:
         tmp.replace(job.output)  # the output appears whole or not at all
         return ScoreResult(done, job.output, time.perf_counter() - start)
 
-    def summarise(self, source: str, dataset: ds.Dataset, kinds: dict[str, str], limit: int,
-                  seed: int = 0, *, chunk_rows: int = 200_000,
+    def summarise(self, source: str | PinnedTable, dataset: ds.Dataset,
+                  kinds: dict[str, str], limit: int, seed: int = 0, *, chunk_rows: int = 200_000,
                   progress: Callable[[int, int], None] | None = None) -> Partial:
         """The partial profile of a whole table, folded chunk by chunk here
         (memory: one chunk plus the sample)."""

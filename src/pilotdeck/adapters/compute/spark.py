@@ -24,6 +24,7 @@ from pilotdeck.adapters.compute.local import (
     open_dataset,
     profile_batches,
 )
+from pilotdeck.domain.datasets import PinnedTable
 from pilotdeck.domain.errors import FieldError, ValidationFailed
 from pilotdeck.domain.ports.compute import ScoreJob, ScoreResult
 from pilotdeck.domain.profile import Partial, merge_all
@@ -44,12 +45,12 @@ def _spark_type(sample: Any) -> Any:
     return T.StringType()
 
 
-def spark_partials(spark: Any, source: str, kinds: dict[str, str], limit: int,
+def spark_partials(spark: Any, source: str | PinnedTable, kinds: dict[str, str], limit: int,
                    seed: int) -> list[Partial]:
     """One partial per Spark partition, computed on the executors."""
     from pyspark import TaskContext
 
-    df = spark.read.parquet(source).select(*[f"`{c}`" for c in kinds])
+    df = _read(spark, source).select(*[f"`{c}`" for c in kinds])
 
     def run(batches: Iterable[pa.RecordBatch]) -> Any:
         ctx = TaskContext.get()
@@ -61,6 +62,15 @@ def spark_partials(spark: Any, source: str, kinds: dict[str, str], limit: int,
 
     out = df.mapInArrow(run, "stats string, sample binary, rows long").collect()
     return [Partial.loads(r["stats"], bytes(r["sample"]), r["rows"]) for r in out]
+
+
+def _read(spark: Any, source: str | Path | PinnedTable) -> Any:
+    """A Parquet path, or a catalogued Delta version through its exact files (the
+    Delta jars would have to come from Maven; the files of a version are what
+    they would read)."""
+    if isinstance(source, PinnedTable):
+        return spark.read.parquet(*source.files)
+    return spark.read.parquet(str(source))
 
 
 class SparkEngine:
@@ -96,7 +106,7 @@ class SparkEngine:
         sample = predict(head[job.columns] if job.columns else head)
         spark = self.session()
         spark.sparkContext.addFile(str(job.model_path), recursive=True)
-        df = spark.read.parquet(str(job.input))
+        df = _read(spark, job.input)
         # A new field list: StructType.add mutates the list it was built from.
         schema = T.StructType([*df.schema.fields,
                                T.StructField(job.prediction_column, _spark_type(sample)),
@@ -120,12 +130,12 @@ class SparkEngine:
             progress(rows, rows)
         return ScoreResult(rows, job.output, time.perf_counter() - start)
 
-    def summarise(self, source: str, dataset: Any, kinds: dict[str, str], limit: int,
+    def summarise(self, source: str | PinnedTable, dataset: Any, kinds: dict[str, str], limit: int,
                   seed: int = 0, *, chunk_rows: int = 200_000,
                   progress: Callable[[int, int], None] | None = None) -> Partial:
         """One partial profile per Spark partition, built on the executors with the
         local engine's code and merged here: the same profile as the local engine."""
-        if source.startswith("duckdb:"):
+        if isinstance(source, str) and source.startswith("duckdb:"):
             raise ValidationFailed("invalid engine", [FieldError(
                 "--engine", "Spark reads Parquet; use the local engine for DuckDB tables")])
         numeric = [c for c, k in kinds.items() if k == "num"]

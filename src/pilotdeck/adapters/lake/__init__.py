@@ -6,6 +6,7 @@ Layout under the root::
     feedback/pilot=P/date=D/part-*.parquet      labels and business outcomes
     profiles/NAME/{profile.json,sample.parquet} reference profiles
     tables/NAME/                                tables written by pilotdeck (demo data)
+    datasets/NAME/                              catalogued datasets (Delta tables)
 
 Every identifier that becomes a path segment is checked against its pattern,
 and every path is resolved and refused if it leaves the root, so no input can
@@ -21,8 +22,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pilotdeck.adapters.lake import profiles, reader
+from pilotdeck.adapters.lake.delta import DeltaTables
 from pilotdeck.adapters.lake.profiles import StoredProfile
 from pilotdeck.adapters.lake.writer import FEEDBACK_SCHEMA, PREDICTION_SCHEMA, ParquetLog
+from pilotdeck.domain.datasets import PinnedTable
 from pilotdeck.domain.errors import FieldError, ValidationFailed
 from pilotdeck.domain.pilot import NAME_RE as PILOT_RE
 
@@ -43,6 +46,7 @@ class LocalLake:
 
     def __init__(self, root: Path) -> None:
         self.root = root.resolve()
+        self.datasets = DeltaTables(self.root / "datasets")
 
     def _inside(self, *parts: str) -> Path:
         path = self.root.joinpath(*parts).resolve()
@@ -75,10 +79,32 @@ class LocalLake:
         path.mkdir(parents=True, exist_ok=True)
         return path
 
-    def open_table(self, source: str | Path, field: str = "--current") -> pads.Dataset:
+    def open_table(self, source: str | Path | PinnedTable, field: str = "--current"
+                   ) -> pads.Dataset:
         from pilotdeck.adapters.lake.tables import open_table
 
+        if not isinstance(source, PinnedTable):
+            self.refuse_catalogued(source, field)
         return open_table(source, field)
+
+    def refuse_catalogued(self, source: str | Path, field: str) -> None:
+        """A catalogued table is read as ``dataset:NAME[@V]`` (access-checked), never
+        by its path: a path under ``datasets/`` would step around the grants."""
+        spec = str(source)
+        if spec.startswith(("duckdb:", "dataset:")) or "://" in spec:
+            return
+        if Path(spec).resolve().is_relative_to(self.root / "datasets"):
+            raise ValidationFailed("read catalogued datasets by name", [FieldError(
+                field, "is a catalogued dataset's files: use dataset:NAME[@VERSION]")])
+
+    def scratch_dir(self) -> Path:
+        """A new private directory for a job's intermediate files (the caller removes
+        it); inside the lake, so a rename into a table never crosses devices."""
+        import tempfile
+
+        base = self._inside(".scratch")
+        base.mkdir(mode=0o700, parents=True, exist_ok=True)
+        return Path(tempfile.mkdtemp(dir=base))
 
     # -- logs --------------------------------------------------------------
     def prediction_log(self, flush_s: float, max_rows: int) -> ParquetLog:

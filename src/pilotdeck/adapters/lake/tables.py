@@ -1,6 +1,8 @@
-"""Open the tables monitoring reads: Parquet files or directories (streamed by
-column group), or a DuckDB table named ``duckdb:PATH?table=NAME``
-(``duckdb:///abs/path.duckdb?table=events``; read into memory once)."""
+"""Open the tables jobs read: Parquet files or directories (streamed by column
+group), CSV files, Delta tables (their latest version), a DuckDB table named
+``duckdb:PATH?table=NAME`` (``duckdb:///abs/path.duckdb?table=events``; read into
+memory once), or a catalogued dataset version already authorised
+(:class:`~pilotdeck.domain.datasets.PinnedTable`)."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.dataset as ds
 
+from pilotdeck.domain.datasets import PinnedTable
 from pilotdeck.domain.errors import FieldError, ValidationFailed, unreadable
 
 PREFIX = "duckdb:"
@@ -36,7 +39,17 @@ def _duckdb(spec: str, field: str) -> ds.Dataset:
             field, f"DuckDB: {str(exc).splitlines()[0]}", spec)]) from None
 
 
-def open_table(source: Path | str, field: str = "--current") -> ds.Dataset:
+def pinned(table: PinnedTable) -> ds.Dataset:
+    """The exact Parquet files of a Delta version (non-partitioned tables, which is
+    how the catalogue writes them): the same rows delta-rs and Spark read."""
+    if not table.files:
+        return ds.dataset(pa.table({}))
+    return ds.dataset(list(table.files), format="parquet")
+
+
+def open_table(source: Path | str | PinnedTable, field: str = "--current") -> ds.Dataset:
+    if isinstance(source, PinnedTable):
+        return pinned(source)
     spec = str(source)
     if spec.startswith(PREFIX):
         return _duckdb(spec, field)
@@ -44,10 +57,29 @@ def open_table(source: Path | str, field: str = "--current") -> ds.Dataset:
     if not path.exists():
         raise ValidationFailed("cannot read the table", [FieldError(
             field, "no such file or directory", str(path))])
+    if (path / "_delta_log").is_dir():
+        from deltalake import DeltaTable
+        from deltalake.exceptions import DeltaError
+
+        try:
+            return DeltaTable(str(path)).to_pyarrow_dataset()
+        except (DeltaError, OSError) as exc:
+            raise ValidationFailed("cannot read the table", [FieldError(
+                field, f"not readable as a Delta table: {str(exc).splitlines()[0][:200]}",
+                str(path))]) from None
     try:
+        if path.suffix.lower() in (".csv", ".tsv"):
+            from pyarrow import csv
+
+            fmt = ds.CsvFileFormat(parse_options=csv.ParseOptions(
+                delimiter="\t" if path.suffix.lower() == ".tsv" else ","))
+            dataset = ds.dataset(str(path), format=fmt)
+            dataset.head(1)  # a malformed header fails here, not mid-job
+            return dataset
         return ds.dataset(str(path), format="parquet", partitioning="hive")
     except (pa.ArrowInvalid, OSError) as exc:
+        kind = "CSV" if path.suffix.lower() in (".csv", ".tsv") else "Parquet"
         raise ValidationFailed("cannot read the table", [FieldError(
-            field, "not readable as Parquet: " + (
-                "not a Parquet file, or a damaged one" if isinstance(exc, pa.ArrowInvalid)
+            field, f"not readable as {kind}: " + (
+                f"not a {kind} file, or a damaged one" if isinstance(exc, pa.ArrowInvalid)
                 else unreadable(exc, path)), str(path))]) from None

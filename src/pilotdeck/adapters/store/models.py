@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     DateTime,
     Float,
     ForeignKey,
@@ -112,6 +113,8 @@ class TokenRow(Base):
     # means not limited to pilots. ``pilots`` keeps the names as granted.
     pilot_ids: Mapped[list[int] | None] = mapped_column(JSON, nullable=True)
     token_hash: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
+    # The holder's team (owner of datasets, grantee of dataset grants); optional.
+    team: Mapped[str | None] = mapped_column(String(63), nullable=True)
     prefix: Mapped[str] = mapped_column(String(16), nullable=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     created_by: Mapped[str] = mapped_column(String(320), nullable=False)
@@ -251,3 +254,40 @@ class AttestationRow(Base):
     attested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class DatasetRow(Base):
+    """A catalogued dataset: where its Delta table lives and what it is.
+
+    Versions are the Delta table's own (its log is the source of truth); the
+    row keeps what Delta does not: owner, tags, descriptions."""
+
+    __tablename__ = "datasets"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(63), nullable=False, unique=True)
+    uri: Mapped[str] = mapped_column(Text, nullable=False)
+    owner: Mapped[str] = mapped_column(String(63), nullable=False, index=True)
+    description: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    tags: Mapped[list[str]] = mapped_column(JSON, nullable=False, default=list)
+    columns: Mapped[dict[str, str]] = mapped_column(JSON, nullable=False, default=dict)
+    system: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    created_by: Mapped[str] = mapped_column(String(320), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    revision: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+
+
+class DatasetGrantRow(Base):
+    """Read or write access to one dataset, or to every dataset with a tag."""
+
+    __tablename__ = "dataset_grants"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    dataset: Mapped[str | None] = mapped_column(String(63), nullable=True, index=True)
+    tag: Mapped[str | None] = mapped_column(String(100), nullable=True, index=True)
+    grantee: Mapped[str] = mapped_column(String(8), nullable=False)
+    principal: Mapped[str] = mapped_column(String(63), nullable=False)
+    access: Mapped[str] = mapped_column(String(8), nullable=False)
+    created_by: Mapped[str] = mapped_column(String(320), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)

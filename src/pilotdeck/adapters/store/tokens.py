@@ -15,12 +15,13 @@ class TokenRepository:
         self.session = session
 
     def add(self, *, user: str, role: str, pilots: list[str], token_hash: str, prefix: str,
-            now: datetime, created_by: str, pilot_ids: list[int] | None = None) -> TokenRow:
+            now: datetime, created_by: str, pilot_ids: list[int] | None = None,
+            team: str | None = None) -> TokenRow:
         """A new token; ``pilot_ids`` is the grant's pilots (None: not limited; a
         pilot-team token without ids is limited to nothing)."""
         row = TokenRow(user=user, role=role, pilots=pilots, pilot_ids=pilot_ids,
                        token_hash=token_hash, prefix=prefix, created_at=now,
-                       created_by=created_by)
+                       created_by=created_by, team=team)
         self.session.add(row)
         self.session.flush()
         return row

@@ -8,6 +8,7 @@ from pilotdeck.adapters.store.alerts import AlertRepository
 from pilotdeck.adapters.store.approvals import ApprovalRepository, AttestationRepository
 from pilotdeck.adapters.store.assessments import AssessmentRepository
 from pilotdeck.adapters.store.audit import AuditRepository
+from pilotdeck.adapters.store.datasets import DatasetRepository
 from pilotdeck.adapters.store.models_repo import ModelRepository
 from pilotdeck.adapters.store.pilots import PilotRepository
 from pilotdeck.adapters.store.risk import RiskRepository
@@ -28,5 +29,6 @@ class UnitOfWork:
         self.risk = RiskRepository(session)
         self.approvals = ApprovalRepository(session)
         self.attestations = AttestationRepository(session)
+        self.datasets = DatasetRepository(session)
         self.audit_events = AuditRepository(session)
         self.audit = AuditWriter(self.audit_events)

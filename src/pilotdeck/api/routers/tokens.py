@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from pilotdeck.api.deps import get_platform, require
 from pilotdeck.api.params import positive_path
 from pilotdeck.auth.roles import Permission, Principal, Role
+from pilotdeck.domain.datasets import TEAM_RE
 from pilotdeck.domain.inputs import Text
 from pilotdeck.domain.pilot import NAME_RE
 from pilotdeck.platform import Platform
@@ -24,6 +25,8 @@ class TokenRequest(BaseModel):
     role: Role
     pilots: list[Annotated[str, Field(pattern=NAME_RE.pattern, max_length=63)]] = Field(
         default_factory=list, description="Pilots a pilot-team token may change.")
+    team: str | None = Field(default=None, pattern=TEAM_RE.pattern, max_length=63,
+                             description="The holder's team: owner of datasets, grantee.")
 
 
 @router.get("", summary="Active tokens (never their secrets)")
@@ -36,7 +39,7 @@ def list_tokens(include_revoked: bool = False, who: Principal = require(Permissi
              summary="Grant a role: returns the token once")
 def create_token(body: TokenRequest, who: Principal = require(Permission.TOKENS_MANAGE),
                  platform: Platform = Depends(get_platform)) -> IssuedToken:
-    return platform.access.create(body.user, body.role.value, body.pilots, who)
+    return platform.access.create(body.user, body.role.value, body.pilots, who, body.team)
 
 
 @router.delete("/{token_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Revoke a token")

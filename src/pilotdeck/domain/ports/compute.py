@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
+from pilotdeck.domain.datasets import PinnedTable
+
 if TYPE_CHECKING:
     from pilotdeck.domain.profile import Partial
 
@@ -16,7 +18,8 @@ if TYPE_CHECKING:
 class ScoreJob:
     model_path: Path  # a local MLflow model directory
     columns: list[str] | None  # signature input columns, in order (None: use all)
-    input: Path  # Parquet file or (hive-partitioned) directory
+    input: Path | PinnedTable  # Parquet file or (hive-partitioned) directory, or a
+    # catalogued dataset version (its exact files)
     output: Path  # Parquet file (local) or directory (Spark)
     model_version: int
     prediction_column: str = "prediction"
@@ -46,7 +49,7 @@ class ComputeEngine(Protocol):
     def score(self, job: ScoreJob, progress: Callable[[int, int], None] | None = None
               ) -> ScoreResult: ...
 
-    def summarise(self, source: str, dataset: Any, kinds: dict[str, str], limit: int,
+    def summarise(self, source: str | PinnedTable, dataset: Any, kinds: dict[str, str], limit: int,
                   seed: int = 0, *, chunk_rows: int = 200_000,
                   progress: Callable[[int, int], None] | None = None) -> Partial:
         """The profile of a whole table (``dataset`` is its Arrow dataset, ``source``

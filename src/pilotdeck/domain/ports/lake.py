@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     import pyarrow as pa
     import pyarrow.dataset as pads
 
+    from pilotdeck.domain.datasets import PinnedTable
     from pilotdeck.domain.drift import Dist
     from pilotdeck.domain.profile import ColumnProfile
 
@@ -49,9 +50,43 @@ class LogWriter(Protocol):
     async def close(self) -> None: ...
 
 
+class VersionedTables(Protocol):
+    """The catalogue's tables: every write a new version (Delta Lake)."""
+
+    def default_uri(self, name: str) -> str: ...
+    def check_uri(self, uri: str, field: str = "uri") -> str: ...
+    def exists(self, uri: str) -> bool: ...
+    def write(self, uri: str, data: Any, *, create: bool, merge_schema: bool = False,
+              operation: str = "append") -> int:
+        """Append an Arrow table or reader as a new version; returns the version."""
+        ...
+    def version(self, uri: str) -> int: ...
+    def snapshot(self, uri: str, version: int | None = None) -> Any:
+        """A version ready to read: ``.dataset`` (Arrow), ``.files``, ``.version``."""
+        ...
+    def rows(self, uri: str, version: int | None = None) -> int: ...
+    def history(self, uri: str, limit: int | None = None) -> list[Any]:
+        """Newest first: version, timestamp, operation, rows_added, files_added."""
+        ...
+
+
 class Lake(Protocol):
-    def open_table(self, source: str, field: str = "--current") -> pads.Dataset:
-        """A Parquet file/directory or ``duckdb:PATH?table=T``, as an Arrow dataset."""
+    @property
+    def datasets(self) -> VersionedTables: ...
+
+    def open_table(self, source: str | PinnedTable, field: str = "--current"
+                   ) -> pads.Dataset:
+        """A Parquet file/directory, CSV, Delta table, ``duckdb:PATH?table=T`` or an
+        authorised dataset version, as an Arrow dataset (catalogued tables' own
+        paths are refused: they are read by name, through their grants)."""
+        ...
+
+    def scratch_dir(self) -> Path:
+        """A new private directory for intermediate files (the caller removes it)."""
+        ...
+
+    def refuse_catalogued(self, source: str, field: str) -> None:
+        """Raise if ``source`` is a path into the catalogue's tables."""
         ...
 
     def table_dir(self, name: str) -> Path:

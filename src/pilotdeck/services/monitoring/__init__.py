@@ -16,7 +16,10 @@ from typing import Any
 
 import pyarrow as pa
 
+from pilotdeck.auth.roles import Principal
+from pilotdeck.domain.datasets import PinnedTable, is_ref
 from pilotdeck.domain.drift import MIN_ROWS
+from pilotdeck.domain.errors import FieldError, ValidationFailed
 from pilotdeck.domain.ports.compute import ComputeEngine
 from pilotdeck.domain.ports.lake import Lake, ReferenceProfile
 from pilotdeck.services.monitoring import drift as _drift
@@ -37,6 +40,7 @@ from pilotdeck.views.monitoring import (
 __all__ = ["MonitoringService", "profile_name"]
 
 Progress = Callable[[int, int], None]
+Resolver = Callable[..., "str | PinnedTable"]
 
 
 class MonitoringService:
@@ -46,26 +50,43 @@ class MonitoringService:
         self.engines = engines
         self.cost_per_cpu_second = cost_per_cpu_second
         self.drift_min_rows = drift_min_rows
+        # The catalogue's resolver (``dataset:NAME[@V]`` -> an access-checked version);
+        # set by the composition root. Without it only plain paths are read.
+        self.resolve: Resolver | None = None
+
+    def _table(self, source: str | Path | PinnedTable, who: Principal | None, field: str,
+               via: str) -> str | PinnedTable:
+        if isinstance(source, PinnedTable):
+            return source
+        if self.resolve is not None:
+            return self.resolve(source, who, field=field, via=via)
+        if is_ref(str(source)):
+            raise ValidationFailed("no dataset catalogue", [FieldError(
+                field, "dataset references need the platform's catalogue")])
+        return str(source)
 
     # -- profiles and table drift ------------------------------------------
-    def build_profile(self, source: str | Path, name: str, *, engine: str | None = None,
-                      exact_limit: int = 100_000, chunk_rows: int = 200_000,
-                      progress: Progress | None = None, seed: int = 0) -> ProfileMeta:
+    def build_profile(self, source: str | Path | PinnedTable, name: str, *,
+                      engine: str | None = None, exact_limit: int = 100_000,
+                      chunk_rows: int = 200_000, progress: Progress | None = None,
+                      seed: int = 0, who: Principal | None = None) -> ProfileMeta:
         """Profile a table and store it as ``name`` (the reference for drift)."""
-        return profiles.build(self.lake, self.engines(engine), str(source), name,
+        table = self._table(source, who, "--input", "profile")
+        return profiles.build(self.lake, self.engines(engine), table, name,
                               exact_limit=exact_limit, chunk_rows=chunk_rows,
                               progress=progress, seed=seed)
 
     def profile(self, name: str) -> ReferenceProfile:
         return self.lake.load_profile(name)
 
-    def drift(self, reference: str | Path | None, current: str | Path | pa.Table, *,
+    def drift(self, reference: str | Path | PinnedTable | None,
+              current: str | Path | PinnedTable | pa.Table, *,
               profile: str | ReferenceProfile | None = None, engine: str | None = None,
               methods: dict[str, str] | None = None,
               thresholds: dict[str, float] | None = None, share: float = 0.5,
               columns: list[str] | None = None, workers: int | None = None,
               progress: Progress | None = None, stream_rows: int = _drift.STREAM_ROWS,
-              sample_rows: int | None = None) -> DriftReport:
+              sample_rows: int | None = None, who: Principal | None = None) -> DriftReport:
         """Column-by-column drift of ``current`` against a table or a stored profile.
 
         ``methods``/``thresholds`` override the default test per column; ``share``
@@ -73,6 +94,10 @@ class MonitoringService:
         ``stream_rows`` rows (or any, on a non-local ``engine``) is summarised
         first, keeping a sample of ``sample_rows`` rows."""
         stored = self.profile(profile) if isinstance(profile, str) else profile
+        if reference is not None:
+            reference = self._table(reference, who, "--reference", "drift")
+        if not isinstance(current, pa.Table):
+            current = self._table(current, who, "--current", "drift")
         return _drift.drift(self.lake, reference, current, profile=stored,
                             engine=self.engines(engine), methods=methods,
                             thresholds=thresholds, share=share, columns=columns,

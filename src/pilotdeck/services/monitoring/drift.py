@@ -19,6 +19,7 @@ import pyarrow as pa
 import pyarrow.dataset as pads
 
 from pilotdeck.domain.columns import column_dist, kind_of, schema_kinds
+from pilotdeck.domain.datasets import PinnedTable
 from pilotdeck.domain.drift import METHODS, ColumnDrift, Dist, column_drift, dataset_drift
 from pilotdeck.domain.errors import FieldError, ValidationFailed
 from pilotdeck.domain.ports.compute import ComputeEngine
@@ -96,8 +97,8 @@ STREAM_ROWS = 20_000_000  # a larger current table is profiled in row chunks fir
 SAMPLE_BYTES = 256 << 20  # the row sample a streamed current side keeps
 
 
-def _streamed_side(path: str, ds: pads.Dataset, engine: ComputeEngine, seed: int = 0,
-                   sample_rows: int | None = None) -> tuple[Side, list[str]]:
+def _streamed_side(path: str | PinnedTable, ds: pads.Dataset, engine: ComputeEngine,
+                   seed: int = 0, sample_rows: int | None = None) -> tuple[Side, list[str]]:
     """A current table too large to hold a column of: profiled in row chunks
     (or per Spark partition) into counts, moments and a uniform row sample, the
     same summaries a stored reference profile has. Memory: one chunk plus the
@@ -112,7 +113,7 @@ def _streamed_side(path: str, ds: pads.Dataset, engine: ComputeEngine, seed: int
         return {c: whole.cols[c].dist(np.sort(whole.sample[:, index[c]]) if c in index
                                       else None) for c in columns}
 
-    label = {"path": path, "rows": whole.rows, "streamed": True,
+    label = {"path": str(path), "rows": whole.rows, "streamed": True,
              "exact": whole.rows <= limit, "engine": engine.name,
              **({"master": engine.master} if hasattr(engine, "master") else {})}
     return Side(label, {f.name: str(f.type) for f in ds.schema},
@@ -120,7 +121,12 @@ def _streamed_side(path: str, ds: pads.Dataset, engine: ComputeEngine, seed: int
                 lambda c: whole.cols[c].count + whole.cols[c].missing), ds.schema.names
 
 
-def drift(lake: Lake, reference: str | Path | None, current: str | Path | pa.Table, *,
+def _source(table: str | Path | PinnedTable) -> str | PinnedTable:
+    return table if isinstance(table, PinnedTable) else str(table)
+
+
+def drift(lake: Lake, reference: str | Path | PinnedTable | None,
+          current: str | Path | PinnedTable | pa.Table, *,
           profile: ReferenceProfile | None = None,
           methods: dict[str, str] | None = None, thresholds: dict[str, float] | None = None,
           share: float = 0.5, columns: list[str] | None = None,
@@ -135,12 +141,12 @@ def drift(lake: Lake, reference: str | Path | None, current: str | Path | pa.Tab
     ``engine``, is first summarised by the engine (see :func:`_streamed_side`)."""
     methods, thresholds = dict(methods or {}), dict(thresholds or {})
     if not isinstance(current, pa.Table):
-        cur_ds = lake.open_table(str(current), "--current")  # once: DuckDB is read here
+        cur_ds = lake.open_table(_source(current), "--current")  # once: DuckDB is read here
         streamed = engine is not None and (engine.name != "local"
                                            or cur_ds.count_rows() > stream_rows)
         if streamed:
             assert engine is not None
-            cur, cur_names = _streamed_side(str(current), cur_ds, engine,
+            cur, cur_names = _streamed_side(_source(current), cur_ds, engine,
                                             sample_rows=sample_rows)
         else:
             cur, cur_names = _table_side(cur_ds, {"path": str(current)})
@@ -149,7 +155,7 @@ def drift(lake: Lake, reference: str | Path | None, current: str | Path | pa.Tab
     if profile is not None:
         ref, ref_names = _profile_side(profile)
     elif reference is not None:
-        ref, ref_names = _table_side(lake.open_table(str(reference), "--reference"),
+        ref, ref_names = _table_side(lake.open_table(_source(reference), "--reference"),
                                      {"path": str(reference)})
     else:
         raise ValidationFailed("nothing to compare with", [

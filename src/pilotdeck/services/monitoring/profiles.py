@@ -11,6 +11,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from pilotdeck.domain.columns import schema_kinds
+from pilotdeck.domain.datasets import PinnedTable
 from pilotdeck.domain.ports.compute import ComputeEngine
 from pilotdeck.domain.ports.lake import Lake
 from pilotdeck.domain.serving import profile_name
@@ -19,7 +20,7 @@ from pilotdeck.views.monitoring import ProfileMeta
 __all__ = ["build", "profile_name"]
 
 
-def build(lake: Lake, engine: ComputeEngine, source: str, name: str, *,
+def build(lake: Lake, engine: ComputeEngine, source: str | PinnedTable, name: str, *,
           exact_limit: int = 100_000, chunk_rows: int = 200_000,
           progress: Callable[[int, int], None] | None = None,
           seed: int = 0) -> ProfileMeta:
@@ -30,13 +31,13 @@ def build(lake: Lake, engine: ComputeEngine, source: str, name: str, *,
     numeric = [k for k, v in kinds.items() if v == "num"]
     whole = engine.summarise(source, ds, kinds, exact_limit, seed, chunk_rows=chunk_rows,
                              progress=progress)
-    view = ProfileMeta(name=name, source=source, rows=whole.rows,
+    view = ProfileMeta(name=name, source=str(source), rows=whole.rows,
                        exact=whole.rows <= exact_limit, sample_rows=int(len(whole.sample)),
                        created=datetime.now(UTC).isoformat(),
                        column_types={f.name: str(f.type) for f in ds.schema})
     # profile.json keeps the keys it always had (profiles already stored stay
     # readable): it is the lake's file format, not a response.
-    meta = {"name": name, "source": source, "rows": view.rows, "exact": view.exact,
+    meta = {"name": name, "source": str(source), "rows": view.rows, "exact": view.exact,
             "sample_rows": view.sample_rows, "created": view.created,
             "schema": view.column_types,
             "columns": [p.as_dict() for p in whole.cols.values()]}
