@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from pilotdeck.services.assessment import AssessmentService
     from pilotdeck.services.audit import AuditService
     from pilotdeck.services.batch import BatchService
+    from pilotdeck.services.data_quality import DataQualityService
     from pilotdeck.services.explain import ExplanationService
     from pilotdeck.services.fairness import FairnessService
     from pilotdeck.services.governance import GovernanceService
@@ -285,6 +286,12 @@ class Platform:
         from pilotdeck.services.access import AccessService
 
         return AccessService(self.store)
+
+    @cached_property
+    def data_quality(self) -> DataQualityService:
+        from pilotdeck.services.data_quality import DataQualityService
+
+        return DataQualityService(self.lake, self.store)
 
     def close(self) -> None:
         if "store" in self.__dict__:
