@@ -4,6 +4,7 @@ it), with the right count and sample; hand edits; hostile input."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -75,8 +76,12 @@ def test_generation_profiles_types_nulls_ranges_categories_keys_and_rows(
     assert (suite.min_rows, suite.max_rows) == (N // 2, 2 * N)
     assert cols["customer_id"].unique and not cols["customer_id"].nullable
     assert cols["customer_id"].dtype == "Int64"
-    lo, hi = pc.min_max(base["age"]).values()
-    assert cols["age"].nullable and cols["age"].checks == [f"in_range({lo}, {hi})"]
+    lo, hi = (x.as_py() for x in pc.min_max(base["age"]).values())
+    pad = (hi - lo) * 0.1  # the default margin: a tenth of the range on each side
+    assert cols["age"].nullable and cols["age"].checks == [f"in_range({lo - pad}, {hi + pad})"]
+    lo, hi = (x.as_py() for x in pc.min_max(base["income"]).values())
+    pad = (hi - lo) * 0.1  # integers stay integers, rounded outwards
+    assert cols["income"].checks == [f"in_range({math.floor(lo - pad)}, {math.ceil(hi + pad)})"]
     assert cols["plan"].checks == [f"isin({PLANS})"]
     assert cols["note"].checks == []  # free text: no category list
     assert cols["income"].nullable and not cols["active"].nullable
@@ -203,7 +208,8 @@ def test_a_hand_widened_range_changes_the_verdict(dq: DataQualityService) -> Non
     data = yaml.safe_load(dq.suite("customers").yaml)
     data["columns"]["age"]["in_range"]["max_value"] = 200.0
     edited = dq.edit_suite("customers", yaml.safe_dump(data, sort_keys=False), ADMIN)
-    assert "in_range(18.0, 200.0)" in next(c for c in edited.columns if c.name == "age").checks
+    [widened] = next(c for c in edited.columns if c.name == "age").checks
+    assert widened.endswith(", 200.0)")
     r = dq.check("customers", 2, older, ADMIN)
     assert r.passed and r.suite_hash == edited.suite_hash
 

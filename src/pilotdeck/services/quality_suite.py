@@ -41,7 +41,9 @@ class BaselineOptions:
     """How tolerant a generated suite is of the next version."""
 
     null_tolerance: float = 0.05  # added to the observed null rate (absolute)
-    range_margin: float = 0.0  # widens [min, max] by this share of (max - min), each side
+    # Widens [min, max] by this share of (max - min) on each side: the extremes of a
+    # continuous column move from version to version, so 0 would fail most of them.
+    range_margin: float = 0.1
     max_categories: int = 20  # a string column with at most this many values is categorical
     min_rows_factor: float = 0.5  # row-count bounds relative to the baseline's rows
     max_rows_factor: float = 2.0
