@@ -267,7 +267,8 @@ class Platform:
     def alerts(self) -> AlertService:
         from pilotdeck.services.alerts import AlertService
 
-        return AlertService(self.store, self.monitoring, self.models)
+        return AlertService(self.store, self.monitoring, self.models,
+                            data_quality=lambda: self.data_quality)
 
     @cached_property
     def batch(self) -> BatchService:
