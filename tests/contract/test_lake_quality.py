@@ -73,3 +73,15 @@ def test_non_finite_numbers_and_oversized_suites_are_refused(lake: Lake) -> None
     with pytest.raises(ValidationFailed):
         lake.save_quality_suite("customers", "#" * 1_000_001)
     assert lake.load_quality_suite("customers") is None
+
+
+def test_a_corrupt_result_file_is_a_clear_error(lake: Lake, tmp_path: Path) -> None:
+    lake.save_quality_result("customers", 1, {"version": 1})
+    [path] = list(tmp_path.rglob("v1.json"))
+    for junk in (b"{not json", b"\xff\xfe", b"[1, 2]"):
+        path.write_bytes(junk)
+        with pytest.raises(ValidationFailed, match="unreadable quality result"):
+            lake.load_quality_result("customers", 1)
+        with pytest.raises(ValidationFailed):
+            lake.list_quality_results("customers")
+    assert not list(tmp_path.rglob("*.tmp"))

@@ -316,3 +316,20 @@ def test_the_verdicts_agree_with_bare_pandera(dq: DataQualityService) -> None:
     theirs = set(err.value.failure_cases["column"].dropna())
     ours = {c.column for c in dq.check("customers", 2, broken, ADMIN).checks if not c.passed}
     assert ours == theirs == {"customer_id", "plan"}
+
+
+def test_the_gate_refuses_a_failing_version_unless_allowed(dq: DataQualityService,
+                                                           platform: Platform) -> None:
+    from pilotdeck.domain.errors import Conflict
+
+    assert dq.gate("other", 0, customers(1), ADMIN) is None  # no suite: nothing to hold to
+    ok = dq.gate("customers", 1, customers(1), ADMIN)
+    assert ok is not None and ok.passed
+    assert dq.gate("customers", 1, customers(1).slice(0, 1), ADMIN) == ok  # stored verdict
+    few = customers(1).slice(0, 300)
+    with pytest.raises(Conflict, match=r"customers@2 failed .*table:row_count.*allow-failed"):
+        dq.gate("customers", 2, few, ADMIN)
+    allowed = dq.gate("customers", 2, few, ADMIN, allow_failed=True)
+    assert allowed is not None and not allowed.passed
+    checks = platform.audit.log(action="dataset.quality-checked")
+    assert len(checks) == 2  # version 1 once, version 2 once: stored verdicts are reused

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from pilotdeck.audit.log import iso, utcnow
 from pilotdeck.auth.roles import Principal
-from pilotdeck.domain.errors import FieldError, NotFound, ValidationFailed
+from pilotdeck.domain.errors import Conflict, FieldError, NotFound, ValidationFailed
 from pilotdeck.domain.ports.lake import Lake
 from pilotdeck.domain.ports.store import Store
 from pilotdeck.views.data_quality import QualityResult, QualitySuite, SuiteColumn
@@ -109,6 +109,25 @@ class DataQualityService:
             uow.audit.record(who.user, "dataset.quality-checked", "dataset", name, {
                 "version": version, "suiteHash": suite.hash, "passed": result.passed,
                 "failed": result.failed[:20], "rows": result.rows}, utcnow())
+        return result
+
+    def gate(self, name: str, version: int, table: Any, who: Principal, *,
+             allow_failed: bool = False) -> QualityResult | None:
+        """For a job about to read a version (batch scoring): its quality verdict,
+        checked now unless a result under the current suite is stored; a failed
+        verdict is a Conflict unless ``allow_failed`` (``--allow-failed-quality``).
+        None: the dataset has no suite, so there is nothing to hold it to."""
+        if self.lake.load_quality_suite(name) is None:
+            return None
+        stored = self.lake.load_quality_result(name, version)
+        suite_hash = self._suite(name).hash
+        result = (QualityResult.model_validate(stored)
+                  if stored is not None and stored.get("suiteHash") == suite_hash
+                  else self.check(name, version, table, who))
+        if not result.passed and not allow_failed:
+            shown = ", ".join(result.failed[:5]) + (" …" if len(result.failed) > 5 else "")
+            raise Conflict(f"dataset {name}@{version} failed its quality checks ({shown}); "
+                           "fix the data, widen the suite, or pass --allow-failed-quality")
         return result
 
     def result(self, name: str, version: int) -> QualityResult:

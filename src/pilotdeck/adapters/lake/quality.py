@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +39,8 @@ def check_version(version: int) -> int:
 
 def _write(target: Path, text: str) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.tmp")
+    # A temporary name of its own: two writers never share (and tear) one aside file.
+    tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
     tmp.write_text(text, encoding="utf-8")
     tmp.replace(target)
 
@@ -74,7 +76,14 @@ def load_result(directory: Path, version: int) -> dict[str, Any] | None:
     path = directory / f"v{version}.json"
     if not path.is_file():
         return None
-    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    try:
+        data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError both are
+        raise ValidationFailed("unreadable quality result", [FieldError(
+            "result", f"not a JSON result: {str(exc)[:100]}", path.name)]) from None
+    if not isinstance(data, dict):
+        raise ValidationFailed("unreadable quality result", [FieldError(
+            "result", "not a JSON object", path.name)])
     return data
 
 
