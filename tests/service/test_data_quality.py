@@ -333,3 +333,28 @@ def test_the_gate_refuses_a_failing_version_unless_allowed(dq: DataQualityServic
     assert allowed is not None and not allowed.passed
     checks = platform.audit.log(action="dataset.quality-checked")
     assert len(checks) == 2  # version 1 once, version 2 once: stored verdicts are reused
+
+
+def test_odd_columns_profile_and_check_without_crashing() -> None:
+    """All-NaN, all-null, timestamps, dictionaries, large strings, unsigned, float32,
+    lists and a hostile column name: the suite passes its own baseline (as pandera
+    agrees), an empty version fails only the row count, a retyped column its dtype."""
+    import datetime as dt
+
+    from pilotdeck.services.quality_run import pandas_frame, run
+    from pilotdeck.services.quality_suite import generate, parse
+
+    n = 50
+    t = pa.table({
+        "allnan": pa.array([float("nan")] * n), "nulls": pa.nulls(n),
+        "ts": pa.array([dt.datetime(2024, 1, 1, tzinfo=dt.UTC)] * n, pa.timestamp("us", "UTC")),
+        "dict": pa.array(["a", "b"] * (n // 2)).dictionary_encode(),
+        "large": pa.array(["x", "y"] * (n // 2), pa.large_string()),
+        "weird: name\n'\"": list(range(n)), "u8": pa.array(range(n), pa.uint8()),
+        "f32": pa.array([1.5] * n, pa.float32()), "lst": pa.array([[1]] * n)})
+    suite = parse(generate(t, "edge", 0, []))
+    assert all(r.passed for r in run(suite, t))
+    suite.schema.validate(pandas_frame(t), lazy=True)
+    assert [r.check for r in run(suite, t.slice(0, 0)) if not r.passed] == ["table:row_count"]
+    retyped = t.drop_columns(["ts"]).append_column("ts", pa.array(["x"] * n))
+    assert [r.check for r in run(suite, retyped) if not r.passed] == ["ts:dtype"]
