@@ -358,3 +358,21 @@ def test_odd_columns_profile_and_check_without_crashing() -> None:
     assert [r.check for r in run(suite, t.slice(0, 0)) if not r.passed] == ["table:row_count"]
     retyped = t.drop_columns(["ts"]).append_column("ts", pa.array(["x"] * n))
     assert [r.check for r in run(suite, retyped) if not r.passed] == ["ts:dtype"]
+
+
+def test_baseline_and_check_are_audited_on_either_metadata_store(tmp_path: Path,
+                                                                  db_url: str) -> None:
+    """The audit events land in SQLite and in PostgreSQL alike."""
+    p = Platform(Settings(home=tmp_path / "home", mlflow_uri="memory://", db_url=db_url))
+    try:
+        suite = p.data_quality.baseline("customers", 0, customers(0, 200), ADMIN,
+                                        keys=["customer_id"])
+        r = p.data_quality.check("customers", 1, customers(1, 50), ADMIN)
+        assert r.failed == ["table:row_count"]
+        [base] = p.audit.log(action="dataset.quality-baseline")
+        [checked] = p.audit.log(action="dataset.quality-checked")
+        assert base.data["suiteHash"] == checked.data["suiteHash"] == suite.suite_hash
+        assert checked.data["failed"] == ["table:row_count"] and not checked.data["passed"]
+        assert p.audit.verify().ok
+    finally:
+        p.close()

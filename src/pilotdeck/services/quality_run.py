@@ -179,7 +179,9 @@ def _column_check(name: str, col: Any, check: Any, table: pa.Table) -> CheckResu
 
 
 def _unique(table: pa.Table, keys: list[str]) -> CheckResult:
-    """Rows whose key value occurs more than once (all of them, as pandera counts)."""
+    """Rows whose key value occurs more than once (all of them, as pandera counts).
+    Unlike pandas, a null key never equals another: a key column that had no nulls
+    fails its not-null check instead."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
