@@ -3,7 +3,7 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test install install-test lint bench-audit bench-serving bench-drift bench-startup bench-explain clean
+.PHONY: demo test install install-test lint bench-audit bench-serving bench-drift bench-startup bench-explain bench-quality clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -39,6 +39,9 @@ bench-startup: install
 
 bench-explain: install
 	$(BIN)/python benchmarks/explain/run.py
+
+bench-quality: install
+	$(BIN)/python benchmarks/quality/run.py
 
 clean:
 	rm -rf $(VENV) .pilotdeck build src/*.egg-info

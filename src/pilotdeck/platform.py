@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from pilotdeck.services.assessment import AssessmentService
     from pilotdeck.services.audit import AuditService
     from pilotdeck.services.batch import BatchService
+    from pilotdeck.services.data_quality import DataQualityService
     from pilotdeck.services.datasets import DatasetService
     from pilotdeck.services.explain import ExplanationService
     from pilotdeck.services.fairness import FairnessService
@@ -269,7 +270,8 @@ class Platform:
     def alerts(self) -> AlertService:
         from pilotdeck.services.alerts import AlertService
 
-        return AlertService(self.store, self.monitoring, self.models)
+        return AlertService(self.store, self.monitoring, self.models,
+                            data_quality=lambda: self.data_quality)
 
     @cached_property
     def batch(self) -> BatchService:
@@ -295,6 +297,12 @@ class Platform:
         from pilotdeck.services.datasets import DatasetService
 
         return DatasetService(self.store, self.lake, DatasetAccess(self.store))
+
+    @cached_property
+    def data_quality(self) -> DataQualityService:
+        from pilotdeck.services.data_quality import DataQualityService
+
+        return DataQualityService(self.lake, self.store)
 
     def close(self) -> None:
         if "store" in self.__dict__:

@@ -67,6 +67,9 @@ METRICS = {
     "impact.revenue": "mean revenue per request",
     "impact.cost_saved": "mean cost saved per request",
     "impact.satisfaction": "mean satisfaction per request",
+    "dataset.quality_failed": "1 when the dataset's latest quality check failed, else 0 "
+                              "(needs 'dataset'; the window is not used)",
+    "dataset.quality_failed_checks": "checks failed by the dataset's latest quality check",
 }
 
 
@@ -107,6 +110,8 @@ class AlertRule(_M):
     sensitive: list[str] = Field(default_factory=list, description="fairness metrics only")
     min_rows: int = Field(1, ge=1, alias="minRows",
                           description="do not judge a window with fewer rows")
+    dataset: str | None = Field(None, pattern=r"^[a-z][a-z0-9_-]{0,62}$",
+                                description="dataset metrics only: the catalogued dataset")
 
     @field_validator("metric")
     @classmethod
@@ -134,11 +139,21 @@ class AlertRule(_M):
             raise ValueError("fairness metrics need 'sensitive' columns")
         return self
 
+    @model_validator(mode="after")
+    def _dataset(self) -> AlertRule:
+        if self.metric.startswith("dataset.") and not self.dataset:
+            raise ValueError("dataset metrics need 'dataset' (the dataset to watch)")
+        if self.dataset and not self.metric.startswith("dataset."):
+            raise ValueError("'dataset' is for dataset metrics only")
+        return self
+
     def fires(self, value: float) -> bool:
         return COMPARISONS[self.comparison](value, self.threshold)
 
     def fingerprint(self) -> str:
         key = f"{self.name}|{self.pilot}|{self.scope.variant}|{self.scope.version}"
+        if self.dataset:  # only then: existing rules keep their fingerprints
+            key += f"|{self.dataset}"
         return hashlib.sha256(key.encode()).hexdigest()[:16]
 
 

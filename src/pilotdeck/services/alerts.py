@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import yaml
@@ -35,6 +36,9 @@ from pilotdeck.services.monitoring import MonitoringService
 from pilotdeck.services.registry import RegistryService
 from pilotdeck.views.alerts import ActionResult, Alert, AlertScope, AlertSilence, RuleOutcome
 
+if TYPE_CHECKING:
+    from pilotdeck.services.data_quality import DataQualityService
+
 log = logging.getLogger("pilotdeck.alerts")
 MONITOR = Principal("system:monitor", Role.ADMIN)
 
@@ -53,8 +57,10 @@ def load_rules(path: Path) -> list[AlertRule]:
 
 class AlertService:
     def __init__(self, store: Store, monitoring: MonitoringService, models: RegistryService,
-                 webhook_timeout_s: float = 5.0) -> None:
+                 webhook_timeout_s: float = 5.0,
+                 data_quality: Callable[[], DataQualityService] | None = None) -> None:
         self.store, self.monitoring, self.models = store, monitoring, models
+        self.data_quality = data_quality
         self.webhook_timeout_s = webhook_timeout_s
         self._lock = threading.Lock()
 
@@ -76,6 +82,8 @@ class AlertService:
             w = max(judged, key=lambda x: (x.share_drifted or 0.0, x.rows))
             value = w.share_drifted if name == "share_drifted" else w.dataset_drift
             return (None if value is None else float(value)), w.rows
+        if kind == "dataset":
+            return self._dataset_quality(rule)
         # The rule's metric names are the views' attribute names (METRICS).
         if kind == "quality":
             q = self.monitoring.quality(rule.pilot, since, now, by=[],
@@ -106,6 +114,18 @@ class AlertService:
             return None, 0
         return float(outcome.mean), outcome.n
 
+    def _dataset_quality(self, rule: AlertRule) -> tuple[float | None, int]:
+        """The dataset's latest quality result (the window does not apply); an empty
+        version counts as one row, so its failed row-count check is judged."""
+        if self.data_quality is None or rule.dataset is None:
+            raise Conflict("dataset quality is not available to alert rules here")
+        latest = self.data_quality().latest(rule.dataset)
+        if latest is None:
+            return None, 0
+        value = float(not latest.passed) if rule.metric == "dataset.quality_failed" \
+            else float(len(latest.failed))
+        return value, max(latest.rows, 1)
+
     # -- acting ----------------------------------------------------------------
     def _act(self, rule: AlertRule, value: float, alert_id: int) -> list[dict[str, Any]]:
         reason = (f"alert {rule.name}: {rule.metric} = {value:.4g} {rule.comparison} "
@@ -121,7 +141,8 @@ class AlertService:
                         "alert": alert_id, "rule": rule.name, "pilot": rule.pilot,
                         "metric": rule.metric, "value": value, "threshold": rule.threshold,
                         "comparison": rule.comparison, "severity": rule.severity,
-                        "scope": rule.scope.model_dump(exclude_none=True), "reason": reason})
+                        "scope": rule.scope.model_dump(exclude_none=True), "reason": reason,
+                        **({"dataset": rule.dataset} if rule.dataset else {})})
                     entry.update(ok=r.is_success, status=r.status_code)
                     if not r.is_success:
                         entry["error"] = f"the webhook answered HTTP {r.status_code} " \

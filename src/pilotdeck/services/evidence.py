@@ -176,6 +176,35 @@ class RiskEvidence:
         return [Evidence("risk.assessed", True, f"risk tier {row.tier}, score {row.score:g}")]
 
 
+class QualityVerdicts(Protocol):
+    """What the data-governance evidence needs of dataset quality (DataQualityService)."""
+
+    def has_passing_baseline(self, name: str) -> tuple[bool, str]: ...
+
+
+class DataQualityEvidence:
+    """Share of the pilot's catalogued datasets whose quality suite passed on the newest
+    checked version. ``datasets`` names a pilot's datasets (the catalogue's answer);
+    a pilot with none gives no evidence here, so its manifest's declaration stands."""
+
+    name = "data-quality"
+
+    def __init__(self, datasets: Callable[[str], list[str]],
+                 quality: Callable[[], QualityVerdicts]) -> None:
+        self._datasets, self._quality = datasets, quality
+
+    def collect(self, uow: UnitOfWork, pilot: PilotManifest) -> list[Evidence]:
+        names = sorted(set(self._datasets(pilot.name)))
+        if not names:
+            return []
+        verdicts = {n: self._quality().has_passing_baseline(n) for n in names}
+        good = [n for n, (ok, _) in verdicts.items() if ok]
+        bad = "; ".join(f"{n}: {why}" for n, (ok, why) in verdicts.items() if not ok)
+        note = f"{len(good)}/{len(names)} catalogued datasets pass their quality baseline"
+        return [Evidence("data.quality_baseline", len(good) == len(names),
+                         note + (f" ({bad})" if bad else ""))]
+
+
 DEFAULT_PROVIDERS: tuple[EvidenceProvider, ...] = (ManifestEvidence(), AuditEvidence(),
                                                    RiskEvidence())
 

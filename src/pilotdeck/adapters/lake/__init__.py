@@ -7,6 +7,7 @@ Layout under the root::
     profiles/NAME/{profile.json,sample.parquet} reference profiles
     tables/NAME/                                tables written by pilotdeck (demo data)
     datasets/NAME/                              catalogued datasets (Delta tables)
+    quality/NAME/{suite.yaml,vN.json}           datasets' quality suites and results
 
 Every identifier that becomes a path segment is checked against its pattern,
 and every path is resolved and refused if it leaves the root, so no input can
@@ -146,6 +147,37 @@ class LocalLake:
 
     def load_profile(self, name: str) -> StoredProfile:
         return profiles.load(self._profile_dir(name), name)
+
+    # -- quality suites and results of datasets -----------------------------
+    def _quality_dir(self, name: str) -> Path:
+        from pilotdeck.adapters.lake.quality import check_dataset_name
+
+        return self._inside("quality", check_dataset_name(name))
+
+    def save_quality_suite(self, name: str, yaml_text: str) -> None:
+        from pilotdeck.adapters.lake import quality
+
+        quality.save_suite(self._quality_dir(name), yaml_text)
+
+    def load_quality_suite(self, name: str) -> str | None:
+        from pilotdeck.adapters.lake import quality
+
+        return quality.load_suite(self._quality_dir(name))
+
+    def save_quality_result(self, name: str, version: int, result: dict[str, Any]) -> None:
+        from pilotdeck.adapters.lake import quality
+
+        quality.save_result(self._quality_dir(name), quality.check_version(version), result)
+
+    def load_quality_result(self, name: str, version: int) -> dict[str, Any] | None:
+        from pilotdeck.adapters.lake import quality
+
+        return quality.load_result(self._quality_dir(name), quality.check_version(version))
+
+    def list_quality_results(self, name: str) -> list[dict[str, Any]]:
+        from pilotdeck.adapters.lake import quality
+
+        return quality.list_results(self._quality_dir(name))
 
     # -- reports about a model version (explanations, fairness) -----------
     def save_report(self, kind: str, name: str, data: dict[str, Any]) -> None:
