@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from pilotdeck.domain.ports.cache import PredictionCache
     from pilotdeck.domain.ports.compute import ComputeEngine
     from pilotdeck.domain.ports.lake import Lake
+    from pilotdeck.domain.ports.lineage import LineageTransport
     from pilotdeck.domain.ports.registry import ModelRegistry
     from pilotdeck.domain.ports.store import Store
     from pilotdeck.domain.prioritization import Rubric
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
     from pilotdeck.services.explain import ExplanationService
     from pilotdeck.services.fairness import FairnessService
     from pilotdeck.services.governance import GovernanceService
+    from pilotdeck.services.lineage import LineageService
     from pilotdeck.services.model_card import ModelCardService
     from pilotdeck.services.monitoring import MonitoringService
     from pilotdeck.services.paths import ServerPaths
@@ -285,6 +287,21 @@ class Platform:
         from pilotdeck.services.access import AccessService
 
         return AccessService(self.store)
+
+    @cached_property
+    def lineage_transport(self) -> LineageTransport | None:
+        """Where lineage events go besides the store (``openlineage_url``), if anywhere."""
+        if not self.settings.openlineage_url:
+            return None
+        from pilotdeck.adapters.lineage import make_lineage_transport
+
+        return make_lineage_transport(self.settings.openlineage_url)
+
+    @cached_property
+    def lineage(self) -> LineageService:
+        from pilotdeck.services.lineage import LineageService
+
+        return LineageService(self.store, lambda: self.lineage_transport)
 
     def close(self) -> None:
         if "store" in self.__dict__:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from sqlalchemy.orm import Session
 
 from pilotdeck.adapters.store.alerts import AlertRepository
 from pilotdeck.adapters.store.approvals import ApprovalRepository, AttestationRepository
 from pilotdeck.adapters.store.assessments import AssessmentRepository
 from pilotdeck.adapters.store.audit import AuditRepository
+from pilotdeck.adapters.store.lineage import LineageRepository
 from pilotdeck.adapters.store.models_repo import ModelRepository
 from pilotdeck.adapters.store.pilots import PilotRepository
 from pilotdeck.adapters.store.risk import RiskRepository
@@ -28,5 +31,18 @@ class UnitOfWork:
         self.risk = RiskRepository(session)
         self.approvals = ApprovalRepository(session)
         self.attestations = AttestationRepository(session)
+        self.lineage = LineageRepository(session)
         self.audit_events = AuditRepository(session)
         self.audit = AuditWriter(self.audit_events)
+        self._after_commit: list[Callable[[], None]] = []
+
+    def after_commit(self, action: Callable[[], None]) -> None:
+        """Run ``action`` once this transaction has committed (never if it rolls
+        back): for side effects outside the database, such as sending lineage."""
+        self._after_commit.append(action)
+
+    def committed(self) -> None:
+        """Called by the store once the transaction is committed."""
+        actions, self._after_commit = self._after_commit, []
+        for action in actions:
+            action()
