@@ -147,7 +147,8 @@ def _reachable(runs: list[Run], start: Node, direction: Direction) -> set[str]:
 
 
 @settings(max_examples=150, deadline=None)
-@given(graphs(), st.sampled_from(NODES), st.sampled_from(["upstream", "downstream"]),
+@given(graphs(), st.sampled_from(NODES + [Node("dataset", f"d{i}") for i in range(5)]),
+       st.sampled_from(["upstream", "downstream"]),
        st.integers(0, 6))
 def test_the_walk_finds_exactly_what_is_reachable_and_depth_only_prunes(
         runs: list[Run], start: Node, direction: Direction, depth: int) -> None:
@@ -159,3 +160,4 @@ def test_the_walk_finds_exactly_what_is_reachable_and_depth_only_prunes(
         assert set(limited.runs) == set(whole.runs)
     for s, t in whole.edges:  # every edge touches a run the walk found
         assert s in whole.runs or t in whole.runs
+    assert whole.nodes[0] == start or start in whole.nodes  # sortable, start included

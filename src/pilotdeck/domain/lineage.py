@@ -36,7 +36,7 @@ KINDS = ("dataset", "model", "job", "file", "profile")
 Direction = Literal["upstream", "downstream"]
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True)
 class Node:
     """One lineage node; ``str(node)`` is its id, and ``parse_node`` reads it back."""
 
@@ -49,6 +49,9 @@ class Node:
             return f"{self.kind}:{self.name}"
         sep = "@" if self.kind == "dataset" else "/"
         return f"{self.kind}:{self.name}{sep}{self.version}"
+
+    def sort_key(self) -> tuple[str, str, int]:
+        return (self.kind, self.name, -1 if self.version is None else self.version)
 
     @property
     def key(self) -> str:
@@ -165,7 +168,7 @@ class Graph:
         for r in self.runs.values():
             seen.update(r.inputs)
             seen.update(r.outputs)
-        return sorted(seen)
+        return sorted(seen, key=Node.sort_key)
 
     @property
     def edges(self) -> list[tuple[str, str]]:

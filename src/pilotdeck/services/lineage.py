@@ -77,7 +77,8 @@ def _datasets(nodes: list[Node], output: bool) -> list[Any]:
 
 
 def _finite(value: Any) -> Any:
-    """JSON-ready facts: non-finite numbers become null, other objects their text."""
+    """JSON-ready facts: non-finite numbers become null (and are then left out, as
+    OpenLineage leaves out every null), other objects their text."""
     if isinstance(value, float):
         return value if math.isfinite(value) else None
     if isinstance(value, dict):
@@ -108,7 +109,7 @@ def _event(run_id: str, job: str, event_type: str, when: datetime, inputs: list[
     if facets:  # the caller's facts (rows, engine, ...) as one custom run facet
         body["run"].setdefault("facets", {})["pilotdeck"] = {
             "_producer": PRODUCER, "_schemaURL": FACET_SCHEMA, **_finite(facets)}
-    return body
+    return Serde.to_dict(body)  # nulls dropped, as the transport sends it
 
 
 class LineageService:
