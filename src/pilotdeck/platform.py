@@ -253,7 +253,8 @@ class Platform:
 
         # Monitoring (pandas, pyarrow) is built only when a version brings a reference.
         return RegistryService(self.store, self.registry, lambda: self.monitoring,
-                               lambda: self.governance, lambda: self.explanations)
+                               lambda: self.governance, lambda: self.explanations,
+                               lambda: self.lineage)
 
     @cached_property
     def monitoring(self) -> MonitoringService:
@@ -262,7 +263,7 @@ class Platform:
         from pilotdeck.services.monitoring import MonitoringService
 
         return MonitoringService(self.lake, self.engine, self.settings.cost_per_cpu_second,
-                                 self.settings.drift_min_rows)
+                                 self.settings.drift_min_rows, lambda: self.lineage)
 
     @cached_property
     def alerts(self) -> AlertService:
@@ -274,7 +275,8 @@ class Platform:
     def batch(self) -> BatchService:
         from pilotdeck.services.batch import BatchService
 
-        return BatchService(self.store, self.models, self.registry, self.engine)
+        return BatchService(self.store, self.models, self.registry, self.engine,
+                            lambda: self.lineage)
 
     @cached_property
     def serving(self) -> ServingService:

@@ -24,7 +24,7 @@ from pilotdeck.domain.errors import FieldError, ValidationFailed
 from pilotdeck.domain.pilot import NAME_RE as PILOT_RE
 
 __all__ = ["DATASET_RE", "JOB_RE", "KINDS", "Direction", "Fetch", "Graph", "Node", "Run",
-           "check_job", "matches", "parse_node", "parse_nodes", "traverse"]
+           "check_job", "dataset_version", "matches", "parse_node", "parse_nodes", "traverse"]
 
 DATASET_RE = re.compile(r"^[a-z][a-z0-9_-]{0,62}$")
 JOB_RE = re.compile(r"^[a-z][a-z0-9_.-]{0,99}$")
@@ -206,3 +206,23 @@ def traverse(start: Node, direction: Direction, fetch: Fetch,
         seen_nodes |= nxt
         frontier = frozenset(nxt)
     return graph
+
+
+_BARE_DATASET_VERSION = re.compile(r"^[a-z][a-z0-9_-]{0,62}@[0-9]{1,16}$")
+
+
+def dataset_version(label: str, field_name: str) -> Node | None:
+    """The dataset version a model's training-data label names, if it names one.
+
+    ``NAME@VERSION`` and ``dataset:NAME@VERSION`` are catalogued dataset versions
+    (lineage); ``dataset:…`` must be one, with its version. Any other label
+    (``crm_events@v1``, a URI) is kept as free text, as before the catalogue."""
+    if label.startswith("dataset:"):
+        node = parse_node(label, field_name)
+        if node.version is None:
+            raise _bad(field_name, "name the dataset version the model was trained on "
+                                   "(dataset:NAME@VERSION)")
+        return node
+    if _BARE_DATASET_VERSION.match(label):
+        return parse_node("dataset:" + label, field_name)
+    return None

@@ -12,13 +12,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
 from pilotdeck.domain.drift import MIN_ROWS
 from pilotdeck.domain.ports.compute import ComputeEngine
 from pilotdeck.domain.ports.lake import Lake, ReferenceProfile
+from pilotdeck.services.lineage_nodes import file_node
 from pilotdeck.services.monitoring import drift as _drift
 from pilotdeck.services.monitoring import performance, profiles, report, windows
 from pilotdeck.services.monitoring.profiles import profile_name
@@ -36,25 +37,42 @@ from pilotdeck.views.monitoring import (
 
 __all__ = ["MonitoringService", "profile_name"]
 
+
+def _table_nodes(source: object) -> list[str]:
+    """A table given by path as a lineage node; an in-memory table has none."""
+    if isinstance(source, str | Path):
+        node = file_node(source)
+        return [node] if node else []
+    return []
+
+if TYPE_CHECKING:
+    from pilotdeck.services.lineage import LineageService
+
 Progress = Callable[[int, int], None]
 
 
 class MonitoringService:
     def __init__(self, lake: Lake, engines: Callable[[str | None], ComputeEngine],
-                 cost_per_cpu_second: float = 0.0, drift_min_rows: int = MIN_ROWS) -> None:
+                 cost_per_cpu_second: float = 0.0, drift_min_rows: int = MIN_ROWS,
+                 lineage: Callable[[], LineageService] | None = None) -> None:
         self.lake = lake
         self.engines = engines
         self.cost_per_cpu_second = cost_per_cpu_second
         self.drift_min_rows = drift_min_rows
+        self.lineage = lineage
 
     # -- profiles and table drift ------------------------------------------
     def build_profile(self, source: str | Path, name: str, *, engine: str | None = None,
                       exact_limit: int = 100_000, chunk_rows: int = 200_000,
                       progress: Progress | None = None, seed: int = 0) -> ProfileMeta:
         """Profile a table and store it as ``name`` (the reference for drift)."""
-        return profiles.build(self.lake, self.engines(engine), str(source), name,
+        meta = profiles.build(self.lake, self.engines(engine), str(source), name,
                               exact_limit=exact_limit, chunk_rows=chunk_rows,
                               progress=progress, seed=seed)
+        if self.lineage is not None:  # table -> profile.build -> profile:NAME
+            self.lineage().record("profile.build", _table_nodes(source),
+                                  [f"profile:{name}"], facets={"rows": meta.rows})
+        return meta
 
     def profile(self, name: str) -> ReferenceProfile:
         return self.lake.load_profile(name)
@@ -73,11 +91,17 @@ class MonitoringService:
         ``stream_rows`` rows (or any, on a non-local ``engine``) is summarised
         first, keeping a sample of ``sample_rows`` rows."""
         stored = self.profile(profile) if isinstance(profile, str) else profile
-        return _drift.drift(self.lake, reference, current, profile=stored,
-                            engine=self.engines(engine), methods=methods,
-                            thresholds=thresholds, share=share, columns=columns,
-                            workers=workers, progress=progress, stream_rows=stream_rows,
-                            sample_rows=sample_rows)
+        out = _drift.drift(self.lake, reference, current, profile=stored,
+                           engine=self.engines(engine), methods=methods,
+                           thresholds=thresholds, share=share, columns=columns,
+                           workers=workers, progress=progress, stream_rows=stream_rows,
+                           sample_rows=sample_rows)
+        if self.lineage is not None:  # reference (table or profile) + current -> drift.check
+            ref = ([f"profile:{profile}"] if isinstance(profile, str)
+                   else _table_nodes(reference) if reference is not None else [])
+            self.lineage().record("drift.check", ref + _table_nodes(current), [], facets={
+                "datasetDrift": out.dataset_drift, "driftedShare": out.share_drifted})
+        return out
 
     # -- the prediction log --------------------------------------------------
     def logged_rows(self, pilot: str, since: datetime | None = None,
