@@ -66,8 +66,7 @@ def test_dataset_to_model_to_batch_output_both_ways(
     dot = pd("lineage", "upstream", f"file:{scores.resolve()}", "--format", "dot").stdout
     assert dot.startswith("digraph lineage {") and '"dataset:churn_train@0"' in dot
 
-    for bad, field in (("dataset:Churn", "node"), ("model:churn-prediction/0", "node"),
-                       ("table:x", "node")):
+    for bad in ("dataset:Churn", "model:churn-prediction/0", "table:x"):
         r = pd("lineage", "upstream", bad, code=1)
         assert r.stderr.startswith("error: invalid lineage node: node:"), r.stderr
         assert len(r.stderr.strip().splitlines()) == 1
