@@ -176,7 +176,7 @@ class Platform:
         from pilotdeck.services.model_card import ModelCardService
 
         return ModelCardService(self.portfolio, self.models, self.risk, self.governance,
-                                self.explanations, self.approvals, self.lake)
+                                self.explanations, self.approvals, self.lake, self.lineage)
 
     @cached_property
     def fairness(self) -> FairnessService:

@@ -61,6 +61,13 @@ def test_dataset_to_model_to_batch_output_both_ways(
                          "json").stdout)
     assert [r["job"] for r in prof["runs"]] == ["profile.build"]
 
+    card = json.loads(pd("models", "card", PILOT, "--version", "1", "--format",
+                         "json").stdout)
+    assert "dataset:churn_train@0" in card["lineageUpstream"]
+    assert f"file:{scores.resolve()}" in card["lineageDownstream"]
+    md = pd("models", "card", PILOT, "--version", "1", "--format", "md").stdout
+    assert "Lineage, upstream: " in md and "dataset:churn_train@0" in md
+
     table = pd("lineage", "downstream", "dataset:churn_train@0").stdout
     assert "model.register" in table and "batch.score" in table
     dot = pd("lineage", "upstream", f"file:{scores.resolve()}", "--format", "dot").stdout

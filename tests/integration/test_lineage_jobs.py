@@ -54,6 +54,9 @@ def test_profile_builds_and_table_drift_are_runs(env: Env, tmp_path: Path) -> No
     mon.drift(ref, cur)
     runs = env.platform.lineage.upstream("job:drift.check", depth=1).runs
     assert len(runs) == 2
+    # A loaded profile (what `monitor drift --profile` passes) is named too.
+    mon.drift(None, cur, profile=mon.profile("lineage-ref"))
+    assert len(env.platform.lineage.downstream("profile:lineage-ref").runs) == 2
 
 
 def test_free_text_training_labels_make_no_dataset_nodes(env: Env) -> None:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
 import typer
 
 from pilotdeck.cli.context import fail_format, platform, print_json, print_table
-from pilotdeck.views.lineage import LineageGraph
+
+if TYPE_CHECKING:
+    from pilotdeck.views.lineage import LineageGraph
 
 app = typer.Typer(help="Lineage (OpenLineage): upstream and downstream of datasets, models, "
                        "files and jobs.", no_args_is_help=True)

@@ -97,7 +97,7 @@ class MonitoringService:
                            workers=workers, progress=progress, stream_rows=stream_rows,
                            sample_rows=sample_rows)
         if self.lineage is not None:  # reference (table or profile) + current -> drift.check
-            ref = ([f"profile:{profile}"] if isinstance(profile, str)
+            ref = ([f"profile:{stored.name}"] if stored is not None
                    else _table_nodes(reference) if reference is not None else [])
             self.lineage().record("drift.check", ref + _table_nodes(current), [], facets={
                 "datasetDrift": out.dataset_drift, "driftedShare": out.share_drifted})
