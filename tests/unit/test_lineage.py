@@ -34,7 +34,7 @@ def test_a_node_id_reads_back_to_itself(text: str, node: Node) -> None:
     "model:churn/0", "model:churn/x", "model:-bad/1", "job:", "job:Batch", "job:" + "a" * 101,
     "file:relative/path", "file:/a/../etc/passwd", "file:/a\nb", "file:/a//b", "file:/a/./b",
     "file:/" + "a" * 1100, "profile:../x", "profile:", "table:x", "dataset:a@99999999999999999",
-    "dataset:a@1@2", "dataset:a\x00",
+    "dataset:a@1@2", "dataset:a\x00", "dataset:a@00", "model:churn/01",
 ])
 def test_a_bad_node_is_refused_naming_the_field_not_echoing_it(text: str) -> None:
     if text == "model:churn":  # a model without a version is every version: valid
@@ -161,3 +161,26 @@ def test_the_walk_finds_exactly_what_is_reachable_and_depth_only_prunes(
     for s, t in whole.edges:  # every edge touches a run the walk found
         assert s in whole.runs or t in whole.runs
     assert whole.nodes[0] == start or start in whole.nodes  # sortable, start included
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.one_of(
+    st.builds(lambda n, v: f"dataset:{n}" + ("" if v is None else f"@{v}"),
+              st.from_regex(r"\A[a-z][a-z0-9_-]{0,62}\Z"), st.none() | st.integers(0, 10**9)),
+    st.builds(lambda n, v: f"model:{n}/{v}",
+              st.from_regex(r"\A[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\Z"), st.integers(1, 10**9)),
+    st.builds(lambda n: f"job:{n}", st.from_regex(r"\A[a-z][a-z0-9_.-]{0,99}\Z")),
+))
+def test_every_valid_node_id_reads_back_to_itself(text: str) -> None:
+    assert str(parse_node(text)) == text
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=80) | st.sampled_from(["dataset:a@01", "model:m/007", "dataset:a@0"]))
+def test_any_text_parses_or_is_a_validation_error(text: str) -> None:
+    try:
+        node = parse_node(text)
+    except ValidationFailed as err:
+        assert err.errors[0].field == "node"
+    else:
+        assert str(node) == text  # only canonical ids are accepted

@@ -65,7 +65,8 @@ def _bad(field_name: str, problem: str) -> ValidationFailed:
 
 
 def _version(text: str, field_name: str, least: int) -> int:
-    if not text.isascii() or not text.isdigit() or len(text) > 16:
+    if (not text.isascii() or not text.isdigit() or len(text) > 16
+            or (len(text) > 1 and text[0] == "0")):  # one spelling per version
         raise _bad(field_name, f"the version must be an integer >= {least}")
     v = int(text)
     if not least <= v <= MAX_VERSION:
