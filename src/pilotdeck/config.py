@@ -118,6 +118,10 @@ class Settings(BaseSettings):
         "Key that signs the gateway's request ids, so feedback can be checked without a "
         "lookup; gateways sharing a lake must share it (default $PILOTDECK_HOME/keys/"
         "request-ids.key, created 0600)."))
+    openlineage_url: str = Field(default="", description=(
+        "OpenLineage collector (e.g. Marquez, http://host:5000) that receives every "
+        "lineage run event after it is stored (PILOTDECK_OPENLINEAGE_URL); empty: "
+        "stored locally only. A collector that is down never fails a job."))
     admin_token_path: Path | None = Field(default=None, description=(
         "Where the first-run admin token is written, owner-only (default "
         "$PILOTDECK_HOME/admin-token)."))

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from pilotdeck.domain.ports.cache import PredictionCache
     from pilotdeck.domain.ports.compute import ComputeEngine
     from pilotdeck.domain.ports.lake import Lake
+    from pilotdeck.domain.ports.lineage import LineageTransport
     from pilotdeck.domain.ports.registry import ModelRegistry
     from pilotdeck.domain.ports.store import Store
     from pilotdeck.domain.prioritization import Rubric
@@ -32,10 +33,12 @@ if TYPE_CHECKING:
     from pilotdeck.services.audit import AuditService
     from pilotdeck.services.batch import BatchService
     from pilotdeck.services.data_quality import DataQualityService
+    from pilotdeck.services.dataset_quality import DatasetQuality
     from pilotdeck.services.datasets import DatasetService
     from pilotdeck.services.explain import ExplanationService
     from pilotdeck.services.fairness import FairnessService
     from pilotdeck.services.governance import GovernanceService
+    from pilotdeck.services.lineage import LineageService
     from pilotdeck.services.model_card import ModelCardService
     from pilotdeck.services.monitoring import MonitoringService
     from pilotdeck.services.paths import ServerPaths
@@ -176,7 +179,7 @@ class Platform:
         from pilotdeck.services.model_card import ModelCardService
 
         return ModelCardService(self.portfolio, self.models, self.risk, self.governance,
-                                self.explanations, self.approvals, self.lake)
+                                self.explanations, self.approvals, self.lake, self.lineage)
 
     @cached_property
     def fairness(self) -> FairnessService:
@@ -231,7 +234,8 @@ class Platform:
         from pilotdeck.services.evidence import platform_providers
 
         return AssessmentService(self.store, self.maturity_model,
-                                 platform_providers(lambda: self.lake, self.settings.alert_rules))
+                                 platform_providers(lambda: self.lake, self.settings.alert_rules,
+                                                    lambda: self.data_quality))
 
     @cached_property
     def prioritization(self) -> PrioritizationService:
@@ -253,7 +257,8 @@ class Platform:
 
         # Monitoring (pandas, pyarrow) is built only when a version brings a reference.
         return RegistryService(self.store, self.registry, lambda: self.monitoring,
-                               lambda: self.governance, lambda: self.explanations)
+                               lambda: self.governance, lambda: self.explanations,
+                               lambda: self.lineage, lambda: self.datasets)
 
     @cached_property
     def monitoring(self) -> MonitoringService:
@@ -262,7 +267,7 @@ class Platform:
         from pilotdeck.services.monitoring import MonitoringService
 
         service = MonitoringService(self.lake, self.engine, self.settings.cost_per_cpu_second,
-                                    self.settings.drift_min_rows)
+                                    self.settings.drift_min_rows, lambda: self.lineage)
         service.resolve = lambda *a, **k: self.datasets.resolve(*a, **k)
         return service
 
@@ -277,7 +282,8 @@ class Platform:
     def batch(self) -> BatchService:
         from pilotdeck.services.batch import BatchService
 
-        return BatchService(self.store, self.models, self.registry, self.engine, self.datasets)
+        return BatchService(self.store, self.models, self.registry, self.engine, self.datasets,
+                            lambda: self.lineage)
 
     @cached_property
     def serving(self) -> ServingService:
@@ -296,13 +302,35 @@ class Platform:
         from pilotdeck.services.dataset_access import DatasetAccess
         from pilotdeck.services.datasets import DatasetService
 
-        return DatasetService(self.store, self.lake, DatasetAccess(self.store))
+        return DatasetService(self.store, self.lake, DatasetAccess(self.store),
+                              lambda: self.lineage, lambda: self.data_quality)
+
+    @cached_property
+    def dataset_quality(self) -> DatasetQuality:
+        from pilotdeck.services.dataset_quality import DatasetQuality
+
+        return DatasetQuality(self.datasets, self.data_quality)
 
     @cached_property
     def data_quality(self) -> DataQualityService:
         from pilotdeck.services.data_quality import DataQualityService
 
         return DataQualityService(self.lake, self.store)
+
+    @cached_property
+    def lineage_transport(self) -> LineageTransport | None:
+        """Where lineage events go besides the store (``openlineage_url``), if anywhere."""
+        if not self.settings.openlineage_url:
+            return None
+        from pilotdeck.adapters.lineage import make_lineage_transport
+
+        return make_lineage_transport(self.settings.openlineage_url)
+
+    @cached_property
+    def lineage(self) -> LineageService:
+        from pilotdeck.services.lineage import LineageService
+
+        return LineageService(self.store, lambda: self.lineage_transport)
 
     def close(self) -> None:
         if "store" in self.__dict__:

@@ -9,6 +9,7 @@ import socket
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 from unittest import mock
 
 import numpy as np
@@ -165,3 +166,31 @@ def test_error_texts_hold_no_python_reprs(env: dict[str, str], tmp_path: Path,
     r = run_cli("monitor", "drift", "--pilot", "churn-prediction", "--by", "week", env=env)
     line = one_error_line(r)
     assert "must be one of hour, day, variant" in line and "(" not in line, line
+
+
+def _commands(group: Any, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    import typer.main
+
+    cmd = typer.main.get_command(group) if not hasattr(group, "commands") else group
+    out = [prefix]
+    for name, sub in getattr(cmd, "commands", {}).items():
+        out += _commands(sub, (*prefix, name)) if hasattr(sub, "commands") else [
+            (*prefix, name)]
+    return out
+
+
+def test_every_commands_help_renders(tmp_path: Path) -> None:
+    """Help text is Rich markup: a bracket like ``[/VERSION]`` or ``[@V]`` in it
+    crashes ``--help`` or silently vanishes from it."""
+    from pilotdeck.cli.main import app
+
+    paths = _commands(app)
+    assert len(paths) > 80 and ("data", "grant") in paths
+    for path in paths:
+        r = run_cli(*path, "--help", env={"PILOTDECK_HOME": str(tmp_path), "COLUMNS": "300"})
+        assert r.returncode == 0, (path, r.stderr)
+    for path, shown in [(("lineage", "upstream"), "model:PILOT[/VERSION]"),
+                        (("batch", "score"), "dataset:NAME[@VERSION]"),
+                        (("monitor", "drift"), "dataset:NAME[@V]")]:
+        out = run_cli(*path, "--help", env={"PILOTDECK_HOME": str(tmp_path), "COLUMNS": "300"})
+        assert shown in out.stdout, path

@@ -16,10 +16,10 @@ from tests.cli import run_cli
 README = Path(__file__).resolve().parents[2] / "README.md"
 
 
-def quick_start() -> list[str]:
-    """The quick start's bash block as logical lines (continuations joined)."""
+def quick_start(section: str = "Quick start") -> list[str]:
+    """A section's first bash block as logical lines (continuations joined)."""
     text = README.read_text(encoding="utf-8")
-    block = text.split("## Quick start", 1)[1].split("```bash\n", 1)[1].split("```", 1)[0]
+    block = text.split(f"## {section}\n", 1)[1].split("```bash\n", 1)[1].split("```", 1)[0]
     return [" ".join(line.split()) for line in block.replace("\\\n", " ").splitlines()
             if line.strip() and not line.lstrip().startswith("#")]
 
@@ -39,7 +39,8 @@ def test_the_quick_start_uses_the_api_and_gateway_commands() -> None:
     assert "server" not in commands and "serve" not in commands
 
 
-@pytest.mark.parametrize("args", pilotdeck_commands(quick_start()),
+@pytest.mark.parametrize("args", [c for section in ("Quick start", "Datasets", "Lineage")
+                                  for c in pilotdeck_commands(quick_start(section))],
                          ids=lambda a: " ".join(a)[:40])
 def test_every_quick_start_command_exists_with_its_options(args: list[str],
                                                            tmp_path: Path) -> None:

@@ -200,6 +200,9 @@ MUTATIONS: list[tuple[str, str, Any, Permission]] = [
      Permission.DATASETS_READ),
     ("POST", "/v1/dataset-grants/revoke", {"target": "customers", "to": "role:viewer"},
      Permission.DATASETS_READ),
+    ("PUT", "/v1/datasets/customers/quality", None, Permission.DATASETS_READ),
+    ("POST", "/v1/datasets/customers/quality/baseline", {}, Permission.DATASETS_READ),
+    ("POST", "/v1/datasets/customers/quality/checks", {}, Permission.DATASETS_READ),
 ]
 
 

@@ -19,6 +19,7 @@ from pilotdeck.api.routers import (
     audit,
     datasets,
     explain,
+    lineage,
     models,
     monitoring,
     pilots,
@@ -80,7 +81,8 @@ def create_app(platform: Platform) -> FastAPI:
     install_http(app, platform.settings.api_max_body_bytes)
     set_authenticator(app, platform.access.authenticate)
     for module in (system, pilots, models, assessments, prioritization, audit, tokens,
-                   monitoring, alerts, risk, approvals, explain, datasets):
+                   monitoring, alerts, risk, approvals, explain, datasets,
+                   lineage):
         app.include_router(module.router)
     return app
 

@@ -12,7 +12,7 @@ app = typer.Typer(help="Batch scoring.", no_args_is_help=True)
 @app.command()
 def score(pilot: str,
           input: str = typer.Option(..., "--input", help="Parquet file or directory, or "
-                                    "dataset:NAME[@VERSION]."),
+                                    "dataset:NAME\\[@VERSION]."),
           output: str = typer.Option(..., "--output", help="Parquet file (local) or "
                                      "directory (spark), or dataset:NAME (a new version)."),
           owner: str | None = typer.Option(None, "--owner", help="Owner team of a new "
@@ -22,7 +22,10 @@ def score(pilot: str,
           version: int | None = typer.Option(None, "--version"),
           alias: str | None = typer.Option(None, "--alias", help="champion (default) or "
                                            "challenger"),
-          chunk_rows: int = typer.Option(50_000, "--chunk-rows", min=1)) -> None:
+          chunk_rows: int = typer.Option(50_000, "--chunk-rows", min=1),
+          allow_failed_quality: bool = typer.Option(
+              False, "--allow-failed-quality", help="Score a catalogued input even though "
+              "it failed its quality suite.")) -> None:
     """Score every row with the pilot's model; writes predictions and the model version."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
@@ -31,7 +34,7 @@ def score(pilot: str,
         task = bar.add_task(f"scoring {pilot}", total=None)
         out = platform().batch.score(
             pilot, input, output, me(), engine=engine, version=version, alias=alias,
-            chunk_rows=chunk_rows, owner=owner,
+            chunk_rows=chunk_rows, owner=owner, allow_failed_quality=allow_failed_quality,
             progress=lambda done, total: bar.update(task, completed=done, total=total))
     console.print(f"scored {out.rows:,} rows with {pilot} v{out.version} on "
                   f"{out.engine} in {out.seconds:.1f}s "

@@ -46,7 +46,7 @@ def _detail(d: DatasetDetail) -> None:
 @app.command()
 def register(name: str = typer.Argument(..., help="Dataset name (lowercase, digits, _ -)."),
              path: str = typer.Option(..., "--path", help="Parquet/CSV file or directory, a "
-                                      "Delta table, duckdb:FILE?table=T or dataset:OTHER[@V]."),
+                                      "Delta table, duckdb:FILE?table=T or dataset:OTHER\\[@V]."),
              owner: str | None = typer.Option(None, "--owner",
                                               help="Owner team (new datasets; default: "
                                                    "your token's team)."),
@@ -179,3 +179,45 @@ def grants(name: str | None = typer.Argument(None, help="Only grants that cover 
     print_table(f"{len(items)} grant(s)", ["id", "target", "to", "access", "by", "at"],
                 [[g.id, g.target, g.to, g.access, g.created_by, g.created_at[:19]]
                  for g in items])
+
+
+@app.command()
+def baseline(name: str, version: int | None = typer.Option(None, "--version", min=0,
+                                                           help="Default: the latest."),
+             key: list[str] = typer.Option([], "--key", help="Key column (unique together); "
+                                           "repeat for several."),
+             format: str = FORMAT) -> None:
+    """Generate the dataset's quality suite (editable YAML) from a version."""
+    fail_format(format, ["table", "json"])
+    s = platform().dataset_quality.baseline(name, me(), version=version, keys=key)
+    if format == "json":
+        print_json(s.dump())
+        return
+    console.print(f"quality suite for {name} from version {s.baseline_version} "
+                  f"({s.baseline_rows} rows; rows {s.min_rows}..{s.max_rows}"
+                  f"{'; keys ' + ', '.join(s.unique) if s.unique else ''})", highlight=False)
+    print_table(None, ["column", "type", "nullable", "checks"],
+                [[c.name, c.dtype, c.nullable, "; ".join(c.checks)] for c in s.columns])
+
+
+@app.command()
+def check(name: str, version: int | None = typer.Option(None, "--version", min=0,
+                                                        help="Default: the latest."),
+          format: str = FORMAT) -> None:
+    """Run the quality suite on a version; exit 3 when it fails."""
+    fail_format(format, ["table", "json"])
+    r = platform().dataset_quality.check(name, me(), version=version)
+    if format == "json":
+        print_json(r.dump())
+    else:
+        verdict = "[green]passed[/green]" if r.passed else "[red]FAILED[/red]"
+        console.print(f"{name}@{r.version}: {verdict} ({r.rows:,} rows, "
+                      f"{len(r.checks)} checks, {len(r.failed)} failed)", highlight=False)
+        bad = [c for c in r.checks if not c.passed]
+        if bad:
+            print_table(None, ["check", "expected", "failing rows", "sample"],
+                        [[c.check, c.expectation, c.failing_rows,
+                          ", ".join(str(s.value) for s in c.sample[:3]) or (c.error or "")]
+                         for c in bad])
+    if not r.passed:
+        raise typer.Exit(3)

@@ -30,7 +30,9 @@ def register(pilot: str,
              path: Path | None = typer.Option(None, "--path", help="MLflow model directory."),
              uri: str | None = typer.Option(None, "--uri", help="runs:/RUN/PATH or models:/…"),
              metric: list[str] = typer.Option([], "--metric", help="NAME=VALUE, repeatable."),
-             dataset: list[str] = typer.Option([], "--dataset", help="Training data (lineage)."),
+             dataset: list[str] = typer.Option(
+                 [], "--dataset", help="Training data, repeatable: NAME@VERSION (a "
+                 "catalogued dataset version, recorded as lineage) or a free-text label."),
              description: str = typer.Option("", "--description"),
              reference: Path | None = typer.Option(
                  None, "--reference", help="Reference table (Parquet): its profile is stored "

@@ -31,7 +31,7 @@ app = typer.Typer(help="Observability: drift, data and model quality, fairness, 
 
 @app.command("profile")
 def profile_cmd(input: str = typer.Option(..., "--input", help="Parquet/CSV file or "
-                                          "directory, Delta table or dataset:NAME[@V]."),
+                                          "directory, Delta table or dataset:NAME\\[@V]."),
                 name: str = typer.Option(..., "--name", help="Profile name."),
                 exact_limit: int = typer.Option(100_000, "--exact-limit", min=1000,
                                                 help="Keep every row up to this many; "
@@ -56,10 +56,10 @@ def profile_cmd(input: str = typer.Option(..., "--input", help="Parquet/CSV file
 @app.command("drift")
 def drift_cmd(reference: str | None = typer.Option(None, "--reference",
                                                   help="Parquet file or dir, Delta table "
-                                                       "or dataset:NAME[@V]."),
+                                                       "or dataset:NAME\\[@V]."),
               current: str | None = typer.Option(None, "--current",
                                                  help="Parquet file or dir, Delta table "
-                                                      "or dataset:NAME[@V]."),
+                                                      "or dataset:NAME\\[@V]."),
               method: list[str] = typer.Option([], "--method", help="COLUMN=ks|chisquare|z|"
                                                "wasserstein|jensenshannon|psi|hellinger"),
               threshold: list[str] = typer.Option([], "--threshold", help="COLUMN=VALUE"),

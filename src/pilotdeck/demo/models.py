@@ -96,6 +96,11 @@ def _demand(rng: np.random.Generator, n: int) -> tuple[pd.DataFrame, np.ndarray]
 
 
 REGIONS = ["north", "south", "east", "west"]
+# Owner teams of the demo's training datasets, and which hold personal data.
+TEAMS = {"churn-prediction": "crm", "credit-risk-scoring": "risk-analytics",
+         "fraud-detection-realtime": "fraud-ops"}
+PII = {"credit-risk-scoring"}
+
 PROBLEMS = [DemoProblem("churn-prediction", "classification", _churn),
             DemoProblem("credit-risk-scoring", "classification", _credit),
             DemoProblem("fraud-detection-realtime", "classification", _fraud),
@@ -147,7 +152,15 @@ def train_and_register(platform: Platform, who: Principal,
         # ``region`` is not a model input: it is the group fairness is measured by.
         X.assign(label=y, region=rng.choice(REGIONS, len(X))).to_parquet(
             table / "v1.parquet", index=False)
-        dataset = f"lakehouse:tables/{table.name}@v1"
+        # The training data is a catalogued dataset with a quality baseline; the
+        # credit data is personal (pii: readable only with a grant).
+        name = table.name.removesuffix("_training") + "_train"
+        platform.datasets.register(
+            name, table / "v1.parquet", who, owner=TEAMS.get(problem.pilot, "data-platform"),
+            tags=(["pii"] if problem.pilot in PII else []) + ["domain:training"],
+            description=f"training data of {problem.pilot}")
+        platform.dataset_quality.baseline(name, who)
+        dataset = f"dataset:{name}@0"
         train, test = slice(0, 3000), slice(3000, None)
         versions = []
         for name, model in _candidates(problem.kind):

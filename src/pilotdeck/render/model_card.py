@@ -36,7 +36,11 @@ def sections(c: ModelCard) -> list[Section]:
             f"Frameworks: {', '.join(c.frameworks) or 'not stated'}."],
             ["team member", "role"], [[t.name, t.role or ""] for t in c.team]),
         Section("Intended use", [c.intended_use] + ([c.description] if c.description else [])),
-        Section("Training data", [f"Trained on: {', '.join(c.training_data) or 'not recorded'}."],
+        Section("Training data", [f"Trained on: {', '.join(c.training_data) or 'not recorded'}."]
+                + ([f"Lineage, upstream: {', '.join(c.lineage_upstream)}."]
+                   if c.lineage_upstream else [])
+                + ([f"Lineage, downstream: {', '.join(c.lineage_downstream)}."]
+                   if c.lineage_downstream else []),
                 ["source", "kind", "owner", "lineage", "quality", "personal data"],
                 [[d.name, d.kind, d.owner or "", d.lineage or "", _fmt(d.quality),
                   "yes" if d.contains_pii else "no"] for d in c.data_sources]),

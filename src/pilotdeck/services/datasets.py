@@ -13,7 +13,7 @@ from __future__ import annotations
 import builtins
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from pilotdeck.audit.log import iso, utcnow
 from pilotdeck.auth.roles import Permission, Principal
@@ -36,6 +36,7 @@ from pilotdeck.domain.errors import (
 from pilotdeck.domain.ports.lake import Lake
 from pilotdeck.domain.ports.store import Store
 from pilotdeck.services.dataset_access import DatasetAccess
+from pilotdeck.services.lineage_nodes import file_node
 from pilotdeck.views.datasets import (
     DatasetColumn,
     DatasetDetail,
@@ -45,11 +46,13 @@ from pilotdeck.views.datasets import (
     DatasetWritten,
 )
 
+if TYPE_CHECKING:
+    from pilotdeck.services.data_quality import DataQualityService
+    from pilotdeck.services.lineage import LineageService
+
 __all__ = ["DatasetService"]
 
 MAX_QUERY_ROWS = 10_000
-# Called after a version is committed: (dataset, version, who) -> quality verdict.
-VersionHook = Callable[[str, int, Principal], str | None]
 
 
 def _cell(v: Any) -> Any:
@@ -61,12 +64,11 @@ def _cell(v: Any) -> Any:
 
 
 class DatasetService:
-    def __init__(self, store: Store, lake: Lake, access: DatasetAccess) -> None:
+    def __init__(self, store: Store, lake: Lake, access: DatasetAccess,
+                 lineage: Callable[[], LineageService] | None = None,
+                 quality: Callable[[], DataQualityService] | None = None) -> None:
         self.store, self.lake, self.access = store, lake, access
-        self.on_version: list[VersionHook] = []
-        # (job, inputs, outputs, uow) -> None; set by the composition root once
-        # lineage is wired, so a version and its lineage commit together.
-        self.lineage: Callable[..., None] | None = None
+        self._lineage, self._quality = lineage, quality
 
     # -- writing -----------------------------------------------------------
     def register(self, name: str, source: str | Path, who: Principal, *,
@@ -147,16 +149,33 @@ class DatasetService:
                              "dataset", name, {"version": version, "rows": added,
                                                "operation": operation, "tags": row.tags,
                                                "owner": row.owner})
-            if self.lineage is not None:
-                first = inputs[0] or (str(pinned) if pinned
-                                      else f"file:{Path(str(source)).resolve()}")
-                self.lineage(job, [first, *(i for i in inputs[1:] if i)],
-                             [f"dataset:{name}@{version}"], uow=uow)
-        quality = None
-        for hook in self.on_version:
-            quality = hook(name, version, who) or quality
+            if self._lineage is not None:  # committed with the version it describes
+                first = inputs[0] or (str(pinned) if pinned else file_node(source))
+                self._lineage().record(job, [n for n in (first, *inputs[1:]) if n],
+                                       [f"dataset:{name}@{version}"],
+                                       facets={"rows": added, "operation": operation}, uow=uow)
         return DatasetWritten(name=name, version=version, rows=added, created=created,
-                              quality=quality)  # type: ignore[arg-type]
+                              quality=self._check_new(name, version, target, who))
+
+    def _check_new(self, name: str, version: int, uri: str, who: Principal
+                   ) -> Literal["passed", "failed", "no-baseline"] | None:
+        """A new version against the dataset's quality suite, when it has one (the
+        result is stored per version; a failure holds back jobs, not the write)."""
+        if self._quality is None:
+            return None
+        quality = self._quality()
+        if quality.lake.load_quality_suite(name) is None:
+            return "no-baseline"
+        data = self.lake.datasets.snapshot(uri, version).dataset
+        return "passed" if quality.check(name, version, data, who).passed else "failed"
+
+    def quality_gate(self, table: PinnedTable, who: Principal, *,
+                     allow_failed: bool = False) -> None:
+        """Before a job reads a version: refuse one that failed its quality suite
+        (Conflict) unless ``allow_failed``."""
+        if self._quality is not None:
+            self._quality().gate(table.name, table.version, self.lake.open_table(table, "input"),
+                                 who, allow_failed=allow_failed)
 
     def _rows_added(self, uri: str, version: int) -> int:
         for h in self.lake.datasets.history(uri, 1):
@@ -203,6 +222,14 @@ class DatasetService:
                 **({"description": description} if description is not None else {}),
                 **({"columns": sorted(columns)} if columns else {})})
             return self._detail(uow, row, who)
+
+    def require(self, name: str, who: Principal, access: Access, *, via: str,
+                for_pilot: str | None = None) -> None:
+        """Raise unless ``who`` may read or write ``name`` (call inside
+        ``self.access.recording()`` so a refusal is audited)."""
+        self._readable(who)
+        with self.store.read() as uow:
+            self.access.require(uow, self._row(uow, name), who, access, for_pilot, via=via)
 
     def check_write(self, name: str, who: Principal, *, for_pilot: str | None = None,
                     owner: str | None = None) -> None:

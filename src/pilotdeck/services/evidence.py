@@ -205,13 +205,62 @@ class DataQualityEvidence:
                          note + (f" ({bad})" if bad else ""))]
 
 
+def catalogued_datasets(uow: UnitOfWork, pilot: PilotManifest) -> tuple[list[str], int, int]:
+    """The catalogued datasets a pilot uses: its model versions' training data
+    (``dataset:NAME@V`` or ``NAME@V``) and its declared data sources that the
+    catalogue knows; with how many versions there are and how many name one."""
+    pid = _pilot_id(uow, pilot)
+    versions = uow.models.versions(pid) if pid is not None else []
+    named: set[str] = set()
+    traced = 0
+    for v in versions:
+        found = {label.removeprefix("dataset:").partition("@")[0]
+                 for label in v.datasets or [] if "@" in label}
+        found = {n for n in found if uow.datasets.get(n) is not None}
+        traced += bool(found)
+        named |= found
+    named |= {s.name for s in pilot.spec.data_sources if uow.datasets.get(s.name) is not None}
+    return sorted(named), len(versions), traced
+
+
+class CatalogueEvidence:
+    """What the shared data layer proves: the pilot's data is catalogued, its models
+    trace to dataset versions, and its datasets carry quality suites that run on
+    every new version (and pass)."""
+
+    name = "catalogue"
+
+    def __init__(self, quality: Callable[[], QualityVerdicts]) -> None:
+        self._quality = quality
+
+    def collect(self, uow: UnitOfWork, pilot: PilotManifest) -> list[Evidence]:
+        names, versions, traced = catalogued_datasets(uow, pilot)
+        out = []
+        if versions:
+            out.append(Evidence("data.lineage_documented", traced == versions,
+                                f"{traced}/{versions} model versions trace to a catalogued "
+                                "dataset version"))
+        if not names:
+            return out
+        out.append(Evidence("data.catalogued", True, f"{len(names)} catalogued dataset(s): "
+                            + ", ".join(names)))
+        suites = [n for n in names if self._quality().has_passing_baseline(n)[1]
+                  != "no quality suite"]
+        out.append(Evidence("data.quality_automated", len(suites) == len(names),
+                            f"{len(suites)}/{len(names)} datasets have a quality suite, run on "
+                            "every new version"))
+        return out + DataQualityEvidence(lambda _: names, self._quality).collect(uow, pilot)
+
+
 DEFAULT_PROVIDERS: tuple[EvidenceProvider, ...] = (ManifestEvidence(), AuditEvidence(),
                                                    RiskEvidence())
 
 
-def platform_providers(lake: Callable[[], Lake], rules_path: Path | None
+def platform_providers(lake: Callable[[], Lake], rules_path: Path | None,
+                       quality: Callable[[], QualityVerdicts] | None = None
                        ) -> tuple[EvidenceProvider, ...]:
-    """Every provider: the record's own, and the registry's, gateway's, monitoring's
-    and alerting's (the platform's own evidence; later phases add theirs)."""
+    """Every provider: the record's own, and the registry's, gateway's, monitoring's,
+    alerting's and the data catalogue's (the platform's own evidence)."""
+    data = (CatalogueEvidence(quality),) if quality is not None else ()
     return (*DEFAULT_PROVIDERS, RegistryEvidence(), ServingEvidence(),
-            MonitoringEvidence(lake), AlertingEvidence(rules_path))
+            MonitoringEvidence(lake), AlertingEvidence(rules_path), *data)

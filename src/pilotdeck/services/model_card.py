@@ -19,6 +19,7 @@ from pilotdeck.domain.serving import profile_name
 from pilotdeck.services.approvals import ApprovalService
 from pilotdeck.services.explain import ExplanationService
 from pilotdeck.services.governance import GovernanceService
+from pilotdeck.services.lineage import LineageService
 from pilotdeck.services.portfolio import PortfolioService
 from pilotdeck.services.registry import RegistryService
 from pilotdeck.services.risk import RiskService
@@ -43,6 +44,7 @@ class ModelCardService:
     explanations: ExplanationService
     approvals: ApprovalService
     lake: Lake
+    lineage: LineageService | None = None
 
     def card(self, pilot: str, version: int) -> ModelCard:
         p = self
@@ -74,11 +76,21 @@ class ModelCardService:
                                          lineage=d.lineage, quality=d.quality,
                                          contains_pii=d.contains_pii)
                           for d in manifest.spec.data_sources],
+            lineage_upstream=self._lineage(pilot, version, "upstream"),
+            lineage_downstream=self._lineage(pilot, version, "downstream"),
             metrics=mv.metrics, inputs=_columns(signature.get("inputs")),
             outputs=_columns(signature.get("outputs")), fairness=fairness,
             explanation=explanation, risk=risk, approvals=approvals, governance=governance,
             limitations=_limitations(mv, risk, governance, explanation, profiled),
             monitoring=_monitoring(mv.deployment, profiled))
+
+    def _lineage(self, pilot: str, version: int, direction: str) -> list[str]:
+        """The lineage nodes on one side of the version (itself left out)."""
+        if self.lineage is None:
+            return []
+        me = f"model:{pilot}/{version}"
+        walk = self.lineage.upstream if direction == "upstream" else self.lineage.downstream
+        return [n.id for n in walk(me).nodes if n.id != me]
 
 
 def _limitations(mv: Any, risk: Any, governance: Any, explanation: Any,

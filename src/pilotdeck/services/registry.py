@@ -21,11 +21,14 @@ from pilotdeck.domain.ports.registry import ALIASES, ModelRegistry
 from pilotdeck.domain.ports.store import Store
 from pilotdeck.domain.revisions import ANY_REVISION, check_revision
 from pilotdeck.domain.serving import DeploymentSpec, profile_name
+from pilotdeck.services.lineage_nodes import dataset_inputs, file_node
 from pilotdeck.views.models import Deployment, ModelVersion
 
 if TYPE_CHECKING:
+    from pilotdeck.services.datasets import DatasetService
     from pilotdeck.services.explain import ExplanationService
     from pilotdeck.services.governance import GovernanceService
+    from pilotdeck.services.lineage import LineageService
     from pilotdeck.services.monitoring import MonitoringService
 
 log = logging.getLogger("pilotdeck.registry")
@@ -38,12 +41,16 @@ class RegistryService:
     def __init__(self, store: Store, registry: ModelRegistry,
                  monitoring: Callable[[], MonitoringService] | None = None,
                  governance: Callable[[], GovernanceService] | None = None,
-                 explanations: Callable[[], ExplanationService] | None = None) -> None:
+                 explanations: Callable[[], ExplanationService] | None = None,
+                 lineage: Callable[[], LineageService] | None = None,
+                 datasets: Callable[[], DatasetService] | None = None) -> None:
         self.store = store
+        self.datasets = datasets
         self.registry = registry
         self.monitoring = monitoring
         self.governance = governance
         self.explanations = explanations
+        self.lineage = lineage
 
     def _check(self, who: Principal, pilot: str, perm: Permission = Permission.MODELS_WRITE
                ) -> None:
@@ -60,6 +67,14 @@ class RegistryService:
         profile is stored as ``PILOT.vN`` for drift checks of what the version
         is later asked; the table is checked before anything is registered."""
         self._check(who, pilot)
+        inputs = dataset_inputs(datasets or [])  # refused before anything is registered
+        if self.datasets is not None:
+            # A dataset:NAME@V label is a catalogued version: it must exist, and the
+            # registrant must be allowed to read it (bare NAME@V stays a label).
+            for label in datasets or []:
+                if label.startswith("dataset:"):
+                    self.datasets().pin(label, who, field="datasets", for_pilot=pilot,
+                                        via="model.register")
         with self.store.read() as uow:
             uow.pilots.get(pilot)  # fail before touching MLflow
             if uri is not None:
@@ -75,7 +90,7 @@ class RegistryService:
         rv = self.registry.register(pilot, path=path, uri=uri, metrics=metrics,
                                     datasets=datasets, description=description)
         try:
-            self._record_version(pilot, rv, who, datasets, reference)
+            self._record_version(pilot, rv, who, datasets, reference, inputs)
         except BaseException:
             # MLflow has the version but pilotdeck does not: remove it, so a failed
             # registration leaves no orphan version behind.
@@ -120,7 +135,7 @@ class RegistryService:
                             f"(uri {uri.split(':', 1)[0]}:/…)")
 
     def _record_version(self, pilot: str, rv: Any, who: Principal, datasets: list[str] | None,
-                        reference: Path | None) -> None:
+                        reference: Path | None, inputs: list[str]) -> None:
         with self.store.write() as uow:
             row = uow.pilots.get(pilot)
             now = utcnow()
@@ -133,6 +148,12 @@ class RegistryService:
                 "metrics": rv.metrics, "datasets": list(datasets or []),
                 "signature": rv.signature, **({"reference": str(reference)}
                                               if reference is not None else {})}, now)
+            if self.lineage is not None:  # dataset:NAME@V -> model.register -> model:P/V
+                ref = file_node(reference) if reference is not None else None
+                self.lineage().record("model.register", inputs + ([ref] if ref else []),
+                                      [f"model:{pilot}/{rv.version}"],
+                                      facets={"runId": rv.run_id, "source": rv.source},
+                                      uow=uow)
 
     def set_alias(self, pilot: str, alias: str, version: int, who: Principal) -> None:
         self._check(who, pilot)

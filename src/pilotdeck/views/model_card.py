@@ -56,6 +56,10 @@ class ModelCard(View):
     # data and evaluation
     training_data: list[str] = Field(description="Datasets the version was trained on.")
     data_sources: list[DataSourceCard]
+    lineage_upstream: list[str] = Field(default_factory=list, description=(
+        "What produced the version (lineage nodes upstream: dataset versions, tables)."))
+    lineage_downstream: list[str] = Field(default_factory=list, description=(
+        "What the version produced or was used for (lineage nodes downstream)."))
     metrics: dict[str, float]
     inputs: list[dict[str, Any]] = Field(description="The signature's input columns.")
     outputs: list[dict[str, Any]]

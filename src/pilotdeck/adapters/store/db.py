@@ -24,7 +24,7 @@ from pilotdeck.adapters.store.uow import UnitOfWork
 VERSION_TABLE = "pilotdeck_alembic_version"
 # The newest migration. Checked against Alembic's own head by a test, so a
 # command on an up-to-date database never imports Alembic (0.4 s of start-up).
-HEAD_REVISION = "0009"
+HEAD_REVISION = "0010"
 MIGRATIONS = Path(__file__).with_name("migrations")
 _PG_MIGRATION_LOCK = 7_014_221_337  # arbitrary, constant advisory-lock key
 
@@ -168,11 +168,13 @@ class Database:
     @contextlib.contextmanager
     def write(self) -> Iterator[UnitOfWork]:
         """A mutating transaction: locks the audit log first, appends events at commit."""
-        with self.session() as session, session.begin():
-            uow = UnitOfWork(session)
-            uow.audit.lock()
-            yield uow
-            uow.audit.flush()
+        with self.session() as session:
+            with session.begin():
+                uow = UnitOfWork(session)
+                uow.audit.lock()
+                yield uow
+                uow.audit.flush()
+            uow.committed()
 
     @contextlib.contextmanager
     def read(self) -> Iterator[UnitOfWork]:

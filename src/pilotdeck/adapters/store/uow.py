@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from sqlalchemy.orm import Session
 
 from pilotdeck.adapters.store.alerts import AlertRepository
@@ -9,6 +11,7 @@ from pilotdeck.adapters.store.approvals import ApprovalRepository, AttestationRe
 from pilotdeck.adapters.store.assessments import AssessmentRepository
 from pilotdeck.adapters.store.audit import AuditRepository
 from pilotdeck.adapters.store.datasets import DatasetRepository
+from pilotdeck.adapters.store.lineage import LineageRepository
 from pilotdeck.adapters.store.models_repo import ModelRepository
 from pilotdeck.adapters.store.pilots import PilotRepository
 from pilotdeck.adapters.store.risk import RiskRepository
@@ -30,5 +33,18 @@ class UnitOfWork:
         self.approvals = ApprovalRepository(session)
         self.attestations = AttestationRepository(session)
         self.datasets = DatasetRepository(session)
+        self.lineage = LineageRepository(session)
         self.audit_events = AuditRepository(session)
         self.audit = AuditWriter(self.audit_events)
+        self._after_commit: list[Callable[[], None]] = []
+
+    def after_commit(self, action: Callable[[], None]) -> None:
+        """Run ``action`` once this transaction has committed (never if it rolls
+        back): for side effects outside the database, such as sending lineage."""
+        self._after_commit.append(action)
+
+    def committed(self) -> None:
+        """Called by the store once the transaction is committed."""
+        actions, self._after_commit = self._after_commit, []
+        for action in actions:
+            action()

@@ -23,6 +23,8 @@ from pilotdeck.domain.datasets import NAME_RE, TAG_RE, TEAM_RE
 from pilotdeck.domain.errors import FieldError, ValidationFailed
 from pilotdeck.domain.inputs import INT64_MAX, NO_NUL
 from pilotdeck.platform import Platform
+from pilotdeck.views.base import View
+from pilotdeck.views.data_quality import QualityResult, QualitySuite
 from pilotdeck.views.datasets import (
     DatasetDetail,
     DatasetGrant,
@@ -161,3 +163,66 @@ def create_grant(body: GrantRequest, who: Principal = require(Permission.DATASET
 def revoke_grant(body: GrantRequest, who: Principal = require(Permission.DATASETS_READ),
                  platform: Platform = Depends(get_platform)) -> DatasetGrant:
     return platform.datasets.access.revoke(body.target, body.to, body.access, who)
+
+
+# -- quality baselines --------------------------------------------------------
+class BaselineRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    version: int | None = Field(None, ge=0, le=INT64_MAX, description="Default: the latest.")
+    keys: list[_COLUMN] = Field(default_factory=list, max_length=50,
+                                description="Key columns, unique together.")
+
+
+class CheckRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    version: int | None = Field(None, ge=0, le=INT64_MAX, description="Default: the latest.")
+
+
+class QualityResultList(View):
+    items: list[QualityResult]
+
+
+_SUITE_BODY = {"requestBody": {"required": True, "content": {
+    "application/yaml": {"schema": {"type": "string", "description": "pandera YAML"}}}}}
+
+
+@router.get("/v1/datasets/{name}/quality", summary="The dataset's quality suite")
+def get_suite(name: DatasetName, who: Principal = require(Permission.DATASETS_READ),
+              platform: Platform = Depends(get_platform)) -> QualitySuite:
+    return platform.dataset_quality.suite(name, who)
+
+
+@router.put("/v1/datasets/{name}/quality", summary="Replace the suite with edited YAML",
+            openapi_extra=_SUITE_BODY)
+async def put_suite(name: DatasetName, request: Request,
+                    who: Principal = require(Permission.DATASETS_READ),
+                    platform: Platform = Depends(get_platform)) -> QualitySuite:
+    raw = await request.body()  # at most api_max_body_bytes: the RequestGuard saw to it
+    try:
+        text_ = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ValidationFailed("unreadable body", [FieldError("body", "is not UTF-8")]
+                               ) from None
+    return platform.dataset_quality.edit(name, text_, who)
+
+
+@router.post("/v1/datasets/{name}/quality/baseline", status_code=status.HTTP_201_CREATED,
+             summary="Generate the suite from a version (owner team, write grant, admin)")
+def make_baseline(name: DatasetName, body: BaselineRequest,
+                  who: Principal = require(Permission.DATASETS_READ),
+                  platform: Platform = Depends(get_platform)) -> QualitySuite:
+    return platform.dataset_quality.baseline(name, who, version=body.version, keys=body.keys)
+
+
+@router.post("/v1/datasets/{name}/quality/checks", status_code=status.HTTP_201_CREATED,
+             summary="Run the suite on a version (the result is kept)")
+def run_check(name: DatasetName, body: CheckRequest,
+              who: Principal = require(Permission.DATASETS_READ),
+              platform: Platform = Depends(get_platform)) -> QualityResult:
+    return platform.dataset_quality.check(name, who, version=body.version)
+
+
+@router.get("/v1/datasets/{name}/quality/checks", summary="Stored results, oldest first")
+def list_checks(name: DatasetName, who: Principal = require(Permission.DATASETS_READ),
+                platform: Platform = Depends(get_platform)) -> QualityResultList:
+    return QualityResultList(items=platform.dataset_quality.results(name, who))

@@ -13,6 +13,7 @@ fields inside the unit of work.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from typing import Any, Protocol
 
@@ -48,6 +49,12 @@ class UnitOfWork(Protocol):
     def audit_events(self) -> Any: ...
     @property
     def audit(self) -> AuditLog: ...
+    @property
+    def lineage(self) -> Any: ...
+
+    def after_commit(self, action: Callable[[], None]) -> None:
+        """Run ``action`` after this unit of work commits; never if it rolls back."""
+        ...
 
 
 class Store(Protocol):

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
@@ -22,6 +22,7 @@ from pilotdeck.domain.drift import MIN_ROWS
 from pilotdeck.domain.errors import FieldError, ValidationFailed
 from pilotdeck.domain.ports.compute import ComputeEngine
 from pilotdeck.domain.ports.lake import Lake, ReferenceProfile
+from pilotdeck.services.lineage_nodes import file_node
 from pilotdeck.services.monitoring import drift as _drift
 from pilotdeck.services.monitoring import performance, profiles, report, windows
 from pilotdeck.services.monitoring.profiles import profile_name
@@ -39,17 +40,33 @@ from pilotdeck.views.monitoring import (
 
 __all__ = ["MonitoringService", "profile_name"]
 
+
+def _table_nodes(source: object) -> list[str]:
+    """A table as a lineage node: a dataset version, or a file by path (an in-memory
+    table has none)."""
+    if isinstance(source, PinnedTable):
+        return [str(source)]
+    if isinstance(source, str | Path):
+        node = file_node(source)
+        return [node] if node else []
+    return []
+
+if TYPE_CHECKING:
+    from pilotdeck.services.lineage import LineageService
+
 Progress = Callable[[int, int], None]
 Resolver = Callable[..., "str | PinnedTable"]
 
 
 class MonitoringService:
     def __init__(self, lake: Lake, engines: Callable[[str | None], ComputeEngine],
-                 cost_per_cpu_second: float = 0.0, drift_min_rows: int = MIN_ROWS) -> None:
+                 cost_per_cpu_second: float = 0.0, drift_min_rows: int = MIN_ROWS,
+                 lineage: Callable[[], LineageService] | None = None) -> None:
         self.lake = lake
         self.engines = engines
         self.cost_per_cpu_second = cost_per_cpu_second
         self.drift_min_rows = drift_min_rows
+        self.lineage = lineage
         # The catalogue's resolver (``dataset:NAME[@V]`` -> an access-checked version);
         # set by the composition root. Without it only plain paths are read.
         self.resolve: Resolver | None = None
@@ -72,9 +89,13 @@ class MonitoringService:
                       seed: int = 0, who: Principal | None = None) -> ProfileMeta:
         """Profile a table and store it as ``name`` (the reference for drift)."""
         table = self._table(source, who, "--input", "profile")
-        return profiles.build(self.lake, self.engines(engine), table, name,
+        meta = profiles.build(self.lake, self.engines(engine), table, name,
                               exact_limit=exact_limit, chunk_rows=chunk_rows,
                               progress=progress, seed=seed)
+        if self.lineage is not None:  # table -> profile.build -> profile:NAME
+            self.lineage().record("profile.build", _table_nodes(table),
+                                  [f"profile:{name}"], facets={"rows": meta.rows})
+        return meta
 
     def profile(self, name: str) -> ReferenceProfile:
         return self.lake.load_profile(name)
@@ -98,11 +119,17 @@ class MonitoringService:
             reference = self._table(reference, who, "--reference", "drift")
         if not isinstance(current, pa.Table):
             current = self._table(current, who, "--current", "drift")
-        return _drift.drift(self.lake, reference, current, profile=stored,
-                            engine=self.engines(engine), methods=methods,
-                            thresholds=thresholds, share=share, columns=columns,
-                            workers=workers, progress=progress, stream_rows=stream_rows,
-                            sample_rows=sample_rows)
+        out = _drift.drift(self.lake, reference, current, profile=stored,
+                           engine=self.engines(engine), methods=methods,
+                           thresholds=thresholds, share=share, columns=columns,
+                           workers=workers, progress=progress, stream_rows=stream_rows,
+                           sample_rows=sample_rows)
+        if self.lineage is not None:  # reference (table or profile) + current -> drift.check
+            ref = ([f"profile:{stored.name}"] if stored is not None
+                   else _table_nodes(reference) if reference is not None else [])
+            self.lineage().record("drift.check", ref + _table_nodes(current), [], facets={
+                "datasetDrift": out.dataset_drift, "driftedShare": out.share_drifted})
+        return out
 
     # -- the prediction log --------------------------------------------------
     def logged_rows(self, pilot: str, since: datetime | None = None,
