@@ -118,6 +118,14 @@ class Settings(BaseSettings):
         "Key that signs the gateway's request ids, so feedback can be checked without a "
         "lookup; gateways sharing a lake must share it (default $PILOTDECK_HOME/keys/"
         "request-ids.key, created 0600)."))
+    features_online: str = Field(default="sqlite", description=(
+        "Online store of the feature store (PILOTDECK_FEATURES_ONLINE): sqlite (a file "
+        "in the lake) or redis://HOST:PORT/DB."))
+    features_project: str = Field(default="pilotdeck", pattern=r"^[A-Za-z0-9_]{1,40}$",
+                                  description="Feast project name (its Redis key prefix).")
+    features_timeout_ms: float = Field(default=100.0, gt=0, le=60_000, description=(
+        "The gateway's budget for one online feature lookup; past it the request "
+        "gets 504."))
     admin_token_path: Path | None = Field(default=None, description=(
         "Where the first-run admin token is written, owner-only (default "
         "$PILOTDECK_HOME/admin-token)."))

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from pilotdeck.services.batch import BatchService
     from pilotdeck.services.explain import ExplanationService
     from pilotdeck.services.fairness import FairnessService
+    from pilotdeck.services.features import FeatureService
     from pilotdeck.services.governance import GovernanceService
     from pilotdeck.services.model_card import ModelCardService
     from pilotdeck.services.monitoring import MonitoringService
@@ -285,6 +286,47 @@ class Platform:
         from pilotdeck.services.access import AccessService
 
         return AccessService(self.store)
+
+    @cached_property
+    def features(self) -> FeatureService:
+        """The feature store (Feast, the ``features`` extra) under ``lake/features``."""
+        from pilotdeck.adapters.features import FeastRepository, feast_installed
+        from pilotdeck.adapters.features.definitions import DefinitionFiles
+        from pilotdeck.adapters.features.repo import online_config
+        from pilotdeck.domain.errors import NotFound
+        from pilotdeck.domain.features import Source
+        from pilotdeck.services.features import FeatureService
+
+        lake = self.lake
+        root = lake.features_dir
+
+        def source_path(source: Source) -> Path:
+            if source.table is not None:
+                return lake.table_path(source.table)
+            # Catalogued datasets are resolved by the catalogue once it is wired in.
+            raise NotFound("dataset", str(source.dataset))
+
+        def source_exists(source: Source) -> bool:
+            try:
+                path = source_path(source)
+            except NotFound:
+                return False
+            return path.is_file() or (path.is_dir() and any(path.glob("*.parquet")))
+
+        def output_path(name: str) -> Path:
+            return lake.table_dir(name) / "part-0.parquet"
+
+        online, _ = online_config(self.settings.features_online, root)
+        repo: list[FeastRepository] = []
+
+        def repository() -> FeastRepository:
+            if not repo:
+                repo.append(FeastRepository(root, self.settings.features_project,
+                                            self.settings.features_online, source_path))
+            return repo[0]
+
+        return FeatureService(self.store, DefinitionFiles(root / "definitions"), repository,
+                              feast_installed, source_exists, output_path, online)
 
     def close(self) -> None:
         if "store" in self.__dict__:

@@ -43,6 +43,8 @@ class Permission(StrEnum):
     ALERTS_WRITE = "alerts:write"
     RISK_WRITE = "risk:write"
     APPROVALS_DECIDE = "approvals:decide"
+    FEATURES_READ = "features:read"
+    FEATURES_WRITE = "features:write"  # apply definitions, materialise, build training sets
 
 
 _READ = {
@@ -52,6 +54,7 @@ _READ = {
     Permission.PRIORITIZATION_READ,
     Permission.AUDIT_READ,
     Permission.MONITORING_READ,
+    Permission.FEATURES_READ,
 }
 
 GRANTS: dict[Role, frozenset[Permission]] = {
@@ -72,6 +75,7 @@ GRANTS: dict[Role, frozenset[Permission]] = {
             Permission.MODELS_WRITE,
             Permission.DEPLOYMENTS_WRITE,
             Permission.ALERTS_WRITE,
+            Permission.FEATURES_WRITE,
         }
     ),
     Role.GOVERNANCE_BOARD: frozenset(
