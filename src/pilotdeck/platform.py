@@ -316,6 +316,15 @@ class Platform:
         def output_path(name: str) -> Path:
             return lake.table_dir(name) / "part-0.parquet"
 
+        def entity_source(name: str) -> Path:
+            path = Path(name)
+            if path.exists():
+                return path
+            table = lake.table_path(name)  # a lake table's name (validated)
+            if not table.exists():
+                raise NotFound("entity table", name)
+            return table
+
         online, _ = online_config(self.settings.features_online, root)
         repo: list[FeastRepository] = []
 
@@ -326,7 +335,8 @@ class Platform:
             return repo[0]
 
         return FeatureService(self.store, DefinitionFiles(root / "definitions"), repository,
-                              feast_installed, source_exists, output_path, online)
+                              feast_installed, source_exists, output_path, online,
+                              entity_source)
 
     def close(self) -> None:
         if "store" in self.__dict__:

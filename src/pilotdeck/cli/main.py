@@ -16,6 +16,7 @@ from pilotdeck.cli import (
     batch,
     errors,
     explain,
+    features,
     models,
     monitor,
     monitor_alerts,
@@ -72,6 +73,7 @@ app.add_typer(batch.app, name="batch")
 app.add_typer(risk.app, name="risk")
 app.add_typer(approvals.app, name="approvals")
 app.add_typer(explain.app, name="explain")
+app.add_typer(features.app, name="features")
 # monitor_alerts and monitor_report add their commands to monitor.app.
 assert monitor_alerts.app is monitor_report.app is monitor.app
 app.add_typer(monitor.app, name="monitor")

@@ -298,4 +298,4 @@ def coerce_entity(entity: Entity, key: str, value: Any) -> Any:
         return text
     except (TypeError, ValueError):
         raise ValidationFailed("invalid entity", [FieldError(
-            key, f"must be a {t} value (entity {entity.name!r})")]) from None
+            key, f"must be of type {t} (entity {entity.name!r})")]) from None

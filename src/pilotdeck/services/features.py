@@ -48,7 +48,9 @@ class FeatureService:
     def __init__(self, store: Store, definitions: FeatureDefinitions,
                  repository: Callable[[], FeatureRepository], installed: Callable[[], bool],
                  source_exists: Callable[[Source], bool],
-                 output_path: Callable[[str], Path], online_store: str) -> None:
+                 output_path: Callable[[str], Path], online_store: str,
+                 entity_source: Callable[[str], Path]) -> None:
+        self.entity_source = entity_source
         self.store = store
         self.definitions = definitions
         self._repository = repository
@@ -91,6 +93,12 @@ class FeatureService:
                 "pilots": sorted(d.pilot for d in docs), "views": sorted(catalogue.views),
                 "entities": sorted(catalogue.entities)}, now)
         return self._applied(catalogue)
+
+    def apply_files(self, paths: list[Path], who: Principal) -> AppliedFeatures:
+        """Apply ``PILOT.yaml`` documents (files, or directories of them)."""
+        docs = [parse_features(data, pilot, source)
+                for pilot, data, source in self.definitions.read(paths)]
+        return self.apply(docs, who)
 
     def list_views(self) -> AppliedFeatures:
         return self._applied(self.catalogue())
@@ -185,6 +193,15 @@ class FeatureService:
         features, row = self.resolve(entity, refs)
         rows = self.repository().online().lookup(features, [row])
         return OnlineFeatures(features=features, rows=rows)
+
+    def dataset_from(self, entities: str, refs: list[str], out: str, who: Principal,
+                     on_written: DatasetWritten | None = None) -> FeatureDataset:
+        """:meth:`dataset` with the entity table read from ``entities``: a lake table's
+        name, or a Parquet/CSV file."""
+        if not who.can(Permission.FEATURES_WRITE):
+            raise Forbidden(f"{who.user} may not build training sets")
+        frame = self.repository().read_table(self.entity_source(entities))
+        return self.dataset(frame, refs, out, who, on_written)
 
     def dataset(self, entities: Any, refs: list[str], out: str, who: Principal,
                 on_written: DatasetWritten | None = None) -> FeatureDataset:

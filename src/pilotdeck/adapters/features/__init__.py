@@ -29,9 +29,12 @@ _VALUE_TYPES = {"int32": "INT32", "int64": "INT64", "float32": "FLOAT", "float64
 
 
 def feast_installed() -> bool:
-    from importlib.util import find_spec
-
-    return find_spec("feast") is not None
+    """Whether Feast imports (asked only right before it is needed)."""
+    try:
+        import feast  # noqa: F401
+    except ImportError:
+        return False
+    return True
 
 
 def _feast() -> Any:
@@ -129,6 +132,20 @@ class FeastRepository:
         added = [c for c in got.columns if c not in frame.columns]
         out = frame.merge(got[[row, *added]], on=row, how="left").sort_values(row)
         return out.drop(columns=[row]).reset_index(drop=True)
+
+    def read_table(self, path: Path) -> Any:
+        import pandas as pd
+
+        try:
+            if path.suffix.lower() == ".csv":
+                frame = pd.read_csv(path)
+                if "event_timestamp" in frame.columns:
+                    frame["event_timestamp"] = pd.to_datetime(frame["event_timestamp"], utc=True)
+                return frame
+            return pd.read_parquet(path)
+        except (OSError, ValueError) as exc:
+            raise ValidationFailed("cannot read the entity table", [FieldError(
+                "entities", describe(exc).replace(str(path), "the file"))]) from None
 
     def write_table(self, frame: Any, path: Path) -> int:
         import pyarrow as pa

@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 
-from pilotdeck.domain.errors import FieldError, ValidationFailed
+from pilotdeck.domain.errors import FieldError, ValidationFailed, describe
 from pilotdeck.domain.pilot import NAME_RE
 
 
@@ -37,6 +37,25 @@ class DefinitionFiles:
         for path in sorted(self.root.glob("*.yaml")):
             if NAME_RE.match(path.stem):
                 out[path.stem] = yaml.safe_load(path.read_text(encoding="utf-8"))
+        return out
+
+    def read(self, paths: list[Path]) -> list[tuple[str, Any, str]]:
+        """Documents to apply, from files and directories of ``PILOT.yaml``:
+        (the pilot the file names, its data, the file)."""
+        files: list[Path] = []
+        for path in paths:
+            files += sorted(path.glob("*.y*ml")) if path.is_dir() else [path]
+        out = []
+        for f in files:
+            try:
+                data = yaml.safe_load(f.read_text(encoding="utf-8"))
+            except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+                raise ValidationFailed("cannot read feature definitions", [FieldError(
+                    "", describe(exc), str(f))]) from None
+            out.append((f.stem, data, str(f)))
+        if not out:
+            raise ValidationFailed("no feature definitions", [FieldError(
+                "path", "no PILOT.yaml files there")])
         return out
 
     def save(self, docs: dict[str, Any]) -> None:
