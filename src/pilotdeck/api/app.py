@@ -18,6 +18,7 @@ from pilotdeck.api.routers import (
     assessments,
     audit,
     explain,
+    features,
     models,
     monitoring,
     pilots,
@@ -79,7 +80,7 @@ def create_app(platform: Platform) -> FastAPI:
     install_http(app, platform.settings.api_max_body_bytes)
     set_authenticator(app, platform.access.authenticate)
     for module in (system, pilots, models, assessments, prioritization, audit, tokens,
-                   monitoring, alerts, risk, approvals, explain):
+                   monitoring, alerts, risk, approvals, explain, features):
         app.include_router(module.router)
     return app
 
