@@ -118,6 +118,11 @@ class FeatureService(_Spec):
         for ref in self.features:
             if not FEATURE_REF_RE.match(ref):
                 raise ValueError("each feature is view:feature (identifiers)")
+        names = [ref.split(":")[-1] for ref in self.features]
+        dup = sorted({n for n in names if names.count(n) > 1})
+        if dup:
+            raise ValueError(f"two features named {dup[0]!r}: each becomes the model "
+                             "input of that name")
         return self
 
 

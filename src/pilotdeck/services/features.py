@@ -10,6 +10,7 @@ one with :class:`~pilotdeck.domain.features.FeatureStoreMissing` (409).
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ from pilotdeck.auth.roles import Permission, Principal
 from pilotdeck.domain.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
 from pilotdeck.domain.features import (
     Catalogue,
+    Entity,
     FeatureStoreMissing,
     PilotFeatures,
     Source,
@@ -27,7 +29,12 @@ from pilotdeck.domain.features import (
     parse_features,
     parse_refs,
 )
-from pilotdeck.domain.ports.features import FeatureDefinitions, FeatureRepository, Progress
+from pilotdeck.domain.ports.features import (
+    FeatureDefinitions,
+    FeatureRepository,
+    OnlineLookup,
+    Progress,
+)
 from pilotdeck.domain.ports.store import Store
 from pilotdeck.domain.when import as_utc
 from pilotdeck.views.features import (
@@ -38,6 +45,20 @@ from pilotdeck.views.features import (
     Materialization,
     OnlineFeatures,
 )
+
+
+@dataclass(frozen=True)
+class ServedFeatures:
+    """A pilot's feature service: ``view:feature`` refs and the join keys it needs."""
+
+    features: list[str]
+    keys: list[str]
+    entities: dict[str, Entity]
+
+    def columns(self) -> list[str]:
+        """The model input each feature becomes: the feature's own name."""
+        return [ref.split(":")[1] for ref in self.features]
+
 
 DatasetWritten = Callable[[FeatureDataset, list[str]], None]
 """Called after a training set is written (the view, the features it holds): the
@@ -112,6 +133,28 @@ class FeatureService:
     def reuse(self) -> dict[str, list[str]]:
         """View -> the pilots that use it (for the portfolio's standardise advice)."""
         return {k: list(v) for k, v in self.catalogue().used_by.items()}
+
+    # -- serving ---------------------------------------------------------------------
+    def services(self) -> dict[str, ServedFeatures]:
+        """Pilot -> what the gateway looks up for it (pilots with a ``service:``)."""
+        catalogue = self.catalogue()
+        out: dict[str, ServedFeatures] = {}
+        for pilot, service in catalogue.services.items():
+            views = {ref.split(":")[0] for ref in service.features}
+            keys = sorted({k for v in views for e in catalogue.views[v].entities
+                           for k in catalogue.entities[e].join_keys})
+            entities = {k: catalogue.entities[catalogue.entity_keys()[k]] for k in keys}
+            out[pilot] = ServedFeatures(list(service.features), keys, entities)
+        return out
+
+    def online_lookup(self) -> OnlineLookup:
+        """An online-store client to keep (the gateway builds it at refresh); it sees
+        definitions applied since by other processes after :meth:`reload`."""
+        return self.repository().online()
+
+    def reload(self) -> None:
+        """Re-read Feast's registry (after another process applied)."""
+        self.repository().reload()
 
     def _applied(self, catalogue: Catalogue) -> AppliedFeatures:
         pilots = sorted({p for users in catalogue.used_by.values() for p in users}

@@ -116,6 +116,9 @@ class FeastRepository:
             if progress is not None:
                 progress(i + 1, len(views), name)
 
+    def reload(self) -> None:
+        self.store().refresh_registry()
+
     def online(self) -> OnlineLookup:
         return _Online(self.store())
 

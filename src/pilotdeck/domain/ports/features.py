@@ -42,6 +42,10 @@ class FeatureRepository(Protocol):
 
     def online(self) -> OnlineLookup: ...
 
+    def reload(self) -> None:
+        """Re-read the registry (definitions applied by another process)."""
+        ...
+
     def historical(self, entities: Any, features: list[str]) -> Any:
         """Point-in-time join of ``entities`` (a DataFrame with join keys and
         ``event_timestamp``) with ``features``: a DataFrame."""
