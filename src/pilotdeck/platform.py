@@ -236,7 +236,17 @@ class Platform:
     def prioritization(self) -> PrioritizationService:
         from pilotdeck.services.prioritization import PrioritizationService
 
-        return PrioritizationService(self.portfolio, self.rubric)
+        def feature_reuse() -> dict[str, list[str]]:
+            # Read from the applied definitions (no Feast); a broken definition file
+            # must not take the portfolio plan down with it.
+            from pilotdeck.domain.errors import PilotdeckError
+
+            try:
+                return self.features.reuse()
+            except PilotdeckError:
+                return {}
+
+        return PrioritizationService(self.portfolio, self.rubric, feature_reuse)
 
     @cached_property
     def audit(self) -> AuditService:
@@ -292,51 +302,22 @@ class Platform:
         """The feature store (Feast, the ``features`` extra) under ``lake/features``."""
         from pilotdeck.adapters.features import FeastRepository, feast_installed
         from pilotdeck.adapters.features.definitions import DefinitionFiles
+        from pilotdeck.adapters.features.lake import LakeFeatureData
         from pilotdeck.adapters.features.repo import online_config
-        from pilotdeck.domain.errors import NotFound
-        from pilotdeck.domain.features import Source
         from pilotdeck.services.features import FeatureService
 
-        lake = self.lake
-        root = lake.features_dir
-
-        def source_path(source: Source) -> Path:
-            if source.table is not None:
-                return lake.table_path(source.table)
-            # Catalogued datasets are resolved by the catalogue once it is wired in.
-            raise NotFound("dataset", str(source.dataset))
-
-        def source_exists(source: Source) -> bool:
-            try:
-                path = source_path(source)
-            except NotFound:
-                return False
-            return path.is_file() or (path.is_dir() and any(path.glob("*.parquet")))
-
-        def output_path(name: str) -> Path:
-            return lake.table_dir(name) / "part-0.parquet"
-
-        def entity_source(name: str) -> Path:
-            path = Path(name)
-            if path.exists():
-                return path
-            table = lake.table_path(name)  # a lake table's name (validated)
-            if not table.exists():
-                raise NotFound("entity table", name)
-            return table
-
-        online, _ = online_config(self.settings.features_online, root)
+        root, data, s = self.lake.features_dir, LakeFeatureData(self.lake), self.settings
         repo: list[FeastRepository] = []
 
-        def repository() -> FeastRepository:
+        def repository() -> FeastRepository:  # built (feature_store.yaml written) on use
             if not repo:
-                repo.append(FeastRepository(root, self.settings.features_project,
-                                            self.settings.features_online, source_path))
+                repo.append(FeastRepository(root, s.features_project, s.features_online,
+                                            data.source_path))
             return repo[0]
 
         return FeatureService(self.store, DefinitionFiles(root / "definitions"), repository,
-                              feast_installed, source_exists, output_path, online,
-                              entity_source)
+                              feast_installed, data.source_exists, data.output_path,
+                              online_config(s.features_online, root)[0], data.entity_source)
 
     def close(self) -> None:
         if "store" in self.__dict__:

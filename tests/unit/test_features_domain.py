@@ -102,3 +102,25 @@ def test_cli_arguments_parse() -> None:
     assert parse_refs(["v:f"]) == [("v", "f")]
     with pytest.raises(ValidationFailed):
         parse_refs(["v:f:g"])
+
+
+def test_shared_feature_views_feed_the_standardise_plan() -> None:
+    from importlib import resources
+
+    import yaml
+
+    from pilotdeck.domain.prioritization import Rubric, plan_portfolio
+    from tests.unit.test_prioritization import demo
+
+    rubric = Rubric.from_data(yaml.safe_load(resources.files("pilotdeck.data").joinpath(
+        "rubric.yaml").read_text()), "rubric.yaml")
+    strong = ["churn-prediction", "credit-risk-scoring", "demand-forecasting",
+              "fraud-detection-realtime", "next-best-offer", "predictive-maintenance"]
+    reuse = {"customer_stats": [*strong, "resume-screening"], "lonely": ["churn-prediction"]}
+    plan = plan_portfolio(demo(), rubric, reuse)
+    views = [p for p in plan.standardise if p.kind == "feature view"]
+    assert [v.name for v in views] == ["customer_stats"]  # a view one pilot uses is no pattern
+    assert list(views[0].pilots) == sorted(strong)  # the sunset pilot's use does not count
+    assert "used by 6 high-impact pilots" in views[0].explanation
+    assert not [p for p in plan_portfolio(demo(), rubric).standardise
+                if p.kind == "feature view"]
