@@ -95,9 +95,21 @@ def test_unknown_or_bad_entities_are_4xx_naming_the_entity(served: Any) -> None:
 
 
 def test_a_slow_lookup_is_a_504_counted_apart(served: Any) -> None:
+    import sqlite3
+
     client, _, gw = served
-    gw.state.feature_lookups.timeout_s = 1e-6  # no real store answers in a microsecond
-    r = predict(client, {"entities": [{"customer_id": 1, "tenure": 1.0}]})
+    gw.state.feature_lookups.timeout_s = 0.3
+    online = gw.platform.lake.features_dir / "online.db"
+    assert online.is_file()
+    # A real slow store: another writer holds the SQLite online store locked, so the
+    # lookup waits on it (sqlite3's busy timeout, 5 s) past the 0.3 s budget.
+    holder = sqlite3.connect(online, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        r = predict(client, {"entities": [{"customer_id": 1, "tenure": 1.0}]})
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
     assert r.status_code == 504 and r.headers["content-type"] == "application/problem+json"
     metrics = client.get("/metrics").text
     assert 'pilotdeck_feature_lookups_total{outcome="timeout",pilot="churn-prediction"} 1.0' \
