@@ -4,6 +4,7 @@ views, entity coercion. Pure: no Feast needed."""
 from __future__ import annotations
 
 import copy
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -124,3 +125,17 @@ def test_shared_feature_views_feed_the_standardise_plan() -> None:
     assert "used by 6 high-impact pilots" in views[0].explanation
     assert not [p for p in plan_portfolio(demo(), rubric).standardise
                 if p.kind == "feature view"]
+
+
+def test_online_store_setting_is_parsed_and_never_echoed(tmp_path: Path) -> None:
+    from pilotdeck.adapters.features.repo import online_config
+
+    assert online_config("sqlite", tmp_path) == ("sqlite", {
+        "type": "sqlite", "path": str(tmp_path / "online.db")})
+    assert online_config("redis://:s3cret@10.1.2.3:6380/4", tmp_path) == ("redis", {
+        "type": "redis", "connection_string": "10.1.2.3:6380,db=4,password=s3cret"})
+    for bad in ("http://user:s3cret@h/", "redis://:s3cret@h:6379/x", "redis:///3", "postgres"):
+        with pytest.raises(ValidationFailed) as exc:
+            online_config(bad, tmp_path)
+        assert exc.value.errors[0].field == "PILOTDECK_FEATURES_ONLINE"
+        assert "s3cret" not in str(exc.value)
