@@ -123,7 +123,7 @@ def test_every_2xx_response_of_the_gateway_has_a_schema(sqlite_platform) -> None
     assert not missing, "responses without a schema:\n" + "\n".join(missing)
     predict = spec["paths"]["/v1/pilots/{pilot}/predict"]["post"]
     assert set(predict["requestBody"]["content"]["application/json"]["schema"]["properties"]) \
-        == {"dataframe_split", "dataframe_records", "instances", "inputs"}
+        == {"dataframe_split", "dataframe_records", "instances", "inputs", "entities"}
     answer = spec["components"]["schemas"]["Prediction"]["properties"]
     assert set(answer) == {"predictions", "requestId", "variant", "modelVersion", "cached"}
 
