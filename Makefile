@@ -2,8 +2,12 @@
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+# Feast (the `features` extra) pins pandas<3: its tests, and the pandas-sensitive ones
+# again, run in a second venv with pandas 2 (README "Feature store").
+FVENV := .venv-features
+FBIN := $(FVENV)/bin
 
-.PHONY: demo test install install-test lint bench-audit bench-serving bench-drift bench-startup bench-explain bench-quality clean
+.PHONY: demo test test-features install install-test install-features bench-features lint bench-audit bench-serving bench-drift bench-startup bench-explain bench-quality clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -15,6 +19,13 @@ install: $(BIN)/python
 install-test: $(BIN)/python
 	$(BIN)/pip install -q -e '.[test]'
 
+$(FBIN)/python:
+	$(PY) -m venv $(FVENV)
+	$(FBIN)/python -m pip install -q --upgrade pip
+
+install-features: $(FBIN)/python
+	$(FBIN)/pip install -q -e '.[test,features]'
+
 demo: install
 	$(BIN)/pilotdeck demo
 
@@ -23,6 +34,14 @@ test: install-test
 	$(BIN)/mypy
 	$(BIN)/lint-imports --no-logo
 	$(BIN)/pytest
+	$(MAKE) test-features
+
+# The feature store and the pandas-sensitive tests under pandas 2 (budget: 3 minutes).
+test-features: install-features
+	$(FBIN)/pytest --features -m "feast or pandas" -k "not spark"
+
+bench-features: install-features
+	$(FBIN)/python benchmarks/features/run.py
 
 bench-audit: install
 	$(BIN)/python benchmarks/audit/run.py
@@ -44,4 +63,4 @@ bench-quality: install
 	$(BIN)/python benchmarks/quality/run.py
 
 clean:
-	rm -rf $(VENV) .pilotdeck build src/*.egg-info
+	rm -rf $(VENV) $(FVENV) .pilotdeck build src/*.egg-info

@@ -122,6 +122,14 @@ class Settings(BaseSettings):
         "OpenLineage collector (e.g. Marquez, http://host:5000) that receives every "
         "lineage run event after it is stored (PILOTDECK_OPENLINEAGE_URL); empty: "
         "stored locally only. A collector that is down never fails a job."))
+    features_online: str = Field(default="sqlite", description=(
+        "Online store of the feature store (PILOTDECK_FEATURES_ONLINE): sqlite (a file "
+        "in the lake) or redis://HOST:PORT/DB."))
+    features_project: str = Field(default="pilotdeck", pattern=r"^[A-Za-z0-9_]{1,40}$",
+                                  description="Feast project name (its Redis key prefix).")
+    features_timeout_ms: float = Field(default=100.0, gt=0, le=60_000, description=(
+        "The gateway's budget for one online feature lookup; past it the request "
+        "gets 504."))
     admin_token_path: Path | None = Field(default=None, description=(
         "Where the first-run admin token is written, owner-only (default "
         "$PILOTDECK_HOME/admin-token)."))

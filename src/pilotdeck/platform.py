@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from pilotdeck.services.datasets import DatasetService
     from pilotdeck.services.explain import ExplanationService
     from pilotdeck.services.fairness import FairnessService
+    from pilotdeck.services.features import FeatureService
     from pilotdeck.services.governance import GovernanceService
     from pilotdeck.services.lineage import LineageService
     from pilotdeck.services.model_card import ModelCardService
@@ -241,7 +242,17 @@ class Platform:
     def prioritization(self) -> PrioritizationService:
         from pilotdeck.services.prioritization import PrioritizationService
 
-        return PrioritizationService(self.portfolio, self.rubric)
+        def feature_reuse() -> dict[str, list[str]]:
+            # Read from the applied definitions (no Feast); a broken definition file
+            # must not take the portfolio plan down with it.
+            from pilotdeck.domain.errors import PilotdeckError
+
+            try:
+                return self.features.reuse()
+            except PilotdeckError:
+                return {}
+
+        return PrioritizationService(self.portfolio, self.rubric, feature_reuse)
 
     @cached_property
     def audit(self) -> AuditService:
@@ -331,6 +342,28 @@ class Platform:
         from pilotdeck.services.lineage import LineageService
 
         return LineageService(self.store, lambda: self.lineage_transport)
+
+    @cached_property
+    def features(self) -> FeatureService:
+        """The feature store (Feast, the ``features`` extra) under ``lake/features``."""
+        from pilotdeck.adapters.features import FeastRepository, feast_installed
+        from pilotdeck.adapters.features.definitions import DefinitionFiles
+        from pilotdeck.adapters.features.lake import LakeFeatureData
+        from pilotdeck.adapters.features.repo import online_config
+        from pilotdeck.services.features import FeatureService
+
+        root, data, s = self.lake.features_dir, LakeFeatureData(self.lake), self.settings
+        repo: list[FeastRepository] = []
+
+        def repository() -> FeastRepository:  # built (feature_store.yaml written) on use
+            if not repo:
+                repo.append(FeastRepository(root, s.features_project, s.features_online,
+                                            data.source_path))
+            return repo[0]
+
+        return FeatureService(self.store, DefinitionFiles(root / "definitions"), repository,
+                              feast_installed, data.source_exists, data.output_path,
+                              online_config(s.features_online, root)[0], data.entity_source)
 
     def close(self) -> None:
         if "store" in self.__dict__:

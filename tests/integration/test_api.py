@@ -123,7 +123,7 @@ def test_every_2xx_response_of_the_gateway_has_a_schema(sqlite_platform) -> None
     assert not missing, "responses without a schema:\n" + "\n".join(missing)
     predict = spec["paths"]["/v1/pilots/{pilot}/predict"]["post"]
     assert set(predict["requestBody"]["content"]["application/json"]["schema"]["properties"]) \
-        == {"dataframe_split", "dataframe_records", "instances", "inputs"}
+        == {"dataframe_split", "dataframe_records", "instances", "inputs", "entities"}
     answer = spec["components"]["schemas"]["Prediction"]["properties"]
     assert set(answer) == {"predictions", "requestId", "variant", "modelVersion", "cached"}
 
@@ -203,6 +203,8 @@ MUTATIONS: list[tuple[str, str, Any, Permission]] = [
     ("PUT", "/v1/datasets/customers/quality", None, Permission.DATASETS_READ),
     ("POST", "/v1/datasets/customers/quality/baseline", {}, Permission.DATASETS_READ),
     ("POST", "/v1/datasets/customers/quality/checks", {}, Permission.DATASETS_READ),
+    ("PUT", "/v1/features/pilots/next-best-offer", {"uses": []}, Permission.FEATURES_WRITE),
+    ("POST", "/v1/features/materialize", {}, Permission.FEATURES_WRITE),
 ]
 
 
@@ -249,8 +251,9 @@ def test_role_matrix_on_mutating_routes(api, method, path, body, perm) -> None:
             # (model routes answer 404/422 here: nothing is registered).
             assert r.status_code not in (401, 403) and r.status_code < 500, (role, r.text)
             # (approval 1 does not exist: deciding it is a 404, after the auth check)
+            # (feature routes: 409 without Feast or with nothing applied, 404 for keys)
             if not path.startswith(("/v1/pilots/next-best-offer/", "/v1/approvals/",
-                                    "/v1/alerts/1/", "/v1/alerts/silences",
+                                    "/v1/alerts/1/", "/v1/alerts/silences", "/v1/features/",
                                     *DATASET_ROUTES)):
                 assert r.status_code < 400, (role, r.status_code, r.text)
     assert api.request(method, path, json=body, headers=auth(api, Role.ADMIN)).status_code < 500

@@ -19,6 +19,7 @@ from pilotdeck.api.routers import (
     audit,
     datasets,
     explain,
+    features,
     lineage,
     models,
     monitoring,
@@ -82,7 +83,7 @@ def create_app(platform: Platform) -> FastAPI:
     set_authenticator(app, platform.access.authenticate)
     for module in (system, pilots, models, assessments, prioritization, audit, tokens,
                    monitoring, alerts, risk, approvals, explain, datasets,
-                   lineage):
+                   lineage, features):
         app.include_router(module.router)
     return app
 

@@ -46,6 +46,8 @@ class Permission(StrEnum):
     DATASETS_READ = "datasets:read"
     DATASETS_WRITE = "datasets:write"
     DATASETS_GRANT = "datasets:grant"
+    FEATURES_READ = "features:read"
+    FEATURES_WRITE = "features:write"  # apply definitions, materialise, build training sets
 
 
 _READ = {
@@ -56,6 +58,7 @@ _READ = {
     Permission.AUDIT_READ,
     Permission.MONITORING_READ,
     Permission.DATASETS_READ,
+    Permission.FEATURES_READ,
 }
 
 GRANTS: dict[Role, frozenset[Permission]] = {
@@ -77,6 +80,7 @@ GRANTS: dict[Role, frozenset[Permission]] = {
             Permission.DEPLOYMENTS_WRITE,
             Permission.ALERTS_WRITE,
             Permission.DATASETS_WRITE,
+            Permission.FEATURES_WRITE,
         }
     ),
     Role.GOVERNANCE_BOARD: frozenset(

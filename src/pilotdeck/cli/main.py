@@ -17,6 +17,7 @@ from pilotdeck.cli import (
     data,
     errors,
     explain,
+    features,
     lineage,
     models,
     monitor,
@@ -76,6 +77,7 @@ app.add_typer(risk.app, name="risk")
 app.add_typer(approvals.app, name="approvals")
 app.add_typer(explain.app, name="explain")
 app.add_typer(lineage.app, name="lineage")
+app.add_typer(features.app, name="features")
 # monitor_alerts and monitor_report add their commands to monitor.app.
 assert monitor_alerts.app is monitor_report.app is monitor.app
 app.add_typer(monitor.app, name="monitor")

@@ -241,8 +241,12 @@ def _stack_items(m: PilotManifest) -> set[tuple[str, str]]:
     return items
 
 
-def plan_portfolio(manifests: list[PilotManifest], rubric: Rubric) -> PortfolioPlan:
-    """Recommend which pilots to scale, which patterns to standardise, what to sunset."""
+def plan_portfolio(manifests: list[PilotManifest], rubric: Rubric,
+                   feature_reuse: dict[str, list[str]] | None = None) -> PortfolioPlan:
+    """Recommend which pilots to scale, which patterns to standardise, what to sunset.
+
+    ``feature_reuse`` (feature view -> the pilots using it, from the feature store)
+    makes shared feature views candidates like shared stack elements."""
     scored = {p.name: p for p in score_portfolio(manifests, rubric)}
     by_name = {m.name: m for m in manifests if m.name in scored}
     limits = rubric.plan
@@ -267,6 +271,9 @@ def plan_portfolio(manifests: list[PilotManifest], rubric: Rubric) -> PortfolioP
         if scored[name].quadrant in (Quadrant.SCALE_NOW, Quadrant.REFERENCE_ARCHITECTURE):
             for item in _stack_items(m):
                 users[item].append(name)
+            for view, pilots in (feature_reuse or {}).items():
+                if name in pilots:
+                    users[("feature view", view)].append(name)
     candidates = [(item, sorted(ps)) for item, ps in users.items()
                   if len(ps) >= limits.pattern_min_pilots]
     candidates.sort(key=lambda c: (-sum(scored[n].impact for n in c[1]), -len(c[1]), c[0]))

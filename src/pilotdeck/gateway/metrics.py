@@ -37,5 +37,8 @@ class GatewayMetrics:
                                     "Requests the model's own input validation refused "
                                     "(422; never counted against a breaker).",
                                     ["pilot", "version"], registry=r)
+        self.feature_lookups = Counter("pilotdeck_feature_lookups_total",
+                                       "Online feature lookups for entity requests.",
+                                       ["pilot", "outcome"], registry=r)
         self.rollbacks = Counter("pilotdeck_rollbacks_total", "Automatic rollbacks.",
                                  ["pilot", "variant"], registry=r)

@@ -19,6 +19,7 @@ from pilotdeck.domain.errors import FieldError, Forbidden, NotFound, ValidationF
 from pilotdeck.domain.inputs import Finite, Storable
 from pilotdeck.domain.pilot import NAME_RE
 from pilotdeck.gateway.faults import InputRejected
+from pilotdeck.gateway.features import parse_entities
 from pilotdeck.gateway.request_ids import RequestIds
 from pilotdeck.gateway.schema import PayloadTooLarge, decode, unsigned_rows, validate
 from pilotdeck.gateway.serving import Gateway, ModelUnavailable
@@ -47,7 +48,10 @@ def predict_doc() -> dict[str, Any]:
                 "data": {"type": "array", "items": {"type": "array"}}}},
             "dataframe_records": {"type": "array", "items": {"type": "object"}},
             "instances": {"type": "array"},
-            "inputs": {"oneOf": [{"type": "object"}, {"type": "array"}]}}}}}}}
+            "inputs": {"oneOf": [{"type": "object"}, {"type": "array"}]},
+            "entities": {"type": "array", "items": {"type": "object"}, "description": (
+                "Entity keys (and any other inputs) of a pilot with a feature service: "
+                "its features are read from the online store.")}}}}}}}
 
 
 class Feedback(BaseModel):
@@ -84,14 +88,24 @@ async def routed(request: Request, pilot: str, key: str | None
     body = await request.body()
     if len(body) > gw.settings.max_body_bytes:
         raise PayloadTooLarge(f"body of {len(body)} bytes; at most {gw.settings.max_body_bytes}")
-    columns, raw_rows = decode(body, gw.settings.max_rows)
+    lookup = gw.state.entity_lookups.get(pilot)
+    entities = parse_entities(body, lookup, gw.settings.max_rows,
+                              gw.state.feature_lookups.unavailable)
+    if entities is not None and lookup is not None:  # entity keys: features fetched online
+        columns, raw_rows = None, await gw.state.feature_lookups.rows(lookup, entities,
+                                                                      gw.metrics)
+    else:
+        columns, raw_rows = decode(body, gw.settings.max_rows)
     return gw, route, columns, raw_rows, route.router.pick(
         request.headers.get("x-pilotdeck-key") or key)
 
 
 @router.post("/v1/pilots/{pilot}/predict", summary="Score rows with the pilot's deployment",
              response_model=Prediction, openapi_extra=predict_doc(),
-             responses={503: {"description": "No variant can answer (breakers open)"}})
+             responses={503: {"description": "No variant can answer (breakers open)"},
+                        504: {"description": "The online feature lookup exceeded its "
+                                             "budget (entity requests)"},
+                        409: {"description": "Online features are unavailable here"}})
 async def predict(pilot: str, request: Request,
                   key: str | None = Query(None, description="Sticky routing key (or header "
                                           "X-Pilotdeck-Key)."),

@@ -24,6 +24,7 @@ from pilotdeck.domain.serving import DeploymentSpec, Router
 from pilotdeck.domain.signature import ColumnSpec, columns_of
 from pilotdeck.gateway.batcher import MicroBatcher, Rows
 from pilotdeck.gateway.breaker import STATE_VALUE, CircuitBreaker
+from pilotdeck.gateway.features import EntityLookup, FeatureLookups
 from pilotdeck.gateway.metrics import GatewayMetrics
 from pilotdeck.platform import Platform
 
@@ -185,6 +186,7 @@ class Refresh:
     errors: dict[str, str]
     pilots: frozenset[str] = frozenset()
     held: dict[str, dict[int, str]] = field(default_factory=dict)
+    entity_lookups: dict[str, EntityLookup] | None = None  # None: keep the current ones
 
 
 class GatewayState:
@@ -203,6 +205,9 @@ class GatewayState:
         self.last_refresh = 0.0
         self.refresh_errors = 0
         self.load_errors: dict[str, str] = {}
+        self.feature_lookups = FeatureLookups(platform, platform.settings.features_timeout_ms
+                                              / 1000)
+        self.entity_lookups: dict[str, EntityLookup] = {}
 
     def _served(self, pilot: str, version: int, signature: dict[str, Any] | None,
                 spec: DeploymentSpec) -> ServedModel:
@@ -259,7 +264,8 @@ class GatewayState:
                     self._held_audited = snap.held
                 except Exception:  # noqa: BLE001 - the hold applies even if the audit write fails
                     log.exception("could not audit the governance holds; retrying next refresh")
-            return Refresh(changed, live, tokens, errors, snap.pilots, snap.held)
+            return Refresh(changed, live, tokens, errors, snap.pilots, snap.held,
+                           self.feature_lookups.safe_load())
 
     @staticmethod
     def _fresh_breakers(previous: PilotRoute | None, spec: DeploymentSpec,
@@ -313,6 +319,8 @@ class GatewayState:
         self.tokens = r.tokens
         self.pilots = r.pilots
         self.held = r.held
+        if r.entity_lookups is not None:
+            self.entity_lookups = r.entity_lookups
         self.load_errors = r.errors
         self.refresh_errors += bool(r.errors)
         self.last_refresh = time.time()
@@ -328,3 +336,4 @@ class GatewayState:
     def close(self) -> None:
         for served in self._models.values():
             served.close()
+        self.feature_lookups.close()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from pilotdeck.domain.prioritization import (
     PilotPriority,
     Rubric,
@@ -15,16 +17,21 @@ from pilotdeck.views.prioritization import Prioritization
 
 
 class PrioritizationService:
-    def __init__(self, portfolio: PortfolioService, rubric: Rubric) -> None:
+    def __init__(self, portfolio: PortfolioService, rubric: Rubric,
+                 feature_reuse: Callable[[], dict[str, list[str]]] | None = None) -> None:
         self.portfolio = portfolio
         self.rubric = rubric
+        # Feature view -> pilots using it (the feature store's reuse counts): shared
+        # views become "standardise" candidates like shared stack elements.
+        self.feature_reuse = feature_reuse
 
     def run(self, f: PilotFilter | None = None) -> Prioritization:
         manifests = self.portfolio.manifests(f)
         return Prioritization.of(
             self.rubric,
             score_portfolio(manifests, self.rubric),
-            plan_portfolio(manifests, self.rubric),
+            plan_portfolio(manifests, self.rubric,
+                           self.feature_reuse() if self.feature_reuse else None),
             sensitivity(manifests, self.rubric),
         )
 

@@ -62,7 +62,7 @@ class PlanRecommendation(View):
 class StandardisationPattern(View):
     """A stack item several pilots share: a candidate for a common platform."""
 
-    kind: str = Field(description="framework | infrastructure | model | data")
+    kind: str = Field(description="framework | infrastructure | model | data | feature view")
     pattern: str
     pilots: list[str]
     explanation: str

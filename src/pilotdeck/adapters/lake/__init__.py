@@ -80,6 +80,18 @@ class LocalLake:
         path.mkdir(parents=True, exist_ok=True)
         return path
 
+    def table_path(self, name: str) -> Path:
+        """Where a named table is, without creating it (it may not exist)."""
+        if not TABLE_RE.match(name):
+            raise ValidationFailed("invalid table name", [FieldError(
+                "name", "letters, digits and '_', at most 100 characters")])
+        return self._inside("tables", name)
+
+    @property
+    def features_dir(self) -> Path:
+        """The managed Feast repository (registry, definitions, SQLite online store)."""
+        return self._inside("features")
+
     def open_table(self, source: str | Path | PinnedTable, field: str = "--current"
                    ) -> pads.Dataset:
         from pilotdeck.adapters.lake.tables import open_table

@@ -54,7 +54,10 @@ class AuditRepository:
         # (3x fewer CPU cycles per event; see benchmarks/audit).
         conn = self.session.connection()
         mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-        at = AuditEventRow.__table__.c.at.type.bind_processor(conn.dialect) or (lambda v: v)
+        # The dialect's own processor (SQLite: ISO text), not sqlite3's global datetime
+        # adapter, which Feast replaces process-wide with an epoch integer.
+        at_type = AuditEventRow.__table__.c.at.type.dialect_impl(conn.dialect)
+        at = at_type.bind_processor(conn.dialect) or (lambda v: v)
         if events:
             conn.exec_driver_sql(
                 f"INSERT INTO audit_events (seq, at, actor, action, entity_type, entity_id, "
