@@ -26,8 +26,9 @@ $(FBIN)/python:
 install-features: $(FBIN)/python
 	$(FBIN)/pip install -q -e '.[test,features]'
 
-demo: install
-	$(BIN)/pilotdeck demo
+# The demo uses the feature store too, so it runs where Feast is installed.
+demo: install-features
+	$(FBIN)/pilotdeck demo
 
 test: install-test
 	$(BIN)/ruff check src tests benchmarks

@@ -361,9 +361,13 @@ class Platform:
                                             data.source_path))
             return repo[0]
 
-        return FeatureService(self.store, DefinitionFiles(root / "definitions"), repository,
-                              feast_installed, data.source_exists, data.output_path,
-                              online_config(s.features_online, root)[0], data.entity_source)
+        service = FeatureService(self.store, DefinitionFiles(root / "definitions"), repository,
+                                 feast_installed, data.source_exists, data.output_path,
+                                 online_config(s.features_online, root)[0], data.entity_source)
+        # Views read from catalogued datasets obey the datasets' grants.
+        service.guard = lambda names, who, pilot: self.datasets.guard_reads(names, who, pilot)
+        service.pilot_may_read = lambda name, pilot: self.datasets.pilot_may_read(name, pilot)
+        return service
 
     def close(self) -> None:
         if "store" in self.__dict__:

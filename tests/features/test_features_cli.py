@@ -49,11 +49,11 @@ def test_apply_materialize_get_dataset_list(world: dict[str, str], tmp_path: Pat
     entities = tmp_path / "entities.csv"
     entities.write_text("customer_id,event_timestamp\n1,2026-01-05T00:00:00Z\n")
     r = run_cli("features", "dataset", "--entities", str(entities), "--features",
-                "customer_stats:spend_30d", "--out", "train", "--format", "json",
-                env=env(world))
+                "customer_stats:spend_30d", "--out", "train", "--owner", "ml", "--format",
+                "json", env=env(world))
     assert r.returncode == 0, r.stderr
     out = json.loads(r.stdout)
-    assert out["rows"] == 1
+    assert out["rows"] == 1 and out["dataset"]["version"] == 0  # a catalogued dataset
     assert pd.read_parquet(out["path"])["customer_stats__spend_30d"].tolist() == [10.0]
 
 

@@ -8,10 +8,14 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from pilotdeck.cli.context import console, err_console, fail_format, me, platform, print_json
+
+if TYPE_CHECKING:
+    from pilotdeck.views.features import FeatureDataset
 
 app = typer.Typer(help="Feature store (Feast): shared feature views, online and training "
                        "features.", no_args_is_help=True)
@@ -95,7 +99,7 @@ def get(entity: list[str] = typer.Option(..., "--entity", help="KEY=VALUE (repea
     from pilotdeck.domain.features import parse_entity_args
 
     fail_format(format, ["table", "json"])
-    out = platform().features.get(parse_entity_args(entity), list(feature) or None)
+    out = platform().features.get(parse_entity_args(entity), list(feature) or None, me())
     if format == "json":
         print_json(out.dump())
         return
@@ -110,13 +114,30 @@ def dataset(entities: str = typer.Option(..., "--entities", help="Entity table: 
                                          "keys and event_timestamp."),
             feature: list[str] = typer.Option(..., "--features", "--feature",
                                               help="VIEW:FEATURE (repeatable)."),
-            out: str = typer.Option(..., "--out", help="Name of the lake table to write."),
+            out: str = typer.Option(..., "--out", help="Name of the catalogued dataset to "
+                                    "write (a new one, or its next version)."),
+            owner: str | None = typer.Option(None, "--owner", help="Owner team of a new "
+                                             "dataset (default: your token's team)."),
             format: str = typer.Option("table", "--format", help="table | json")) -> None:
-    """A point-in-time-correct training set, written as Parquet under the lake."""
+    """A point-in-time-correct training set, written as a catalogued dataset (with
+    lineage from the views' sources)."""
     fail_format(format, ["table", "json"])
-    result = platform().features.dataset_from(entities, list(feature), out, me())
+    p, who = platform(), me()
+    written = []
+
+    def catalogue(r: FeatureDataset, refs: list[str]) -> None:
+        sources = p.features.sources({ref.split(":")[0] for ref in refs})
+        written.append(p.datasets.register(
+            out, r.path, who, owner=owner, operation="features.dataset",
+            job="features.dataset", source_label=f"file:{Path(entities).resolve()}"
+            if Path(entities).exists() else None,
+            # The versions the sources were at: what the materialised features came from.
+            extra_inputs=tuple(f"dataset:{d}@{p.datasets.show(d, who).version}"
+                               for d in sources)))
+
+    result = p.features.dataset_from(entities, list(feature), out, who, on_written=catalogue)
     if format == "json":
-        print_json(result.dump())
+        print_json({**result.dump(), "dataset": written[0].dump() if written else None})
         return
-    console.print(f"wrote {result.rows:,} rows x {len(result.columns)} columns -> "
-                  f"{result.path}")
+    version = f" as dataset:{out}@{written[0].version}" if written else ""
+    console.print(f"wrote {result.rows:,} rows x {len(result.columns)} columns{version}")

@@ -103,6 +103,12 @@ def run(platform: Platform, who: Principal, console: Console,
                   f"({', '.join(trained) or 'already there'}); "
                   f"deployed {len(PROBLEMS)} to the gateway")
 
+    from pilotdeck.demo.features import set_up
+
+    served = set_up(platform, who)
+    console.print(served or "features: install pilotdeck[features] (Feast) for the shared "
+                            "feature view and serving from online features")
+
     result = platform.prioritization.run()
     scores = platform.prioritization.scores()
     matrix_chart(scores, platform.rubric, reports / "prioritization-matrix.png")

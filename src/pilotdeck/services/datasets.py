@@ -231,6 +231,29 @@ class DatasetService:
         with self.store.read() as uow:
             self.access.require(uow, self._row(uow, name), who, access, for_pilot, via=via)
 
+    def guard_reads(self, names: list[str], who: Principal, for_pilot: str | None = None
+                    ) -> None:
+        """Raise (audited) unless ``who`` may read every dataset in ``names`` (the
+        sources of feature views, say)."""
+        with self.access.recording():
+            for name in names:
+                self.require(name, who, Access.READ, via="features", for_pilot=for_pilot)
+
+    def pilot_may_read(self, name: str, pilot: str) -> bool:
+        """Whether jobs of ``pilot`` (its gateway lookups) may read ``name``: a token
+        limited to the pilot, with no role of its own to lean on."""
+        from pilotdeck.domain.datasets import Caller, Grant, Grantee, decide
+
+        with self.store.read() as uow:
+            row = uow.datasets.get(name)
+            if row is None:
+                return False
+            tags = list(row.tags or [])
+            grants = [Grant(g.dataset, g.tag, Grantee(g.grantee), g.principal,
+                            Access(g.access)) for g in uow.datasets.grants(name, tags)]
+            return decide(Caller("client", None, frozenset({pilot})), name, row.owner,
+                          frozenset(tags), grants, Access.READ).allowed
+
     def check_write(self, name: str, who: Principal, *, for_pilot: str | None = None,
                     owner: str | None = None) -> None:
         """Before a job does its work: may ``who`` write a version of ``name``?"""

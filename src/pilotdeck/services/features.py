@@ -79,6 +79,24 @@ class FeatureService:
         self.source_exists = source_exists
         self.output_path = output_path
         self.online_store = online_store
+        # The catalogue's rules for views sourced from datasets (set by the composition
+        # root): may this caller read these datasets (raise, audited), may this pilot?
+        self.guard: Callable[[list[str], Principal, str | None], None] | None = None
+        self.pilot_may_read: Callable[[str, str], bool] | None = None
+
+    def sources(self, views: list[str] | set[str], catalogue: Catalogue | None = None
+                ) -> list[str]:
+        """The catalogued datasets the given views read."""
+        catalogue = catalogue or self.catalogue()
+        return sorted({str(catalogue.views[v].source.dataset) for v in views
+                       if v in catalogue.views and catalogue.views[v].source.dataset})
+
+    def _guard(self, views: list[str] | set[str], who: Principal | None,
+               pilot: str | None = None) -> None:
+        if self.guard is not None and who is not None:
+            names = self.sources(views)
+            if names:
+                self.guard(names, who, pilot)
 
     def repository(self) -> FeatureRepository:
         if not self.installed():
@@ -141,6 +159,9 @@ class FeatureService:
         out: dict[str, ServedFeatures] = {}
         for pilot, service in catalogue.services.items():
             views = {ref.split(":")[0] for ref in service.features}
+            if self.pilot_may_read is not None and not all(
+                    self.pilot_may_read(d, pilot) for d in self.sources(views, catalogue)):
+                continue  # no grant for the pilot: its entity requests get a 4xx
             keys = sorted({k for v in views for e in catalogue.views[v].entities
                            for k in catalogue.entities[e].join_keys})
             entities = {k: catalogue.entities[catalogue.entity_keys()[k]] for k in keys}
@@ -231,9 +252,12 @@ class FeatureService:
                     f"features[{i}]", f"view {view!r} needs {lacking[0]!r}")])
         return [f"{v}:{f}" for v, f in pairs], row
 
-    def get(self, entity: dict[str, Any], refs: list[str] | None = None) -> OnlineFeatures:
-        """Online values for one entity (a feature is None when the store has none)."""
+    def get(self, entity: dict[str, Any], refs: list[str] | None = None,
+            who: Principal | None = None) -> OnlineFeatures:
+        """Online values for one entity (a feature is None when the store has none);
+        features of views sourced from datasets need ``who`` to be allowed to read them."""
         features, row = self.resolve(entity, refs)
+        self._guard({f.split(":")[0] for f in features}, who)
         rows = self.repository().online().lookup(features, [row])
         return OnlineFeatures(features=features, rows=rows)
 
@@ -270,6 +294,7 @@ class FeatureService:
                 if key not in sample:
                     raise ValidationFailed("invalid entity table", [FieldError(
                         "entities", f"needs the column {key!r} (view {view!r})")])
+        self._guard({view for view, _ in parse_refs(refs)}, who)
         path = self.output_path(out)
         repo = self.repository()
         frame = repo.historical(entities, list(refs))

@@ -17,8 +17,13 @@ class LakeFeatureData:
     def source_path(self, source: Source) -> Path:
         if source.table is not None:
             return self.lake.table_path(source.table)
-        # Catalogued datasets are resolved by the catalogue once it is wired in.
-        raise NotFound("dataset", str(source.dataset))
+        # A catalogued dataset in the lake: its Delta directory. The catalogue only
+        # appends (never rewrites or vacuums), so its Parquet files are exactly the
+        # latest version's rows; Feast's file source reads them (skipping _delta_log).
+        path = Path(self.lake.datasets.default_uri(str(source.dataset)))
+        if not (path / "_delta_log").is_dir():
+            raise NotFound("dataset", str(source.dataset))
+        return path
 
     def source_exists(self, source: Source) -> bool:
         try:

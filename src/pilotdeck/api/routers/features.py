@@ -76,7 +76,7 @@ def online(entity: list[EntityArg] = Query(..., min_length=1, max_length=8, desc
                "VIEW:FEATURE, repeatable; default every feature keyed by the entity.")),
            who: Principal = require(Permission.FEATURES_READ),
            platform: Platform = Depends(get_platform)) -> OnlineFeatures:
-    return platform.features.get(parse_entity_args(entity), feature or None)
+    return platform.features.get(parse_entity_args(entity), feature or None, who)
 
 
 @router.put("/pilots/{name}", summary="Apply a pilot's entities and feature views",
