@@ -2,8 +2,12 @@
 
 Layout under the root::
 
-    predictions/pilot=P/date=D/part-*.parquet   the gateway's prediction log
-    feedback/pilot=P/date=D/part-*.parquet      labels and business outcomes
+    predictions/                                the gateway's prediction log and
+    feedback/                                   labels/outcomes: Delta tables
+                                                partitioned by pilot and date
+                                                (``delta_log.py``; an old Parquet
+                                                log is converted on first open,
+                                                ``migrate.py``)
     profiles/NAME/{profile.json,sample.parquet} reference profiles
     tables/NAME/                                tables written by pilotdeck (demo data)
 
@@ -16,15 +20,18 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pilotdeck.adapters.lake import profiles, reader
+from pilotdeck.adapters.lake import maintenance, profiles, reader
+from pilotdeck.adapters.lake.delta_log import DeltaLog, LogTable
 from pilotdeck.adapters.lake.profiles import StoredProfile
-from pilotdeck.adapters.lake.writer import FEEDBACK_SCHEMA, PREDICTION_SCHEMA, ParquetLog
+from pilotdeck.adapters.lake.writer import FEEDBACK_SCHEMA, PREDICTION_SCHEMA
 from pilotdeck.domain.errors import FieldError, ValidationFailed
 from pilotdeck.domain.pilot import NAME_RE as PILOT_RE
+from pilotdeck.domain.ports.lake import LogCompaction, LogMigration, LogVersion
 
 if TYPE_CHECKING:
     import numpy as np
@@ -34,6 +41,7 @@ if TYPE_CHECKING:
 TABLE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_]{0,99}$")
 REPORT_KINDS = ("explanations", "fairness")
 PROFILE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
+LOG_KINDS = ("predictions", "feedback")
 
 __all__ = ["LocalLake", "StoredProfile"]
 
@@ -43,6 +51,8 @@ class LocalLake:
 
     def __init__(self, root: Path) -> None:
         self.root = root.resolve()
+        self._logs: dict[str, LogTable] = {}
+        self._logs_lock = threading.Lock()
 
     def _inside(self, *parts: str) -> Path:
         path = self.root.joinpath(*parts).resolve()
@@ -80,26 +90,84 @@ class LocalLake:
 
         return open_table(source, field)
 
-    # -- logs --------------------------------------------------------------
-    def prediction_log(self, flush_s: float, max_rows: int) -> ParquetLog:
-        return ParquetLog(self.predictions_dir, PREDICTION_SCHEMA, flush_s, max_rows)
+    # -- logs ---------------------------------------------------------------
+    def _log(self, kind: str) -> LogTable:
+        """The log table, converted from the old Parquet layout on first open."""
+        from pilotdeck.adapters.lake import migrate
 
-    def feedback_log(self, flush_s: float, max_rows: int) -> ParquetLog:
-        return ParquetLog(self.feedback_dir, FEEDBACK_SCHEMA, flush_s, max_rows)
+        if kind not in LOG_KINDS:
+            raise ValidationFailed("invalid log", [FieldError(
+                "table", "predictions or feedback")])
+        with self._logs_lock:
+            table = self._logs.get(kind)
+            if table is None:
+                schema = PREDICTION_SCHEMA if kind == "predictions" else FEEDBACK_SCHEMA
+                table = LogTable(self._inside(kind), schema, kind)
+                if migrate.pending(table):
+                    with table.opening():
+                        migrate.migrate(table)
+                self._logs[kind] = table
+        return table
+
+    def _writer(self, kind: str, flush_s: float, max_rows: int) -> DeltaLog:
+        table = self._log(kind)
+        with table.opening():
+            table.create()  # once, here: not a 0.2 s first commit on the hot path
+        return DeltaLog(table, flush_s, max_rows)
+
+    def prediction_log(self, flush_s: float, max_rows: int) -> DeltaLog:
+        return self._writer("predictions", flush_s, max_rows)
+
+    def feedback_log(self, flush_s: float, max_rows: int) -> DeltaLog:
+        return self._writer("feedback", flush_s, max_rows)
+
+    def prediction_table_uri(self) -> str:
+        """Where the prediction log's Delta table is (for the catalogue)."""
+        return self._log("predictions").uri
+
+    def feedback_table_uri(self) -> str:
+        return self._log("feedback").uri
+
+    def log_history(self, table: str, limit: int | None = None) -> list[LogVersion]:
+        """The Delta versions of ``predictions`` or ``feedback``, newest first."""
+        return maintenance.history(self._log(table), limit)
+
+    def compact_logs(self, pilot: str | None = None,
+                     retention_hours: int = maintenance.DEFAULT_RETENTION_HOURS,
+                     ) -> list[LogCompaction]:
+        if pilot is not None:
+            self._pilot(pilot)
+        return [maintenance.compact(self._log(k), pilot, retention_hours) for k in LOG_KINDS]
+
+    def migrate_logs(self) -> list[LogMigration]:
+        """Convert (or finish converting) old-layout logs; what was converted."""
+        from pilotdeck.adapters.lake import migrate
+
+        out = []
+        for kind in LOG_KINDS:
+            schema = PREDICTION_SCHEMA if kind == "predictions" else FEEDBACK_SCHEMA
+            table = LogTable(self._inside(kind), schema, kind)
+            with table.opening():
+                done = migrate.migrate(table)
+            if done is not None:
+                out.append(LogMigration(kind, done.files, done.rows, str(done.legacy_dir)
+                                        if done.legacy_dir else None))
+        return out
 
     def requests(self, pilot: str, since: datetime | None = None,
                  until: datetime | None = None, variant: str | None = None,
                  version: int | None = None, include_shadow: bool = False,
-                 ok_only: bool = True) -> pa.Table:
-        return reader.requests(self.predictions_dir, self._pilot(pilot), since, until,
-                               variant=variant, version=version,
+                 ok_only: bool = True, log_version: int | None = None) -> pa.Table:
+        part = maintenance.partition(self._log("predictions"), self._pilot(pilot), log_version)
+        return reader.requests(part, since, until, variant=variant, version=version,
                                include_shadow=include_shadow, ok_only=ok_only)
 
     def rows(self, requests: pa.Table) -> pa.Table:
         return reader.rows(requests)
 
-    def feedback(self, pilot: str) -> pa.Table:
-        return reader.feedback(self.feedback_dir, self._pilot(pilot))
+    def feedback(self, pilot: str, log_version: int | None = None) -> pa.Table:
+        part = maintenance.partition(self._log("feedback"), self._pilot(pilot), log_version)
+        return reader.feedback(part)
 
     def labelled(self, pilot: str, rows: pa.Table) -> pa.Table:
         return reader.labelled(rows, self.feedback(pilot))
