@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from pilotdeck.services.explain import ExplanationService
     from pilotdeck.services.fairness import FairnessService
     from pilotdeck.services.governance import GovernanceService
+    from pilotdeck.services.lake_logs import LogTableService
     from pilotdeck.services.model_card import ModelCardService
     from pilotdeck.services.monitoring import MonitoringService
     from pilotdeck.services.paths import ServerPaths
@@ -261,6 +262,13 @@ class Platform:
 
         return MonitoringService(self.lake, self.engine, self.settings.cost_per_cpu_second,
                                  self.settings.drift_min_rows)
+
+    @cached_property
+    def log_tables(self) -> LogTableService:
+        """Versions, compaction and migration of the prediction and feedback logs."""
+        from pilotdeck.services.lake_logs import LogTableService
+
+        return LogTableService(self.store, self.lake)
 
     @cached_property
     def alerts(self) -> AlertService:

@@ -19,6 +19,7 @@ from pilotdeck.cli import (
     models,
     monitor,
     monitor_alerts,
+    monitor_log,
     monitor_report,
     pilots,
     risk,
@@ -72,8 +73,8 @@ app.add_typer(batch.app, name="batch")
 app.add_typer(risk.app, name="risk")
 app.add_typer(approvals.app, name="approvals")
 app.add_typer(explain.app, name="explain")
-# monitor_alerts and monitor_report add their commands to monitor.app.
-assert monitor_alerts.app is monitor_report.app is monitor.app
+# monitor_alerts, monitor_log and monitor_report add their commands to monitor.app.
+assert monitor_alerts.app is monitor_report.app is monitor_log.app is monitor.app
 app.add_typer(monitor.app, name="monitor")
 app.command("prioritize")(prioritize)
 
