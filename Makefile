@@ -3,7 +3,7 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test install install-test lint bench-audit bench-serving bench-drift bench-startup bench-explain clean
+.PHONY: demo test install install-test lint bench-audit bench-serving bench-drift bench-startup bench-explain bench-predlog clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -26,6 +26,10 @@ test: install-test
 
 bench-audit: install
 	$(BIN)/python benchmarks/audit/run.py
+
+bench-predlog: install
+	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	$(BIN)/python benchmarks/predlog/run.py
 
 bench-serving: install
 	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
