@@ -10,6 +10,7 @@ import stat
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -205,3 +206,18 @@ def test_a_lake_without_logs_reads_empty_and_has_no_history(tmp_path: Path) -> N
     with pytest.raises(ValidationFailed):
         lake.log_history("../etc")
     assert not (tmp_path / "predictions").exists()
+
+
+def test_compaction_deletes_files_a_killed_flush_left_behind(tmp_path: Path) -> None:
+    lake = _lake(tmp_path)
+    _flushes(lake, [[_request(0)], [_request(1)]])
+    part = next((tmp_path / "predictions" / "pilot=churn").iterdir())
+    old, fresh = part / "part-killed-old.parquet", part / "part-in-flight.parquet"
+    for f in (old, fresh):
+        f.write_bytes(next(part.glob("part-0*.parquet")).read_bytes())
+    two_hours_ago = time.time() - 7200
+    os.utime(old, (two_hours_ago, two_hours_ago))
+    assert _ids(lake) == ["r0", "r1"]  # readers never see files outside a version
+    lake.compact_logs(retention_hours=1)
+    assert not old.exists() and fresh.exists()  # an append in flight keeps its files
+    assert _ids(lake) == ["r0", "r1"]

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     import pyarrow.dataset as pads
 
 DEFAULT_RETENTION_HOURS = 168  # Delta's default: a week of time travel survives vacuum
+ORPHAN_MIN_HOURS = 1
 
 
 def partition(table: LogTable, pilot: str, version: int | None = None) -> pads.Dataset | None:
@@ -59,8 +60,12 @@ def compact(table: LogTable, pilot: str | None = None,
     filters = [("pilot", "=", pilot)] if pilot else None
     with owner_only():
         metrics = dt.optimize.compact(partition_filters=filters)
+        # Full mode also deletes files no version ever referenced (a flush killed
+        # between writing its files and committing): only when they are older
+        # than an hour, so no append still in flight loses its files.
         vacuumed = dt.vacuum(retention_hours=retention_hours, dry_run=False,
-                             enforce_retention_duration=False)
+                             enforce_retention_duration=False,
+                             full=retention_hours >= ORPHAN_MIN_HOURS)
         dt.create_checkpoint()
         dt.cleanup_metadata()
     return LogCompaction(table.kind, pilot, dt.version(), int(metrics.get("numFilesAdded", 0)),
