@@ -221,3 +221,14 @@ def test_compaction_deletes_files_a_killed_flush_left_behind(tmp_path: Path) -> 
     lake.compact_logs(retention_hours=1)
     assert not old.exists() and fresh.exists()  # an append in flight keeps its files
     assert _ids(lake) == ["r0", "r1"]
+
+
+def test_frequent_flushes_are_checkpointed(tmp_path: Path) -> None:
+    from pilotdeck.adapters.lake.delta_log import CHECKPOINT_INTERVAL
+
+    lake = _lake(tmp_path)
+    _flushes(lake, [[_request(i)] for i in range(CHECKPOINT_INTERVAL)])
+    log_dir = tmp_path / "predictions" / "_delta_log"
+    checkpoint = f"{CHECKPOINT_INTERVAL - 1:020d}.checkpoint.parquet"  # the 100th commit
+    assert (log_dir / checkpoint).is_file() and (log_dir / "_last_checkpoint").is_file()
+    assert len(_ids(lake)) == CHECKPOINT_INTERVAL
