@@ -67,14 +67,6 @@ class LocalLake:
                 field, "lowercase letters, digits and '-', at most 63 characters")])
         return pilot
 
-    @property
-    def predictions_dir(self) -> Path:
-        return self._inside("predictions")
-
-    @property
-    def feedback_dir(self) -> Path:
-        return self._inside("feedback")
-
     # -- tables ------------------------------------------------------------
     def table_dir(self, name: str) -> Path:
         """The directory of a named table under ``tables/`` (created)."""
