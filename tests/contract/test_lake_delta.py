@@ -232,3 +232,28 @@ def test_frequent_flushes_are_checkpointed(tmp_path: Path) -> None:
     checkpoint = f"{CHECKPOINT_INTERVAL - 1:020d}.checkpoint.parquet"  # the 100th commit
     assert (log_dir / checkpoint).is_file() and (log_dir / "_last_checkpoint").is_file()
     assert len(_ids(lake)) == CHECKPOINT_INTERVAL
+
+
+def test_a_damaged_old_file_is_left_behind_and_counted_not_fatal(tmp_path: Path) -> None:
+    _old_lake(tmp_path)
+    part = next((tmp_path / "predictions" / "pilot=other").iterdir())
+    (part / "part-9-damaged.parquet").write_bytes(b"PAR1 not really")
+    done = {m.table: m for m in _lake(tmp_path).migrate_logs()}
+    assert (done["predictions"].files, done["predictions"].rows,
+            done["predictions"].unreadable) == (2, 5, 1)
+    kept = tmp_path / "predictions.pre-delta" / part.relative_to(tmp_path / "predictions")
+    assert (kept / "part-9-damaged.parquet").is_file()
+    assert _ids(_lake(tmp_path)) == ["r0", "r1", "r2", "r3"]
+
+
+def test_a_conversion_that_cannot_run_is_a_clear_error_and_keeps_the_old_log(
+        tmp_path: Path) -> None:
+    _old_lake(tmp_path)
+    (tmp_path / "predictions.migrating").write_text("in the way")  # not a directory
+    with pytest.raises(ValidationFailed) as exc:
+        _lake(tmp_path).requests("churn")
+    [err] = exc.value.errors
+    assert err.field == "predictions" and str(tmp_path) not in err.problem
+    assert len(list((tmp_path / "predictions").rglob("part-*.parquet"))) == 2
+    (tmp_path / "predictions.migrating").unlink()
+    assert _ids(_lake(tmp_path)) == ["r0", "r1", "r2", "r3"]

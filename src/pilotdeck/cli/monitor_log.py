@@ -41,7 +41,8 @@ def migrate_cmd(format: str = typer.Option("table", "--format", help="table | js
         console.print("nothing to convert: the logs are Delta tables already")
         return
     for m in done:
-        console.print(f"{m.table}: {m.files} files, {m.rows:,} rows converted; "
+        damaged = f" ({m.unreadable} damaged files not converted)" if m.unreadable else ""
+        console.print(f"{m.table}: {m.files} files, {m.rows:,} rows converted{damaged}; "
                       f"old files kept in {m.legacy_dir}")
 
 

@@ -48,9 +48,11 @@ class LogTableService:
 
     def migrate(self, who: Principal) -> list[LogMigration]:
         done = [LogMigration(table=m.table, files=m.files, rows=m.rows,
-                             legacy_dir=m.legacy_dir) for m in self.lake.migrate_logs()]
+                             legacy_dir=m.legacy_dir, unreadable=m.unreadable)
+                for m in self.lake.migrate_logs()]
         with self.store.write() as uow:
             for m in done:
                 uow.audit.record(who.user, "lake.log-migrated", "table", m.table,
-                                 {"files": m.files, "rows": m.rows})
+                                 {"files": m.files, "rows": m.rows,
+                                  "unreadable": m.unreadable})
         return done

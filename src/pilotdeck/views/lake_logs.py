@@ -35,3 +35,4 @@ class LogMigration(View):
     files: int = Field(description="Old-layout Parquet files converted.")
     rows: int
     legacy_dir: str | None = Field(description="Where the old files were kept.")
+    unreadable: int = Field(0, description="Damaged old files left there, not converted.")

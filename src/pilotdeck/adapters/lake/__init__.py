@@ -29,7 +29,7 @@ from pilotdeck.adapters.lake import maintenance, profiles, reader
 from pilotdeck.adapters.lake.delta_log import DeltaLog, LogTable
 from pilotdeck.adapters.lake.profiles import StoredProfile
 from pilotdeck.adapters.lake.writer import FEEDBACK_SCHEMA, PREDICTION_SCHEMA
-from pilotdeck.domain.errors import FieldError, ValidationFailed
+from pilotdeck.domain.errors import FieldError, ValidationFailed, describe
 from pilotdeck.domain.pilot import NAME_RE as PILOT_RE
 from pilotdeck.domain.ports.lake import LogCompaction, LogMigration, LogVersion
 
@@ -37,6 +37,8 @@ if TYPE_CHECKING:
     import numpy as np
     import pyarrow as pa
     import pyarrow.dataset as pads
+
+    from pilotdeck.adapters.lake.migrate import Migrated
 
 TABLE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_]{0,99}$")
 REPORT_KINDS = ("explanations", "fairness")
@@ -96,10 +98,21 @@ class LocalLake:
                 schema = PREDICTION_SCHEMA if kind == "predictions" else FEEDBACK_SCHEMA
                 table = LogTable(self._inside(kind), schema, kind)
                 if migrate.pending(table):
-                    with table.opening():
-                        migrate.migrate(table)
+                    self._migrate(table)
                 self._logs[kind] = table
         return table
+
+    def _migrate(self, table: LogTable) -> Migrated | None:
+        from deltalake.exceptions import DeltaError
+
+        from pilotdeck.adapters.lake import migrate
+
+        try:
+            with table.opening():
+                return migrate.migrate(table)
+        except (DeltaError, OSError) as exc:
+            raise ValidationFailed(f"cannot convert the old {table.kind} log", [FieldError(
+                table.kind, describe(exc).replace(str(self.root), "the lake"))]) from None
 
     def _writer(self, kind: str, flush_s: float, max_rows: int) -> DeltaLog:
         table = self._log(kind)
@@ -133,17 +146,14 @@ class LocalLake:
 
     def migrate_logs(self) -> list[LogMigration]:
         """Convert (or finish converting) old-layout logs; what was converted."""
-        from pilotdeck.adapters.lake import migrate
-
         out = []
         for kind in LOG_KINDS:
             schema = PREDICTION_SCHEMA if kind == "predictions" else FEEDBACK_SCHEMA
             table = LogTable(self._inside(kind), schema, kind)
-            with table.opening():
-                done = migrate.migrate(table)
+            done = self._migrate(table)
             if done is not None:
                 out.append(LogMigration(kind, done.files, done.rows, str(done.legacy_dir)
-                                        if done.legacy_dir else None))
+                                        if done.legacy_dir else None, done.unreadable))
         return out
 
     def requests(self, pilot: str, since: datetime | None = None,

@@ -19,6 +19,7 @@ Callers hold the table's opening lock, so two processes never migrate at once.
 
 from __future__ import annotations
 
+import logging
 import re
 import shutil
 from collections.abc import Iterator
@@ -30,6 +31,7 @@ import pyarrow.parquet as pq
 
 from pilotdeck.adapters.lake.delta_log import PARTITION_BY, LogTable, owner_only, with_date
 
+log = logging.getLogger("pilotdeck.lake.log")
 _DATE_RE = re.compile(r"^date=(\d{4}-\d{2}-\d{2})$")
 _PILOT_DIR_RE = re.compile(r"^pilot=([a-z0-9][a-z0-9-]{0,62})$")
 
@@ -40,6 +42,7 @@ class Migrated:
     files: int
     rows: int
     legacy_dir: Path | None
+    unreadable: int = 0  # damaged old files: left in legacy_dir, not converted
 
 
 def legacy_files(root: Path) -> list[tuple[str, str, Path]]:
@@ -93,10 +96,19 @@ def migrate(table: LogTable) -> Migrated | None:
     shutil.rmtree(stage, ignore_errors=True)  # a half-built table from an earlier crash
     schema = with_date(table.schema)
     counted = [0]
+    unreadable = []
 
     def batches() -> Iterator[pa.RecordBatch]:
         for pilot, day, path in files:
-            old = pq.read_table(path)
+            try:
+                old = pq.read_table(path)
+            except (pa.ArrowInvalid, OSError):
+                # A damaged file never was readable through the log either; it stays
+                # with the old files rather than blocking the conversion.
+                log.warning("the old %s log file %s is not readable Parquet; left in "
+                            "place, not converted", table.kind, path.name)
+                unreadable.append(path)
+                continue
             cols = [old[f.name].cast(f.type) if f.name in old.column_names
                     else pa.nulls(old.num_rows, f.type) for f in table.schema]
             t = pa.Table.from_arrays(cols, schema=table.schema)
@@ -123,4 +135,5 @@ def migrate(table: LogTable) -> Migrated | None:
         n += 1
     root.rename(target)
     stage.rename(root)
-    return Migrated(table.kind, len(files), counted[0], target)
+    return Migrated(table.kind, len(files) - len(unreadable), counted[0], target,
+                    len(unreadable))

@@ -65,6 +65,7 @@ class LogMigration:
     files: int
     rows: int
     legacy_dir: str | None
+    unreadable: int = 0  # damaged old files left in legacy_dir
 
 
 class LogWriter(Protocol):
