@@ -11,6 +11,7 @@ import subprocess
 import sys
 import textwrap
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -223,15 +224,21 @@ def test_compaction_deletes_files_a_killed_flush_left_behind(tmp_path: Path) -> 
     assert _ids(lake) == ["r0", "r1"]
 
 
-def test_frequent_flushes_are_checkpointed(tmp_path: Path) -> None:
-    from pilotdeck.adapters.lake.delta_log import CHECKPOINT_INTERVAL
+def test_frequent_flushes_are_checkpointed_and_their_small_files_merged(
+        tmp_path: Path) -> None:
+    from deltalake import DeltaTable
+
+    from pilotdeck.adapters.lake.delta_log import AUTO_COMPACT_EVERY, CHECKPOINT_INTERVAL
 
     lake = _lake(tmp_path)
-    _flushes(lake, [[_request(i)] for i in range(CHECKPOINT_INTERVAL)])
+    now = datetime.now(UTC)  # as the gateway logs: today's partition
+    _flushes(lake, [[_request(i, ts=now)] for i in range(AUTO_COMPACT_EVERY)])
     log_dir = tmp_path / "predictions" / "_delta_log"
     checkpoint = f"{CHECKPOINT_INTERVAL - 1:020d}.checkpoint.parquet"  # the 100th commit
     assert (log_dir / checkpoint).is_file() and (log_dir / "_last_checkpoint").is_file()
-    assert len(_ids(lake)) == CHECKPOINT_INTERVAL
+    assert "OPTIMIZE" in {v.operation for v in lake.log_history("predictions")}
+    assert len(DeltaTable(lake.prediction_table_uri()).file_uris()) == 1
+    assert sorted(_ids(lake)) == sorted(f"r{i}" for i in range(AUTO_COMPACT_EVERY))
 
 
 def test_a_damaged_old_file_is_left_behind_and_counted_not_fatal(tmp_path: Path) -> None:

@@ -17,10 +17,15 @@ Request inputs may be personal data: every file and directory of the table
 0700). delta-rs creates files with the process umask, so commits run under umask
 077, set under a lock (the umask is process-wide; only ever made stricter).
 
-Frequent small commits are kept cheap by a checkpoint every
-``CHECKPOINT_INTERVAL`` versions (written by delta-rs after the commit that
-reaches it), and by ``compact`` (``pilotdeck monitor compact``): small files
-merged, files no version within the retention needs removed, a checkpoint.
+Frequent small commits: a commit's cost grows with the table's live files and
+with the commits a long-lived table handle has replayed (measured: 56 ms at
+2,700 files, 210 ms when the same handle had made 900 commits). So the writer
+reopens its handle every ``CHECKPOINT_INTERVAL`` commits (delta-rs writes a
+checkpoint at that interval, so reopening is cheap), and merges the small files
+of the days it writes every ``AUTO_COMPACT_EVERY`` commits (bin-packing up to
+``AUTO_COMPACT_TARGET`` bytes, so a merge rewrites a bounded amount; a merge
+that meets another process's merge gives way). ``pilotdeck monitor compact``
+does the rest: all partitions, vacuum of the replaced files, a checkpoint.
 """
 
 from __future__ import annotations
@@ -47,6 +52,8 @@ log = logging.getLogger("pilotdeck.lake.log")
 
 PARTITION_BY = ["pilot", "date"]
 CHECKPOINT_INTERVAL = 100
+AUTO_COMPACT_EVERY = 200
+AUTO_COMPACT_TARGET = 16 * 1024 * 1024
 _UMASK_LOCK = threading.Lock()
 
 
@@ -79,6 +86,8 @@ class LogTable:
         self.kind = kind
         self._dt: DeltaTable | None = None
         self._write_lock = threading.Lock()
+        self._commits = 0
+        self.auto_compactions = 0
 
     @property
     def uri(self) -> str:
@@ -168,7 +177,30 @@ class LogTable:
                 self._dt = None  # reload the table's state on the next try
                 raise LogWriteFailed(f"commit to the {self.kind} log failed: "
                                      f"{describe(exc)}") from exc
-        return len({(r["pilot"], d) for r, d in zip(rows, days.to_pylist(), strict=True)})
+            self._commits += 1
+            if self._commits % CHECKPOINT_INTERVAL == 0:
+                self._dt = None  # a fresh handle starts from the latest checkpoint
+            if self._commits % AUTO_COMPACT_EVERY == 0:
+                self.merge_small_files(days.unique().to_pylist())
+        return _partitions(rows, days)
+
+    def merge_small_files(self, days: list[str]) -> None:
+        """Bin-pack the small files of ``days`` (all pilots); never fails the flush."""
+        from deltalake import DeltaTable
+        from deltalake.exceptions import DeltaError
+
+        try:
+            with owner_only():
+                DeltaTable(self.uri).optimize.compact(
+                    partition_filters=[("date", "in", days)], target_size=AUTO_COMPACT_TARGET)
+            self.auto_compactions += 1
+        except (DeltaError, OSError) as exc:  # e.g. another process merged them first
+            log.warning("merging the %s log's small files gave way: %s", self.kind,
+                        describe(exc))
+
+
+def _partitions(rows: list[dict[str, Any]], days: pa.ChunkedArray) -> int:
+    return len({(r["pilot"], d) for r, d in zip(rows, days.to_pylist(), strict=True)})
 
 
 class DeltaLog:
