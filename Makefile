@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 FVENV := .venv-features
 FBIN := $(FVENV)/bin
 
-.PHONY: demo test test-features install install-test install-features bench-features lint bench-audit bench-serving bench-drift bench-startup bench-explain bench-quality clean
+.PHONY: demo test test-features install install-test install-features bench-features lint bench-audit bench-serving bench-drift bench-startup bench-explain bench-quality bench-predlog clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -46,6 +46,10 @@ bench-features: install-features
 
 bench-audit: install
 	$(BIN)/python benchmarks/audit/run.py
+
+bench-predlog: install
+	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	$(BIN)/python benchmarks/predlog/run.py
 
 bench-serving: install
 	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)

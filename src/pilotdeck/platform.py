@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from pilotdeck.services.fairness import FairnessService
     from pilotdeck.services.features import FeatureService
     from pilotdeck.services.governance import GovernanceService
+    from pilotdeck.services.lake_logs import LogTableService
     from pilotdeck.services.lineage import LineageService
     from pilotdeck.services.model_card import ModelCardService
     from pilotdeck.services.monitoring import MonitoringService
@@ -281,6 +282,13 @@ class Platform:
                                     self.settings.drift_min_rows, lambda: self.lineage)
         service.resolve = lambda *a, **k: self.datasets.resolve(*a, **k)
         return service
+
+    @cached_property
+    def log_tables(self) -> LogTableService:
+        """Versions, compaction and migration of the prediction and feedback logs."""
+        from pilotdeck.services.lake_logs import LogTableService
+
+        return LogTableService(self.store, self.lake)
 
     @cached_property
     def alerts(self) -> AlertService:

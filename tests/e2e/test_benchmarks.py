@@ -49,3 +49,11 @@ def test_explain_benchmark_runs_and_prints_ratios() -> None:
                        capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stderr
     assert "pilotdeck ModelExplainer.explain" in r.stdout and "ratio" in r.stdout
+
+
+def test_predlog_benchmark_runs_and_prints_ratios() -> None:
+    r = subprocess.run([sys.executable, str(REPO / "benchmarks/predlog/run.py"), "--records",
+                        "6000", "--rounds", "0", "--no-gateway"],
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.count("ratio delta/parquet") == 3, r.stdout

@@ -93,11 +93,21 @@ def wait_revision(http: httpx.Client, platform: Platform, pilot: str) -> None:
 
 
 def logged_rows(lake: Path, log: str) -> int:
-    """Rows flushed so far to the gateway's ``predictions`` or ``feedback`` Parquet log."""
-    import pyarrow.parquet as pq
+    """Rows committed so far to the gateway's ``predictions`` or ``feedback`` Delta table."""
+    from deltalake import DeltaTable
 
-    # Files appear whole (written aside, then renamed) and are never removed.
-    return sum(pq.ParquetFile(f).metadata.num_rows for f in (lake / log).rglob("*.parquet"))
+    if not (lake / log / "_delta_log").is_dir():
+        return 0
+    return int(DeltaTable(str(lake / log)).count())
+
+
+def log_dataset(lake: Path, log: str):  # type: ignore[no-untyped-def]
+    """The current version of a log table as an Arrow dataset (``None``: no table)."""
+    from deltalake import DeltaTable
+
+    if not (lake / log / "_delta_log").is_dir():
+        return None
+    return DeltaTable(str(lake / log)).to_pyarrow_dataset()
 
 
 def wait_logged(lake: Path, predictions: int, feedback: int, timeout: float = 15) -> None:

@@ -17,7 +17,16 @@ from pilotdeck.domain.serving import DeploymentSpec
 from pilotdeck.platform import Platform
 from tests.backends import require_redis
 from tests.governance import minimal_risk
-from tests.integration.conftest import ADMIN, COLS, Env, free_port, split, start_gateway, stop
+from tests.integration.conftest import (
+    ADMIN,
+    COLS,
+    Env,
+    free_port,
+    log_dataset,
+    split,
+    start_gateway,
+    stop,
+)
 from tests.polling import wait_until
 
 DEMO = Path(__file__).resolve().parents[2] / "src/pilotdeck/demo/pilots"
@@ -297,15 +306,16 @@ def test_shadow_and_prediction_log_in_parquet_with_feedback(env: Env) -> None:
         "revenue": 30.0}, headers={"Authorization": env.http.headers["Authorization"]})
     root = env.platform.settings.lakehouse_dir
     assert root is not None
-    preds = f"read_parquet('{root}/predictions/**/*.parquet', hive_partitioning=true)"
-    feedback = f"read_parquet('{root}/feedback/**/*.parquet', hive_partitioning=true)"
+    preds, feedback = "preds", "feedback"
     wanted = ",".join(repr(i) for i in ids)
 
     def logged() -> bool:  # the logs flush every 0.2 s here
-        if not (list((root / "predictions").rglob("*.parquet"))
-                and list((root / "feedback").rglob("*.parquet"))):
+        tables = log_dataset(root, "predictions"), log_dataset(root, "feedback")
+        if tables[0] is None or tables[1] is None:
             return False
         con = duckdb.connect()
+        con.register("preds", tables[0])
+        con.register("feedback", tables[1])
         shadows = con.execute(f"SELECT count(*) FROM {preds} WHERE variant='shadow' "
                               f"AND request_id IN ({wanted})").fetchone()[0]
         labelled = con.execute(f"SELECT count(*) FROM {feedback} "
@@ -389,15 +399,17 @@ def test_fallback_and_shadow_see_the_request_in_their_own_signature(env: Env) ->
     root = env.platform.settings.lakehouse_dir
 
     def shadow_rows() -> list[Any]:
-        if not list((root / "predictions").rglob("*.parquet")):
+        preds = log_dataset(root, "predictions")
+        if preds is None:
             return []
-        return duckdb.connect().execute(
-            f"SELECT outputs FROM read_parquet('{root}/predictions/**/*.parquet', "
-            f"hive_partitioning=true) WHERE request_id = '{rid}' AND variant = 'shadow'"
+        con = duckdb.connect()
+        con.register("preds", preds)
+        return con.execute(
+            f"SELECT outputs FROM preds WHERE request_id = '{rid}' AND variant = 'shadow'"
         ).fetchall()
 
     rows = wait_until(shadow_rows, timeout=15, interval=0.05,
-                      message="the shadow's prediction in the Parquet log")
+                      message="the shadow's prediction in the log")
     assert json.loads(rows[0][0]) == want
 
 

@@ -369,3 +369,28 @@ def test_maturity_evidence_from_the_catalogue(tmp_path: Path) -> None:
         assert evidence()["data.quality_baseline"]["satisfied"] is False
     finally:
         p.close()
+
+
+def test_the_gateway_logs_are_catalogued_system_datasets(catalogue: Platform) -> None:
+    """Once the gateway has logged requests, ``predictions`` (and ``feedback``) are in
+    the catalogue: versioned, pii, readable only with a grant, written by pilotdeck."""
+    from tests.contract.test_lake import _request
+    from tests.contract.test_lake_delta import _flushes
+
+    p = catalogue
+    assert "predictions" not in {d.name for d in p.datasets.list(ADMIN)}  # nothing logged
+    _flushes(p.lake, [[_request(i) for i in range(3)], [_request(3)]])
+    p.datasets._logs_catalogued = False  # a new process would look again
+    listed = {d.name: d for d in p.datasets.list(ADMIN)}
+    log = listed["predictions"]
+    assert log.system and log.version == 2 and log.rows == 4 and "pii" in log.tags  # 0: created
+    rows = p.datasets.query("predictions", ADMIN, limit=10)
+    assert len(rows.rows) == 4 and "pilot" in rows.columns  # a partition column, read back
+    assert len(p.datasets.query("predictions", ADMIN, version=1).rows) == 3
+    with pytest.raises(Forbidden, match="pii"):
+        p.datasets.query("predictions", who(Role.VIEWER))
+    with pytest.raises(ValidationFailed, match="pilotdeck only"):
+        p.datasets.register("predictions", p.lake.datasets.default_uri("x"), ADMIN)
+    [event] = [e for e in p.audit.log(action="dataset.registered")
+               if e.entity.id == "predictions"]
+    assert event.actor == "pilotdeck"

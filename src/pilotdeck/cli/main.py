@@ -22,6 +22,7 @@ from pilotdeck.cli import (
     models,
     monitor,
     monitor_alerts,
+    monitor_log,
     monitor_report,
     pilots,
     risk,
@@ -78,8 +79,8 @@ app.add_typer(approvals.app, name="approvals")
 app.add_typer(explain.app, name="explain")
 app.add_typer(lineage.app, name="lineage")
 app.add_typer(features.app, name="features")
-# monitor_alerts and monitor_report add their commands to monitor.app.
-assert monitor_alerts.app is monitor_report.app is monitor.app
+# monitor_alerts, monitor_log and monitor_report add their commands to monitor.app.
+assert monitor_alerts.app is monitor_report.app is monitor_log.app is monitor.app
 app.add_typer(monitor.app, name="monitor")
 app.command("prioritize")(prioritize)
 

@@ -53,6 +53,7 @@ if TYPE_CHECKING:
 __all__ = ["DatasetService"]
 
 MAX_QUERY_ROWS = 10_000
+SYSTEM = ("predictions", "feedback")  # the gateway's logs, catalogued by pilotdeck
 
 
 def _cell(v: Any) -> Any:
@@ -69,6 +70,7 @@ class DatasetService:
                  quality: Callable[[], DataQualityService] | None = None) -> None:
         self.store, self.lake, self.access = store, lake, access
         self._lineage, self._quality = lineage, quality
+        self._logs_catalogued = False
 
     # -- writing -----------------------------------------------------------
     def register(self, name: str, source: str | Path, who: Principal, *,
@@ -94,6 +96,9 @@ class DatasetService:
                   merge_schema: bool, operation: str, job: str, for_pilot: str | None,
                   inputs: tuple[str | None, ...]) -> DatasetWritten:
         check_name(name)
+        if name in SYSTEM:
+            raise ValidationFailed("reserved dataset name", [FieldError(
+                "name", f"{name!r} is the gateway's own log, written by pilotdeck only")])
         tags = check_tags(tags)
         if owner is not None and not TEAM_RE.match(owner):
             raise ValidationFailed("invalid owner", [FieldError(
@@ -279,6 +284,34 @@ class DatasetService:
     def _readable(self, who: Principal) -> None:
         if not who.can(Permission.DATASETS_READ):
             raise Forbidden(f"{who.user} may not read the dataset catalogue")
+        self._catalogue_logs()
+
+    def _catalogue_logs(self) -> None:
+        """The gateway's prediction log and feedback, catalogued once they exist: as
+        datasets they get versions, grants and lineage like any other (tagged pii:
+        requests may carry personal data)."""
+        if self._logs_catalogued:
+            return
+        tables = dict(zip(SYSTEM, (self.lake.prediction_table_uri,
+                                   self.lake.feedback_table_uri), strict=True))
+        with self.store.read() as uow:
+            missing = [n for n in tables if uow.datasets.get(n) is None]
+        for name in missing:
+            uri = tables[name]()
+            if not self.lake.datasets.exists(uri):
+                continue  # no request logged yet
+            with self.store.write() as uow:
+                if uow.datasets.get(name) is not None:
+                    continue
+                uow.datasets.add(name=name, uri=uri, owner="platform",
+                                 description=f"the gateway's {name} log (written by "
+                                             "pilotdeck, partitioned by pilot and date)",
+                                 tags=["domain:serving", "pii"], columns={},
+                                 created_by="pilotdeck", now=utcnow(), system=True)
+                uow.audit.record("pilotdeck", "dataset.registered", "dataset", name,
+                                 {"system": True, "owner": "platform"})
+        self._logs_catalogued = not missing or all(
+            self.lake.datasets.exists(tables[n]()) for n in missing)
 
     def _summary(self, row: Any) -> dict[str, Any]:
         try:

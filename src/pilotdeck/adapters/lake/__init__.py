@@ -2,8 +2,12 @@
 
 Layout under the root::
 
-    predictions/pilot=P/date=D/part-*.parquet   the gateway's prediction log
-    feedback/pilot=P/date=D/part-*.parquet      labels and business outcomes
+    predictions/                                the gateway's prediction log and
+    feedback/                                   labels/outcomes: Delta tables
+                                                partitioned by pilot and date
+                                                (``delta_log.py``; an old Parquet
+                                                log is converted on first open,
+                                                ``migrate.py``)
     profiles/NAME/{profile.json,sample.parquet} reference profiles
     tables/NAME/                                tables written by pilotdeck (demo data)
     datasets/NAME/                              catalogued datasets (Delta tables)
@@ -18,26 +22,32 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pilotdeck.adapters.lake import profiles, reader
+from pilotdeck.adapters.lake import maintenance, profiles, reader
 from pilotdeck.adapters.lake.delta import DeltaTables
+from pilotdeck.adapters.lake.delta_log import DeltaLog, LogTable
 from pilotdeck.adapters.lake.profiles import StoredProfile
-from pilotdeck.adapters.lake.writer import FEEDBACK_SCHEMA, PREDICTION_SCHEMA, ParquetLog
+from pilotdeck.adapters.lake.writer import FEEDBACK_SCHEMA, PREDICTION_SCHEMA
 from pilotdeck.domain.datasets import PinnedTable
-from pilotdeck.domain.errors import FieldError, ValidationFailed
+from pilotdeck.domain.errors import FieldError, ValidationFailed, describe
 from pilotdeck.domain.pilot import NAME_RE as PILOT_RE
+from pilotdeck.domain.ports.lake import LogCompaction, LogMigration, LogVersion
 
 if TYPE_CHECKING:
     import numpy as np
     import pyarrow as pa
     import pyarrow.dataset as pads
 
+    from pilotdeck.adapters.lake.migrate import Migrated
+
 TABLE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_]{0,99}$")
 REPORT_KINDS = ("explanations", "fairness")
 PROFILE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
+LOG_KINDS = ("predictions", "feedback")
 
 __all__ = ["LocalLake", "StoredProfile"]
 
@@ -47,7 +57,10 @@ class LocalLake:
 
     def __init__(self, root: Path) -> None:
         self.root = root.resolve()
-        self.datasets = DeltaTables(self.root / "datasets")
+        self.datasets = DeltaTables(self.root / "datasets",
+                                    (self.root / "predictions", self.root / "feedback"))
+        self._logs: dict[str, LogTable] = {}
+        self._logs_lock = threading.Lock()
 
     def _inside(self, *parts: str) -> Path:
         path = self.root.joinpath(*parts).resolve()
@@ -61,14 +74,6 @@ class LocalLake:
             raise ValidationFailed("invalid pilot name", [FieldError(
                 field, "lowercase letters, digits and '-', at most 63 characters")])
         return pilot
-
-    @property
-    def predictions_dir(self) -> Path:
-        return self._inside("predictions")
-
-    @property
-    def feedback_dir(self) -> Path:
-        return self._inside("feedback")
 
     # -- tables ------------------------------------------------------------
     def table_dir(self, name: str) -> Path:
@@ -119,26 +124,92 @@ class LocalLake:
         base.mkdir(mode=0o700, parents=True, exist_ok=True)
         return Path(tempfile.mkdtemp(dir=base))
 
-    # -- logs --------------------------------------------------------------
-    def prediction_log(self, flush_s: float, max_rows: int) -> ParquetLog:
-        return ParquetLog(self.predictions_dir, PREDICTION_SCHEMA, flush_s, max_rows)
+    # -- logs ---------------------------------------------------------------
+    def _log(self, kind: str) -> LogTable:
+        """The log table, converted from the old Parquet layout on first open."""
+        from pilotdeck.adapters.lake import migrate
 
-    def feedback_log(self, flush_s: float, max_rows: int) -> ParquetLog:
-        return ParquetLog(self.feedback_dir, FEEDBACK_SCHEMA, flush_s, max_rows)
+        if kind not in LOG_KINDS:
+            raise ValidationFailed("invalid log", [FieldError(
+                "table", "predictions or feedback")])
+        with self._logs_lock:
+            table = self._logs.get(kind)
+            if table is None:
+                schema = PREDICTION_SCHEMA if kind == "predictions" else FEEDBACK_SCHEMA
+                table = LogTable(self._inside(kind), schema, kind)
+                if migrate.pending(table):
+                    self._migrate(table)
+                self._logs[kind] = table
+        return table
+
+    def _migrate(self, table: LogTable) -> Migrated | None:
+        from deltalake.exceptions import DeltaError
+
+        from pilotdeck.adapters.lake import migrate
+
+        try:
+            with table.opening():
+                return migrate.migrate(table)
+        except (DeltaError, OSError) as exc:
+            raise ValidationFailed(f"cannot convert the old {table.kind} log", [FieldError(
+                table.kind, describe(exc).replace(str(self.root), "the lake"))]) from None
+
+    def _writer(self, kind: str, flush_s: float, max_rows: int) -> DeltaLog:
+        table = self._log(kind)
+        with table.opening():
+            table.create()  # once, here: not a 0.2 s first commit on the hot path
+        return DeltaLog(table, flush_s, max_rows)
+
+    def prediction_log(self, flush_s: float, max_rows: int) -> DeltaLog:
+        return self._writer("predictions", flush_s, max_rows)
+
+    def feedback_log(self, flush_s: float, max_rows: int) -> DeltaLog:
+        return self._writer("feedback", flush_s, max_rows)
+
+    def prediction_table_uri(self) -> str:
+        """Where the prediction log's Delta table is (for the catalogue)."""
+        return self._log("predictions").uri
+
+    def feedback_table_uri(self) -> str:
+        return self._log("feedback").uri
+
+    def log_history(self, table: str, limit: int | None = None) -> list[LogVersion]:
+        """The Delta versions of ``predictions`` or ``feedback``, newest first."""
+        return maintenance.history(self._log(table), limit)
+
+    def compact_logs(self, pilot: str | None = None,
+                     retention_hours: int = maintenance.DEFAULT_RETENTION_HOURS,
+                     ) -> list[LogCompaction]:
+        if pilot is not None:
+            self._pilot(pilot)
+        return [maintenance.compact(self._log(k), pilot, retention_hours) for k in LOG_KINDS]
+
+    def migrate_logs(self) -> list[LogMigration]:
+        """Convert (or finish converting) old-layout logs; what was converted."""
+        out = []
+        for kind in LOG_KINDS:
+            schema = PREDICTION_SCHEMA if kind == "predictions" else FEEDBACK_SCHEMA
+            table = LogTable(self._inside(kind), schema, kind)
+            done = self._migrate(table)
+            if done is not None:
+                out.append(LogMigration(kind, done.files, done.rows, str(done.legacy_dir)
+                                        if done.legacy_dir else None, done.unreadable))
+        return out
 
     def requests(self, pilot: str, since: datetime | None = None,
                  until: datetime | None = None, variant: str | None = None,
                  version: int | None = None, include_shadow: bool = False,
-                 ok_only: bool = True) -> pa.Table:
-        return reader.requests(self.predictions_dir, self._pilot(pilot), since, until,
-                               variant=variant, version=version,
+                 ok_only: bool = True, log_version: int | None = None) -> pa.Table:
+        part = maintenance.partition(self._log("predictions"), self._pilot(pilot), log_version)
+        return reader.requests(part, since, until, variant=variant, version=version,
                                include_shadow=include_shadow, ok_only=ok_only)
 
     def rows(self, requests: pa.Table) -> pa.Table:
         return reader.rows(requests)
 
-    def feedback(self, pilot: str) -> pa.Table:
-        return reader.feedback(self.feedback_dir, self._pilot(pilot))
+    def feedback(self, pilot: str, log_version: int | None = None) -> pa.Table:
+        part = maintenance.partition(self._log("feedback"), self._pilot(pilot), log_version)
+        return reader.feedback(part)
 
     def labelled(self, pilot: str, rows: pa.Table) -> pa.Table:
         return reader.labelled(rows, self.feedback(pilot))

@@ -56,8 +56,11 @@ class TableSnapshot:
 class DeltaTables:
     """The catalogue's tables under ``root`` (``LAKE/datasets``) or at remote URIs."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, system: tuple[Path, ...] = ()) -> None:
         self.root = root
+        # pilotdeck's own tables elsewhere in the lake (the prediction and feedback
+        # logs), catalogued as system datasets.
+        self.system = tuple(p.resolve() for p in system)
 
     def default_uri(self, name: str) -> str:
         check_name(name)
@@ -73,6 +76,8 @@ class DeltaTables:
                 raise ValidationFailed("invalid dataset URI", [FieldError(field, "malformed")])
             return uri
         path = Path(uri.removeprefix("file://")).resolve()
+        if path in self.system:
+            return str(path)
         if not path.is_relative_to(self.root.resolve()):
             raise ValidationFailed("invalid dataset URI", [FieldError(
                 field, "a local table must live under the lake's datasets/ directory; "

@@ -1,11 +1,15 @@
 """Read the gateway's prediction and feedback logs as flat tables.
 
 The gateway writes one record per request (``inputs`` as
-``{"columns": [...], "data": [[...], ...]}``, ``outputs`` as a JSON list) under
-``LAKE/predictions/pilot=P/date=D/``. Monitoring wants one row per scored row:
-the features as columns, the prediction, and the request's variant, version
-and time. DuckDB selects the requests (partition pruning on pilot and date,
-then the time window); the JSON is expanded here, column by column.
+``{"columns": [...], "data": [[...], ...]}``, ``outputs`` as a JSON list) to the
+Delta table ``LAKE/predictions`` (partitioned by pilot and date). Monitoring wants
+one row per scored row: the features as columns, the prediction, and the
+request's variant, version and time. Every read goes through one version of the
+table (the current one unless time travel asks for another): its file list is
+the table's, pruned to the pilot's partition, never a directory scan (which
+would also see files that compaction removed). DuckDB then selects the requests
+through Arrow (pruning on date, then the time window); the JSON is expanded
+here, column by column.
 """
 
 from __future__ import annotations
@@ -16,31 +20,26 @@ from collections import defaultdict
 from collections.abc import Iterator
 from datetime import datetime
 from itertools import chain
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 import numpy as np
 import orjson
 import pyarrow as pa
 
+if TYPE_CHECKING:
+    import pyarrow.dataset as pads
+
 META = ["request_id", "ts", "variant", "model_version"]
 
 
-def _files(root: Path, pilot: str) -> str | None:
-    folder = root / f"pilot={pilot}"
-    if not folder.is_dir() or not any(folder.rglob("*.parquet")):
-        return None
-    return str(folder / "**" / "*.parquet")
-
-
-def requests(root: Path, pilot: str, since: datetime | None = None,
+def requests(log: pads.Dataset | None, since: datetime | None = None,
              until: datetime | None = None, variant: str | None = None,
              version: int | None = None, include_shadow: bool = False,
              ok_only: bool = True) -> pa.Table:
-    """The logged requests of a pilot in ``[since, until)`` (one row per request)."""
-    pattern = _files(root, pilot)
-    if pattern is None:
+    """The logged requests in ``[since, until)`` (one row per request) of ``log``,
+    a pilot's partition of the prediction table (``None``: nothing logged yet)."""
+    if log is None:
         return pa.table({c: [] for c in [*META, "inputs", "outputs", "latency_ms",
                                          "cache_hit", "status", "rows"]})
     where, params = ["TRUE"], []
@@ -61,9 +60,9 @@ def requests(root: Path, pilot: str, since: datetime | None = None,
     if ok_only:
         where.append("status = 200")
     sql = (f"SELECT request_id, ts, variant, model_version, inputs, outputs, latency_ms, "
-           f"cache_hit, status, rows FROM read_parquet('{pattern}', hive_partitioning=true, "
-           f"hive_types={{'date': VARCHAR}}) WHERE {' AND '.join(where)} ORDER BY ts")
+           f"cache_hit, status, rows FROM log WHERE {' AND '.join(where)} ORDER BY ts")
     with duckdb.connect() as con:
+        con.register("log", log)
         return con.sql(sql, params=params).to_arrow_table()
 
 
@@ -155,22 +154,22 @@ def _array(values: list[Any]) -> pa.Array:
         return pa.array([None if v is None else str(v) for v in values], pa.string())
 
 
-def feedback(root: Path, pilot: str) -> pa.Table:
+def feedback(log: pads.Dataset | None) -> pa.Table:
     """The latest feedback per request id: ``label`` (JSON), revenue, cost_saved,
-    satisfaction, and the feedback time."""
-    pattern = _files(root, pilot)
-    if pattern is None:
+    satisfaction, and the feedback time (``log``: a pilot's partition of the
+    feedback table)."""
+    if log is None:
         return pa.table({"request_id": pa.array([], pa.string()),
                          "label": pa.array([], pa.string()),
                          "revenue": pa.array([], pa.float64()),
                          "cost_saved": pa.array([], pa.float64()),
                          "satisfaction": pa.array([], pa.float64()),
                          "feedback_ts": pa.array([], pa.timestamp("us", tz="UTC"))})
-    sql = (f"SELECT request_id, arg_max(label, ts) AS label, arg_max(revenue, ts) AS revenue, "
-           f"arg_max(cost_saved, ts) AS cost_saved, arg_max(satisfaction, ts) AS satisfaction, "
-           f"max(ts) AS feedback_ts FROM read_parquet('{pattern}', hive_partitioning=true, "
-           f"hive_types={{'date': VARCHAR}}) GROUP BY request_id")
+    sql = ("SELECT request_id, arg_max(label, ts) AS label, arg_max(revenue, ts) AS revenue, "
+           "arg_max(cost_saved, ts) AS cost_saved, arg_max(satisfaction, ts) AS satisfaction, "
+           "max(ts) AS feedback_ts FROM log GROUP BY request_id")
     with duckdb.connect() as con:
+        con.register("log", log)
         return con.sql(sql).to_arrow_table()
 
 

@@ -40,11 +40,11 @@ def _duckdb(spec: str, field: str) -> ds.Dataset:
 
 
 def pinned(table: PinnedTable) -> ds.Dataset:
-    """The exact Parquet files of a Delta version (non-partitioned tables, which is
-    how the catalogue writes them): the same rows delta-rs and Spark read."""
-    if not table.files:
-        return ds.dataset(pa.table({}))
-    return ds.dataset(list(table.files), format="parquet")
+    """The rows of one Delta version, through delta-rs (partition columns included:
+    the logs are partitioned by pilot and date)."""
+    from deltalake import DeltaTable
+
+    return DeltaTable(table.uri, version=table.version).to_pyarrow_dataset()
 
 
 def open_table(source: Path | str | PinnedTable, field: str = "--current") -> ds.Dataset:

@@ -1,5 +1,8 @@
-"""Prediction and feedback logs: buffered in memory, written as partitioned Parquet
-(the writing half of the lake adapter; ``reader.py`` reads them back).
+"""The log records' schemas, and the pre-Delta log writer (partitioned Parquet).
+
+The gateway now writes Delta tables (``delta_log.py``); ``ParquetLog`` stays as
+the layout ``migrate.py`` converts, the writer the prediction-log benchmark
+compares against, and the generator of old-layout lakes for the migration tests.
 
 Records are appended on the hot path (a list append) and written by a
 background task every ``flush_s`` seconds or when ``max_rows`` are waiting, as

@@ -7,6 +7,7 @@ resolve outside the lake root.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -36,6 +37,36 @@ class ReferenceProfile(Protocol):
     def background(self, columns: list[str], rows: int, seed: int = 0) -> np.ndarray | None:
         """Rows drawn column by column from the sample (for explainers)."""
         ...
+
+
+@dataclass(frozen=True)
+class LogVersion:
+    """One Delta version of a log table."""
+
+    version: int
+    timestamp: datetime
+    operation: str  # WRITE, OPTIMIZE, VACUUM END, CREATE TABLE, ...
+    rows_added: int | None  # WRITE only
+
+
+@dataclass(frozen=True)
+class LogCompaction:
+    table: str
+    pilot: str | None
+    version: int  # after compaction; -1 when the table does not exist yet
+    files_added: int
+    files_removed: int
+    files_vacuumed: int
+    retention_hours: int
+
+
+@dataclass(frozen=True)
+class LogMigration:
+    table: str
+    files: int
+    rows: int
+    legacy_dir: str | None
+    unreadable: int = 0  # damaged old files left in legacy_dir
 
 
 class LogWriter(Protocol):
@@ -108,20 +139,40 @@ class Lake(Protocol):
     def requests(self, pilot: str, since: datetime | None = None,
                  until: datetime | None = None, variant: str | None = None,
                  version: int | None = None, include_shadow: bool = False,
-                 ok_only: bool = True) -> pa.Table:
-        """One row per logged request of ``pilot`` in ``[since, until)``."""
+                 ok_only: bool = True, log_version: int | None = None) -> pa.Table:
+        """One row per logged request of ``pilot`` in ``[since, until)``
+        (``version``: the model version; ``log_version``: the log table's version,
+        for time travel; default the current one)."""
         ...
 
     def rows(self, requests: pa.Table) -> pa.Table:
         """One row per scored row: the features as columns and the prediction."""
         ...
 
-    def feedback(self, pilot: str) -> pa.Table:
+    def feedback(self, pilot: str, log_version: int | None = None) -> pa.Table:
         """The latest feedback per request id."""
         ...
 
     def labelled(self, pilot: str, rows: pa.Table) -> pa.Table:
         """``rows`` joined to their labels (rows without one are dropped)."""
+        ...
+
+    def prediction_table_uri(self) -> str:
+        """The prediction log's Delta table (for the catalogue)."""
+        ...
+
+    def feedback_table_uri(self) -> str: ...
+    def log_history(self, table: str, limit: int | None = None) -> list[LogVersion]:
+        """``table``: ``predictions`` or ``feedback``; newest version first."""
+        ...
+
+    def compact_logs(self, pilot: str | None = None,
+                     retention_hours: int = 168) -> list[LogCompaction]:
+        """Merge small files, vacuum files older than the retention, checkpoint."""
+        ...
+
+    def migrate_logs(self) -> list[LogMigration]:
+        """Convert logs in the old Parquet layout (done on first open anyway)."""
         ...
 
     # -- reference profiles -------------------------------------------------
