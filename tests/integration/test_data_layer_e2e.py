@@ -79,6 +79,9 @@ def test_dataset_model_batch_chain(tmp_path: Path, demo_pilots: Path, trained: d
     assert (w["version"], w["quality"]) == (1, "failed")
     r = pd("data", "check", "churn_train", code=3)
     assert "FAILED" in r.stdout and "customer_id" in r.stdout
+    checks = json.loads(pd("lineage", "downstream", "dataset:churn_train@1", "--format",
+                           "json").stdout)
+    assert "quality.check" in {r["job"] for r in checks["runs"]}
     r = pd("batch", "score", PILOT, "--input", "dataset:churn_train", "--output",
            str(tmp_path / "o.parquet"), "--version", "1", code=1)
     assert "failed its quality checks" in r.stderr and not (tmp_path / "o.parquet").exists()

@@ -46,7 +46,10 @@ class DatasetQuality:
         """Run the suite on a version (default: the latest); the result is kept."""
         pinned = self.datasets.pin(self._ref(name, version), who, via="quality.check")
         table = self.datasets.lake.open_table(pinned, "name")
-        return self.quality.check(name, pinned.version, table, who)
+        result = self.quality.check(name, pinned.version, table, who)
+        self.datasets.record_run("quality.check", [str(pinned)], facets={
+            "passed": result.passed, "failed": result.failed[:20]})
+        return result
 
     def suite(self, name: str, who: Principal) -> QualitySuite:
         self.datasets.show(name, who)  # the entry exists and the caller reads the catalogue

@@ -162,6 +162,12 @@ class DatasetService:
         return DatasetWritten(name=name, version=version, rows=added, created=created,
                               quality=self._check_new(name, version, target, who))
 
+    def record_run(self, job: str, inputs: list[str], outputs: list[str] | None = None, *,
+                   facets: dict[str, Any] | None = None) -> None:
+        """A lineage run of a job over datasets (a quality check reads a version)."""
+        if self._lineage is not None:
+            self._lineage().record(job, inputs, outputs or [], facets=facets)
+
     def _check_new(self, name: str, version: int, uri: str, who: Principal
                    ) -> Literal["passed", "failed", "no-baseline"] | None:
         """A new version against the dataset's quality suite, when it has one (the
@@ -172,7 +178,10 @@ class DatasetService:
         if quality.lake.load_quality_suite(name) is None:
             return "no-baseline"
         data = self.lake.datasets.snapshot(uri, version).dataset
-        return "passed" if quality.check(name, version, data, who).passed else "failed"
+        result = quality.check(name, version, data, who)
+        self.record_run("quality.check", [f"dataset:{name}@{version}"],
+                        facets={"passed": result.passed, "failed": result.failed[:20]})
+        return "passed" if result.passed else "failed"
 
     def quality_gate(self, table: PinnedTable, who: Principal, *,
                      allow_failed: bool = False) -> None:
