@@ -237,7 +237,8 @@ class Platform:
 
         return AssessmentService(self.store, self.maturity_model,
                                  platform_providers(lambda: self.lake, self.settings.alert_rules,
-                                                    lambda: self.data_quality))
+                                                    lambda: self.data_quality,
+                                                    lambda: self.features.reuse()))
 
     @cached_property
     def prioritization(self) -> PrioritizationService:

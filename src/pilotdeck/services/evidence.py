@@ -252,15 +252,37 @@ class CatalogueEvidence:
         return out + DataQualityEvidence(lambda _: names, self._quality).collect(uow, pilot)
 
 
+class FeatureEvidence:
+    """Whether the pilot's features come from the shared feature store, reused by
+    other pilots (the applied definitions; Feast itself is not needed to read them)."""
+
+    name = "features"
+
+    def __init__(self, reuse: Callable[[], dict[str, list[str]]]) -> None:
+        self._reuse = reuse
+
+    def collect(self, uow: UnitOfWork, pilot: PilotManifest) -> list[Evidence]:
+        views = {v: users for v, users in self._reuse().items() if pilot.name in users}
+        if not views:
+            return []
+        shared = sorted(v for v, users in views.items() if len(users) > 1)
+        return [Evidence("features.shared", bool(shared),
+                         f"uses {len(views)} feature view(s), {len(shared)} shared with "
+                         "other pilots" + (f" ({', '.join(shared)})" if shared else ""))]
+
+
 DEFAULT_PROVIDERS: tuple[EvidenceProvider, ...] = (ManifestEvidence(), AuditEvidence(),
                                                    RiskEvidence())
 
 
 def platform_providers(lake: Callable[[], Lake], rules_path: Path | None,
-                       quality: Callable[[], QualityVerdicts] | None = None
+                       quality: Callable[[], QualityVerdicts] | None = None,
+                       reuse: Callable[[], dict[str, list[str]]] | None = None
                        ) -> tuple[EvidenceProvider, ...]:
     """Every provider: the record's own, and the registry's, gateway's, monitoring's,
     alerting's and the data catalogue's (the platform's own evidence)."""
-    data = (CatalogueEvidence(quality),) if quality is not None else ()
+    data: tuple[EvidenceProvider, ...] = (
+        ((CatalogueEvidence(quality),) if quality is not None else ())
+        + ((FeatureEvidence(reuse),) if reuse is not None else ()))
     return (*DEFAULT_PROVIDERS, RegistryEvidence(), ServingEvidence(),
             MonitoringEvidence(lake), AlertingEvidence(rules_path), *data)
