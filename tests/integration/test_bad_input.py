@@ -159,3 +159,103 @@ def test_views_dump_non_finite_numbers_as_null_so_json_stays_valid() -> None:
     data = Figures(mean=math.inf, by_group={"a": math.nan, "b": 1.5}).dump()
     assert data == {"mean": None, "byGroup": {"a": None, "b": 1.5}}
     json.dumps(data, allow_nan=False)  # what `monitor impact --format json` prints
+
+
+# -- the dataset catalogue's uploads and quality suites (h5 probe) ----------------
+PARQUET = {"content-type": "application/vnd.apache.parquet"}
+YAML_BODY = {"content-type": "application/yaml"}
+
+
+def _parquet(table: Any) -> bytes:
+    import io
+
+    import pyarrow.parquet as pq
+
+    buf = io.BytesIO()
+    pq.write_table(table, buf)
+    return buf.getvalue()
+
+
+@pytest.fixture
+def data_api(api: TestClient) -> TestClient:
+    import pyarrow as pa
+
+    r = api.post("/v1/datasets/cust/versions?owner=data", headers=PARQUET,
+                 content=_parquet(pa.table({"id": [1, 2, 3], "x": [1.0, 2.0, 3.0]})))
+    assert r.status_code == 201, r.text
+    return api
+
+
+def test_an_upload_that_cannot_be_read_is_422_naming_the_body_not_a_server_path(
+        data_api: TestClient) -> None:
+    for kind, raw in [("text/csv", b"\xff\xfe\x00garbage\n\x01" * 10),  # header not UTF-8
+                      ("application/vnd.apache.parquet", b"\x00garbage" * 10)]:
+        r = data_api.post("/v1/datasets/junk/versions?owner=data", content=raw,
+                          headers={"content-type": kind})
+        assert fields(r) == ["body"], r.text
+        assert "/tmp" not in r.text and ".upload-" not in r.text, r.text
+    assert data_api.get("/v1/datasets/junk").status_code == 404
+
+
+def test_a_very_wide_csv_or_a_parquet_bomb_is_refused_before_it_is_parsed(
+        data_api: TestClient) -> None:
+    import numpy as np
+    import pyarrow as pa
+
+    wide = (",".join(f"c{i}" for i in range(20_000)) + "\n" + "1," * 19_999 + "1\n").encode()
+    r = data_api.post("/v1/datasets/wide/versions?owner=data", content=wide,
+                      headers={"content-type": "text/csv"})
+    assert fields(r) == ["body"] and "columns" in r.text
+    # ~100 KB of Parquet that declares 20M int64 zeros (160 MB; the limit is 100 x 1 MB)
+    bomb = _parquet(pa.table({"z": pa.array(np.zeros(20_000_000, dtype=np.int64))}))
+    assert len(bomb) < 1024 * 1024
+    r = data_api.post("/v1/datasets/bomb/versions?owner=data", content=bomb, headers=PARQUET)
+    assert fields(r) == ["body"] and "decompresses" in r.text
+    for name in ("wide", "bomb"):
+        assert data_api.get(f"/v1/datasets/{name}").status_code == 404
+
+
+@pytest.mark.parametrize("text", [
+    "[" * 20_000 + "]" * 20_000,                               # nested too deeply
+    "a: " + "{b: " * 20_000 + "1" + "}" * 20_000,
+    "? [a, b]\n: 1\n",                                         # a key that is a list
+    "schema_type: dataframe\ncolumns:\n  ? [a]\n  : {}\n",
+    "schema_type: dataframe\ncolumns:\n  x:\n    ? {a: 1}\n    : 1\n",
+    "schema_type: dataframe\ncolumns:\n  1: {dtype: int64}\n",  # a column named 1 (int)
+], ids=["deep-list", "deep-map", "list-key", "list-column", "map-setting", "int-column"])
+def test_a_hostile_quality_suite_is_422_and_not_stored(data_api: TestClient, text: str) -> None:
+    r = data_api.put("/v1/datasets/cust/quality", content=text.encode(), headers=YAML_BODY)
+    assert r.status_code == 422, r.text
+    assert r.headers["content-type"] == "application/problem+json"
+    assert data_api.get("/v1/datasets/cust/quality").status_code == 404
+    assert data_api.post("/v1/datasets/cust/quality/checks", json={}).status_code == 404
+
+
+def test_a_suite_is_yaml_text_never_a_file_name_on_the_server(
+        data_api: TestClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # pandera's from_yaml opens its argument as a file when one has that name
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "{title}").write_text("schema_type: dataframe\ncolumns:\n  x: {dtype: int64}\n")
+    r = data_api.put("/v1/datasets/cust/quality", content=b"{title}", headers=YAML_BODY)
+    assert r.status_code == 422 or r.json()["columns"] == [], r.text
+
+
+def test_a_broken_suite_on_disk_refuses_an_append_before_it_is_written(
+        tmp_path: Path) -> None:
+    import pyarrow as pa
+
+    platform = Platform(Settings(home=tmp_path / "home", alert_interval_s=0))
+    try:
+        api = _client(platform)
+        rows = _parquet(pa.table({"id": [1, 2, 3]}))
+        assert api.post("/v1/datasets/cust/versions?owner=data", headers=PARQUET,
+                        content=rows).status_code == 201
+        # a hand edit on the server (not through the API, which now refuses it)
+        platform.lake.save_quality_suite(
+            "cust", "schema_type: dataframe\ncolumns:\n  1: {dtype: int64}\n")
+        r = api.post("/v1/datasets/cust/versions", headers=PARQUET, content=rows)
+        assert r.status_code == 422, r.text
+        assert [v["version"] for v in api.get("/v1/datasets/cust/versions").json()["items"]
+                ] == [0]
+    finally:
+        platform.close()

@@ -108,6 +108,10 @@ class DatasetService:
         pinned = self.pin(source, who, field="path", for_pilot=for_pilot, via=job) \
             if is_ref(str(source)) else None
         data = self.lake.open_table(pinned or str(source), "path")
+        if self._quality is not None and self.lake.load_quality_suite(name) is not None:
+            # The new version is checked once committed: a suite that cannot be read
+            # refuses the write now, rather than fail the request after the commit.
+            self._quality().suite(name)
         if not data.schema.names:
             raise ValidationFailed("nothing to register", [FieldError("path", "has no columns")])
         with self.store.write() as uow:

@@ -228,12 +228,13 @@ def parse(text: str, source: str = "suite.yaml") -> Suite:
         node = yaml.compose(text)
     except yaml.YAMLError as exc:
         raise _invalid(source, "", describe(exc).replace("\n", " ")) from None
+    except RecursionError:  # [[[[... or {a: {a: ... thousands deep
+        raise _invalid(source, "", "nested too deeply") from None
     if node is None or not isinstance(node, yaml.MappingNode):
         raise _invalid(source, "", "a suite is a YAML mapping with 'columns' and 'checks'")
     _unknown_keys(node, source)
-    pdr = pandera()
     try:
-        schema = pdr.DataFrameSchema.from_yaml(text)
+        schema = _schema(text)
     except Exception as exc:  # noqa: BLE001 - pandera raises many types for a bad file
         raise _locate(text, source, exc) from None
     _statistics(schema, source)
@@ -245,6 +246,16 @@ NEEDS = {"in_range": ("min_value", "max_value"), "greater_than": ("min_value",),
          "less_than_or_equal_to": ("max_value",), "row_count_between": ("min_rows", "max_rows"),
          "null_rate_at_most": ("column", "max_rate")}
 NUMBERS = {"min_value", "max_value", "min_rows", "max_rows", "max_rate"}
+
+
+def _schema(text: str) -> Any:
+    """pandera's schema from YAML *text* (``DataFrameSchema.from_yaml`` would first try
+    the text as a file name on the server and read that file instead)."""
+    import yaml
+    from pandera.io.pandas_io import deserialize_schema
+
+    pandera()
+    return deserialize_schema(yaml.safe_load(text))
 
 
 def _statistics(schema: Any, source: str) -> None:
@@ -285,20 +296,30 @@ def _unknown_keys(root: Any, source: str) -> None:
     known_checks = set(dir(pdr.Check))
     errors = []
     for key, value in root.value:
+        if not _text_key(key):
+            errors.append(FieldError("", f"a key must be plain text ({_line(key)})", source))
+            continue
         if key.value not in TOP_KEYS:
-            errors.append(FieldError(key.value, f"unknown suite key ({_line(key)})", source))
+            errors.append(FieldError(key.value[:100], f"unknown suite key ({_line(key)})", source))
         if key.value == "columns" and not isinstance(value, yaml.MappingNode):
             errors.append(FieldError("columns", f"a mapping of column name to its settings "
                                                 f"and checks ({_line(value)})", source))
         if key.value == "columns" and isinstance(value, yaml.MappingNode):
             for col, spec in value.value:
+                if not _text_key(col):  # a column named 1 would pass here, fail every check
+                    errors.append(FieldError("columns", f"a column name must be text; quote "
+                                                        f"it ({_line(col)})", source))
+                    continue
                 if not isinstance(spec, yaml.MappingNode):
                     if not (isinstance(spec, yaml.ScalarNode) and spec.value in ("", "null")):
                         errors.append(FieldError(f"columns.{col.value}", "a mapping of "
                                                  f"settings and checks ({_line(spec)})", source))
                     continue
                 for k, _ in spec.value:
-                    if k.value not in COLUMN_KEYS and k.value not in known_checks:
+                    if not _text_key(k):
+                        errors.append(FieldError(f"columns.{col.value}", f"a key must be "
+                                                 f"plain text ({_line(k)})", source))
+                    elif k.value not in COLUMN_KEYS and k.value not in known_checks:
                         errors.append(FieldError(f"columns.{col.value}.{k.value}",
                                                  f"not a known check or column setting "
                                                  f"({_line(k)})", source))
@@ -306,11 +327,16 @@ def _unknown_keys(root: Any, source: str) -> None:
         raise ValidationFailed("invalid quality suite", errors)
 
 
+def _text_key(node: Any) -> bool:
+    import yaml
+
+    return isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:str"
+
+
 def _locate(text: str, source: str, exc: Exception) -> ValidationFailed:
     """Name the column whose definition pandera refused, by loading them one by one."""
     import yaml
 
-    pdr = pandera()
     data = yaml.safe_load(text)
     node = yaml.compose(text)
     assert node is not None  # parse() read it as a mapping already
@@ -320,7 +346,7 @@ def _locate(text: str, source: str, exc: Exception) -> ValidationFailed:
     for col, spec in columns.items() if isinstance(columns, dict) else ():
         one = {"schema_type": "dataframe", "api": "pandas", "columns": {col: spec}}
         try:
-            pdr.DataFrameSchema.from_yaml(yaml.safe_dump(one))
+            _schema(yaml.safe_dump(one))
         except Exception as col_exc:  # noqa: BLE001
             return _invalid(source, f"columns.{col}",
                             f"{describe(col_exc)} ({lines.get(col, 'line ?')})")

@@ -75,9 +75,11 @@ def open_table(source: Path | str | PinnedTable, field: str = "--current") -> ds
                 delimiter="\t" if path.suffix.lower() == ".tsv" else ","))
             dataset = ds.dataset(str(path), format=fmt)
             dataset.head(1)  # a malformed header fails here, not mid-job
-            return dataset
-        return ds.dataset(str(path), format="parquet", partitioning="hive")
-    except (pa.ArrowInvalid, OSError) as exc:
+        else:
+            dataset = ds.dataset(str(path), format="parquet", partitioning="hive")
+        dataset.schema.names  # noqa: B018 - column names that are not UTF-8 fail here
+        return dataset
+    except (pa.ArrowInvalid, OSError, UnicodeDecodeError) as exc:
         kind = "CSV" if path.suffix.lower() in (".csv", ".tsv") else "Parquet"
         raise ValidationFailed("cannot read the table", [FieldError(
             field, f"not readable as {kind}: " + (

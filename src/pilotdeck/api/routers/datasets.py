@@ -103,14 +103,47 @@ async def upload_version(
     raw = await request.body()  # at most api_max_body_bytes: the RequestGuard saw to it
     if not raw:
         raise ValidationFailed("empty body", [FieldError("body", "send the table's rows")])
+    _check_upload(raw, suffix, platform.settings.api_max_body_bytes)
     fd, tmp = tempfile.mkstemp(suffix=suffix, prefix=".upload-")
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(raw)
         return platform.datasets.register(name, tmp, who, owner=owner, tags=tag or [],
                                           description=description, job="data.upload")
+    except ValidationFailed as exc:  # about the temporary file: say "body", not its path
+        raise ValidationFailed(exc.message.replace(tmp, "the body"), [
+            FieldError("body" if e.field == "path" else e.field, e.problem.replace(tmp, "body"))
+            for e in exc.errors]) from None
     finally:
         os.unlink(tmp)
+
+
+MAX_UPLOAD_COLUMNS = 10_000
+EXPANSION = 10  # an uploaded Parquet may hold this many cells per byte of the body limit
+
+
+def _check_upload(raw: bytes, suffix: str, limit: int) -> None:
+    """Refuse, before any parsing, a table too wide to handle or a Parquet file that
+    decompresses to far more than the body limit (a few hundred KB of zeros can
+    declare hundreds of millions of rows; its byte sizes count them encoded)."""
+    if suffix == ".csv":
+        columns, cells = raw.split(b"\n", 1)[0].count(b",") + 1, 0
+    else:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        try:
+            meta = pq.read_metadata(pa.BufferReader(raw))
+        except (pa.ArrowException, OSError):
+            return  # not Parquet: reading it says so
+        columns, cells = meta.num_columns, meta.num_rows * meta.num_columns
+    if columns > MAX_UPLOAD_COLUMNS:
+        raise ValidationFailed("too many columns", [FieldError(
+            "body", f"{columns} columns; at most {MAX_UPLOAD_COLUMNS}")])
+    if cells > EXPANSION * limit:
+        raise ValidationFailed("the table is too big to upload", [FieldError(
+            "body", f"decompresses to {cells} values; at most {EXPANSION * limit} (register "
+                    "bigger tables from the CLI or by URI)")])
 
 
 class DatasetChange(BaseModel):
