@@ -280,6 +280,7 @@ def test_api(catalogue: Platform, tmp_path: Path) -> None:
     assert [i["name"] for i in items] == ["customers", "stores"]
     r = client.get("/v1/datasets/customers", headers=h("viewer"))
     assert r.status_code == 200 and r.headers["etag"] == '"1"' and not r.json()["readable"]
+    assert r.json()["uri"] == "lake:datasets/customers"  # never the server's own path
     r = client.get("/v1/datasets/customers/rows", headers=h("viewer"))
     assert r.status_code == 403 and "pii" in r.json()["detail"]
     r = client.get("/v1/datasets/customers/rows?limit=2&columns=age&version=0",
@@ -295,6 +296,8 @@ def test_api(catalogue: Platform, tmp_path: Path) -> None:
     r = client.post("/v1/datasets/fresh/versions?owner=crm&tag=domain:x", content=b"a,b\n1,2\n",
                     headers={**h("owner"), "content-type": "text/csv"})
     assert r.status_code == 201 and r.json()["created"], r.text
+    up = p.lineage.upstream("dataset:fresh@0", None)
+    assert not [n for n in up.nodes if n.id.startswith("file:")]  # the temp file is no node
     for content, kind in [(b"not parquet", "application/vnd.apache.parquet"),
                           (b"{}", "application/json"), (b"", "text/csv")]:
         r = client.post("/v1/datasets/customers/versions", content=content,

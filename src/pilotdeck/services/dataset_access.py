@@ -113,6 +113,18 @@ class DatasetAccess:
                                              else {})})
             raise
 
+    def pilot_may_read(self, name: str, pilot: str) -> bool:
+        """Whether jobs of ``pilot`` may read ``name``: a token limited to the pilot,
+        with no role of its own to lean on (how the gateway reads online features)."""
+        with self.store.read() as uow:
+            row = uow.datasets.get(name)
+            if row is None:
+                return False
+            tags = list(row.tags or [])
+            grants = [_grant(g) for g in uow.datasets.grants(name, tags)]
+            return decide(Caller("client", None, frozenset({pilot})), name, row.owner,
+                          frozenset(tags), grants, Access.READ).allowed
+
     # -- grants --------------------------------------------------------------
     def _may_grant(self, uow: Any, who: Principal, dataset: str | None) -> None:
         if who.can(Permission.DATASETS_GRANT):

@@ -36,6 +36,7 @@ from pilotdeck.domain.errors import (
 from pilotdeck.domain.ports.lake import Lake
 from pilotdeck.domain.ports.store import Store
 from pilotdeck.services.dataset_access import DatasetAccess
+from pilotdeck.services.dataset_logs import SYSTEM, catalogue_logs
 from pilotdeck.services.lineage_nodes import file_node
 from pilotdeck.views.datasets import (
     DatasetColumn,
@@ -53,7 +54,6 @@ if TYPE_CHECKING:
 __all__ = ["DatasetService"]
 
 MAX_QUERY_ROWS = 10_000
-SYSTEM = ("predictions", "feedback")  # the gateway's logs, catalogued by pilotdeck
 
 
 def _cell(v: Any) -> Any:
@@ -159,7 +159,9 @@ class DatasetService:
                                                "operation": operation, "tags": row.tags,
                                                "owner": row.owner})
             if self._lineage is not None:  # committed with the version it describes
-                first = inputs[0] or (str(pinned) if pinned else file_node(source))
+                # "" names no input (an upload: its temporary file is nobody's node).
+                first = inputs[0] if inputs[0] is not None else (
+                    str(pinned) if pinned else file_node(source))
                 self._lineage().record(job, [n for n in (first, *inputs[1:]) if n],
                                        [f"dataset:{name}@{version}"],
                                        facets={"rows": added, "operation": operation}, uow=uow)
@@ -258,19 +260,8 @@ class DatasetService:
                 self.require(name, who, Access.READ, via="features", for_pilot=for_pilot)
 
     def pilot_may_read(self, name: str, pilot: str) -> bool:
-        """Whether jobs of ``pilot`` (its gateway lookups) may read ``name``: a token
-        limited to the pilot, with no role of its own to lean on."""
-        from pilotdeck.domain.datasets import Caller, Grant, Grantee, decide
-
-        with self.store.read() as uow:
-            row = uow.datasets.get(name)
-            if row is None:
-                return False
-            tags = list(row.tags or [])
-            grants = [Grant(g.dataset, g.tag, Grantee(g.grantee), g.principal,
-                            Access(g.access)) for g in uow.datasets.grants(name, tags)]
-            return decide(Caller("client", None, frozenset({pilot})), name, row.owner,
-                          frozenset(tags), grants, Access.READ).allowed
+        """Whether jobs of ``pilot`` (its gateway lookups) may read ``name``."""
+        return self.access.pilot_may_read(name, pilot)
 
     def check_write(self, name: str, who: Principal, *, for_pilot: str | None = None,
                     owner: str | None = None) -> None:
@@ -300,31 +291,8 @@ class DatasetService:
         self._catalogue_logs()
 
     def _catalogue_logs(self) -> None:
-        """The gateway's prediction log and feedback, catalogued once they exist: as
-        datasets they get versions, grants and lineage like any other (tagged pii:
-        requests may carry personal data)."""
-        if self._logs_catalogued:
-            return
-        tables = dict(zip(SYSTEM, (self.lake.prediction_table_uri,
-                                   self.lake.feedback_table_uri), strict=True))
-        with self.store.read() as uow:
-            missing = [n for n in tables if uow.datasets.get(n) is None]
-        for name in missing:
-            uri = tables[name]()
-            if not self.lake.datasets.exists(uri):
-                continue  # no request logged yet
-            with self.store.write() as uow:
-                if uow.datasets.get(name) is not None:
-                    continue
-                uow.datasets.add(name=name, uri=uri, owner="platform",
-                                 description=f"the gateway's {name} log (written by "
-                                             "pilotdeck, partitioned by pilot and date)",
-                                 tags=["domain:serving", "pii"], columns={},
-                                 created_by="pilotdeck", now=utcnow(), system=True)
-                uow.audit.record("pilotdeck", "dataset.registered", "dataset", name,
-                                 {"system": True, "owner": "platform"})
-        self._logs_catalogued = not missing or all(
-            self.lake.datasets.exists(tables[n]()) for n in missing)
+        if not self._logs_catalogued:
+            self._logs_catalogued = catalogue_logs(self.store, self.lake)
 
     def _summary(self, row: Any) -> dict[str, Any]:
         try:
@@ -358,7 +326,8 @@ class DatasetService:
         except (NotFound, ValidationFailed):
             columns = []
         readable = self.access.decision(uow, row, who, Access.READ).allowed
-        return DatasetDetail(**summary, uri=row.uri, columns=columns, created_by=row.created_by,
+        return DatasetDetail(**summary, uri=self.lake.datasets.display(row.uri),
+                             columns=columns, created_by=row.created_by,
                              created_at=iso(row.created_at), updated_at=iso(row.updated_at),
                              revision=row.revision, readable=readable)
 

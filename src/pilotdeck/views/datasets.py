@@ -30,7 +30,8 @@ class DatasetSummary(View):
 
 
 class DatasetDetail(DatasetSummary):
-    uri: str
+    uri: str = Field(description="Where the Delta table lives: an object-store URI, or "
+                                  "lake:datasets/NAME inside the lakehouse.")
     columns: list[DatasetColumn]
     created_by: str
     created_at: str

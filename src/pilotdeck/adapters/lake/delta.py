@@ -84,6 +84,17 @@ class DeltaTables:
                        "elsewhere use " + ", ".join(s for s in REMOTE_SCHEMES))])
         return str(path)
 
+    def display(self, uri: str) -> str:
+        """Where a table lives, as users see it: a remote URI as is, a local one
+        relative to the lake (``lake:datasets/NAME``), so a catalogue read never
+        shows the server's directory layout."""
+        if uri.startswith(REMOTE_SCHEMES):
+            return uri
+        lake = self.root.resolve().parent
+        path = Path(uri).resolve()
+        return "lake:" + (path.relative_to(lake).as_posix() if path.is_relative_to(lake)
+                          else path.name)
+
     def _table(self, uri: str, version: int | None = None) -> DeltaTable:
         from deltalake import DeltaTable
         from deltalake.exceptions import DeltaError, TableNotFoundError

@@ -109,7 +109,8 @@ async def upload_version(
         with os.fdopen(fd, "wb") as f:
             f.write(raw)
         return platform.datasets.register(name, tmp, who, owner=owner, tags=tag or [],
-                                          description=description, job="data.upload")
+                                          description=description, job="data.upload",
+                                          source_label="")  # a temp file: no lineage node
     except ValidationFailed as exc:  # about the temporary file: say "body", not its path
         raise ValidationFailed(exc.message.replace(tmp, "the body"), [
             FieldError("body" if e.field == "path" else e.field, e.problem.replace(tmp, "body"))
