@@ -199,6 +199,17 @@ def test_demo_runs_end_to_end_without_serving(tmp_path) -> None:
     assert sources["fairness-report"] == "platform"  # scored on its table by region
     card = pd(env, "models", "card", "credit-risk-scoring", "--version", "1").stdout
     assert "EU AI Act tier **high**" in card and "Approval" in card
+    # The data layer: catalogued training data (credit's is pii), a baseline, a chain.
+    data = {d["name"]: d for d in json.loads(pd(env, "data", "list", "--format", "json").stdout)}
+    assert "pii" in data["credit_risk_scoring_train"]["tags"] and "churn_scores" in data
+    down = json.loads(pd(env, "lineage", "downstream", "dataset:churn_prediction_train@0",
+                         "--format", "json").stdout)
+    ids = {n["id"] for n in down["nodes"]}
+    assert {"model:churn-prediction/1", "dataset:churn_scores@0"} <= ids, ids
+    up = json.loads(pd(env, "lineage", "upstream", "dataset:churn_scores@0", "--format",
+                       "json").stdout)
+    assert "dataset:churn_prediction_train@0" in {n["id"] for n in up["nodes"]}
+    assert pd(env, "data", "check", "credit_risk_scoring_train").returncode == 0
     again = pd(env, "demo", "--no-serve")
     assert "16 unchanged" in again.stdout and "already exists" in again.stdout
     assert "already there" in again.stdout

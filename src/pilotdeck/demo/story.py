@@ -103,6 +103,13 @@ def run(platform: Platform, who: Principal, console: Console,
                   f"({', '.join(trained) or 'already there'}); "
                   f"deployed {len(PROBLEMS)} to the gateway")
 
+    # A lineage chain to follow: training data -> model -> a catalogued batch output.
+    if not any(d.name == "churn_scores" for d in platform.datasets.list(who)):
+        scored = platform.batch.score("churn-prediction", "dataset:churn_prediction_train@0",
+                                      "dataset:churn_scores", who, owner="crm")
+        console.print(f"batch: scored {scored.rows:,} rows into {scored.output} (try `pilotdeck "
+                      "lineage downstream dataset:churn_prediction_train@0`)")
+
     from pilotdeck.demo.features import set_up
 
     served = set_up(platform, who)
