@@ -46,6 +46,7 @@ if TYPE_CHECKING:
     from pilotdeck.services.paths import ServerPaths
     from pilotdeck.services.portfolio import PortfolioService
     from pilotdeck.services.prioritization import PrioritizationService
+    from pilotdeck.services.readiness import ReadinessService
     from pilotdeck.services.registry import RegistryService
     from pilotdeck.services.risk import RiskService
     from pilotdeck.services.serving import ServingService
@@ -316,6 +317,16 @@ class Platform:
         from pilotdeck.services.access import AccessService
 
         return AccessService(self.store)
+
+    @cached_property
+    def readiness(self) -> ReadinessService:
+        from pilotdeck.services.readiness import ReadinessService, Sources
+
+        return ReadinessService(Sources(
+            self.store, self.lake, lambda: self.models, lambda: self.batch,
+            lambda: self.audit, lambda: self.data_quality, lambda: self.assessments,
+            lambda: self.risk, lambda: self.fairness, lambda: self.explanations,
+            lambda: self.approvals))
 
     @cached_property
     def datasets(self) -> DatasetService:

@@ -210,6 +210,17 @@ def test_demo_runs_end_to_end_without_serving(tmp_path) -> None:
                        "json").stdout)
     assert "dataset:churn_prediction_train@0" in {n["id"] for n in up["nodes"]}
     assert pd(env, "data", "check", "credit_risk_scoring_train").returncode == 0
+    # Readiness from the demo's own evidence: data, model, serving, batch pass for
+    # churn's champion; the high-risk credit pilot's live gates (risk, sign-off) pass.
+    r = pd(env, "readiness", "churn-prediction", "--format", "json", check=False)
+    assert r.returncode == 3, r.stderr  # runbook, training, SLA are not there yet
+    got = {i["id"]: i["status"] for i in json.loads(r.stdout)["items"]}
+    assert all(got[i] == "pass" for i in ("data-catalogued", "data-quality",
+                                          "model-registered", "serving-realtime",
+                                          "serving-batch", "risk-assessed")), got
+    credit = json.loads(pd(env, "readiness", "credit-risk-scoring", "--format", "json",
+                           check=False).stdout)
+    assert credit["liveBlockedBy"] == [] and not credit["ready"]
     again = pd(env, "demo", "--no-serve")
     assert "16 unchanged" in again.stdout and "already exists" in again.stdout
     assert "already there" in again.stdout

@@ -25,6 +25,7 @@ from pilotdeck.api.routers import (
     monitoring,
     pilots,
     prioritization,
+    readiness,
     risk,
     system,
     tokens,
@@ -83,7 +84,7 @@ def create_app(platform: Platform) -> FastAPI:
     set_authenticator(app, platform.access.authenticate)
     for module in (system, pilots, models, assessments, prioritization, audit, tokens,
                    monitoring, alerts, risk, approvals, explain, datasets,
-                   lineage, features):
+                   lineage, features, readiness):
         app.include_router(module.router)
     return app
 

@@ -38,6 +38,7 @@ from pilotdeck.cli.context import (
 )
 from pilotdeck.cli.prioritize import prioritize
 from pilotdeck.cli.prioritize import render as render_prioritization
+from pilotdeck.cli.readiness import readiness
 from pilotdeck.domain.errors import PilotdeckError
 
 app = typer.Typer(
@@ -83,6 +84,7 @@ app.add_typer(features.app, name="features")
 assert monitor_alerts.app is monitor_report.app is monitor_log.app is monitor.app
 app.add_typer(monitor.app, name="monitor")
 app.command("prioritize")(prioritize)
+app.command("readiness")(readiness)
 
 
 def _print_admin_token() -> None:
