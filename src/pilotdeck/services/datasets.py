@@ -1,10 +1,12 @@
 """The dataset catalogue: register and append versions, describe, tag, read.
 
 A dataset is a Delta table (its versions are Delta's) plus a catalogue entry
-(owner team, tags, descriptions). A new version and its catalogue change and
-audit event land in one transaction: the Delta commit is made while the write
-transaction holds the audit lock, so a failed write leaves neither, and two
-registrations of one name are serialised. Every read goes through
+(owner team, tags, descriptions). A new version and its catalogue change,
+audit event and lineage run land in one transaction: the Delta commit is made
+while the write transaction holds the audit lock, so a failed Delta write
+leaves neither and two registrations of one name are serialised. (A database
+commit that fails after the Delta commit leaves that version in the table's
+history without a catalogue record; the next registration appends after it.) Every read goes through
 :meth:`DatasetService.pin`, which checks the grants (and audits a refusal).
 """
 
