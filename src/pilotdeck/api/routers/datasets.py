@@ -13,6 +13,7 @@ import tempfile
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
+from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field
 
 from pilotdeck.api.deps import get_platform, require
@@ -108,9 +109,11 @@ async def upload_version(
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(raw)
-        return platform.datasets.register(name, tmp, who, owner=owner, tags=tag or [],
-                                          description=description, job="data.upload",
-                                          source_label="")  # a temp file: no lineage node
+        # Off the event loop: a Delta commit and a quality check take a while.
+        return await run_in_threadpool(
+            platform.datasets.register, name, tmp, who, owner=owner, tags=tag or [],
+            description=description, job="data.upload",
+            source_label="")  # a temp file: no lineage node
     except ValidationFailed as exc:  # about the temporary file: say "body", not its path
         raise ValidationFailed(exc.message.replace(tmp, "the body"), [
             FieldError("body" if e.field == "path" else e.field, e.problem.replace(tmp, "body"))
