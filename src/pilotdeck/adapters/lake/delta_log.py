@@ -30,7 +30,6 @@ does the rest: all partitions, vacuum of the replaced files, a checkpoint.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import fcntl
 import logging
@@ -42,6 +41,7 @@ from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
+from pilotdeck.adapters.lake.writer import BufferedLog
 from pilotdeck.domain.errors import FieldError, ValidationFailed, describe
 from pilotdeck.domain.pilot import NAME_RE as PILOT_RE
 
@@ -203,61 +203,17 @@ def _partitions(rows: list[dict[str, Any]], days: pa.ChunkedArray) -> int:
     return len({(r["pilot"], d) for r, d in zip(rows, days.to_pylist(), strict=True)})
 
 
-class DeltaLog:
-    """The :class:`~pilotdeck.domain.ports.lake.LogWriter` over a :class:`LogTable`."""
+class DeltaLog(BufferedLog):
+    """The :class:`~pilotdeck.domain.ports.lake.LogWriter` over a :class:`LogTable`:
+    each flush is one Delta commit."""
 
     def __init__(self, table: LogTable, flush_s: float, max_rows: int) -> None:
+        super().__init__(flush_s, max_rows)
         self.table = table
-        self.flush_s = flush_s
-        self.max_rows = max_rows
-        self._buffer: list[dict[str, Any]] = []
-        self._task: asyncio.Task[None] | None = None
-        self._wake = asyncio.Event()
-        self.written = 0
-        self.files = 0
         self.commits = 0
-
-    def append(self, record: dict[str, Any]) -> None:
-        self._buffer.append(record)
-        if len(self._buffer) >= self.max_rows:
-            self._wake.set()
-
-    def start(self) -> None:
-        self._task = asyncio.get_running_loop().create_task(self._run())
-
-    async def _run(self) -> None:
-        while True:
-            try:
-                await asyncio.wait_for(self._wake.wait(), self.flush_s)
-            except TimeoutError:
-                pass
-            self._wake.clear()
-            await self.flush()
-
-    async def flush(self) -> int:
-        if not self._buffer:
-            return 0
-        batch, self._buffer = self._buffer, []
-        try:
-            await asyncio.to_thread(self._write, batch)
-        except OSError:
-            log.exception("could not write %d log records; keeping them for the next flush",
-                          len(batch))
-            self._buffer[:0] = batch
-            return 0
-        return len(batch)
 
     def _write(self, batch: list[dict[str, Any]]) -> None:
         """Commit ``batch`` now (the flush's work; also how tests and tools fill a log)."""
         self.files += self.table.append(batch)
         self.commits += 1
         self.written += len(batch)
-
-    async def close(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            try:
-                await self._task
-            except asyncio.CancelledError:
-                pass
-        await self.flush()

@@ -44,10 +44,14 @@ FEEDBACK_SCHEMA = pa.schema([
 ])
 
 
-class ParquetLog:
-    def __init__(self, root: Path, schema: pa.Schema, flush_s: float, max_rows: int) -> None:
-        self.root = root
-        self.schema = schema
+class BufferedLog:
+    """An append-only log: records wait in memory (the hot path is a list append)
+    and a background task hands them to :meth:`_write` every ``flush_s`` seconds,
+    or as soon as ``max_rows`` wait; a write that fails keeps its records for the
+    next flush, and :meth:`close` flushes what is left. Subclasses say how a
+    batch is written (partitioned Parquet here, a Delta commit in ``delta_log``)."""
+
+    def __init__(self, flush_s: float, max_rows: int) -> None:
         self.flush_s = flush_s
         self.max_rows = max_rows
         self._buffer: list[dict[str, Any]] = []
@@ -87,6 +91,25 @@ class ParquetLog:
         return len(batch)
 
     def _write(self, batch: list[dict[str, Any]]) -> None:
+        raise NotImplementedError
+
+    async def close(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            try:
+                await self._task
+            except asyncio.CancelledError:
+                pass
+        await self.flush()
+
+
+class ParquetLog(BufferedLog):
+    def __init__(self, root: Path, schema: pa.Schema, flush_s: float, max_rows: int) -> None:
+        super().__init__(flush_s, max_rows)
+        self.root = root
+        self.schema = schema
+
+    def _write(self, batch: list[dict[str, Any]]) -> None:
         groups: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
         for r in batch:
             groups[(r["pilot"], r["ts"].strftime("%Y-%m-%d"))].append(r)
@@ -108,15 +131,6 @@ class ParquetLog:
             tmp.replace(folder / name)  # readers never see half a file
             self.files += 1
         self.written += len(batch)
-
-    async def close(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            try:
-                await self._task
-            except asyncio.CancelledError:
-                pass
-        await self.flush()
 
 
 def now_utc() -> datetime:
