@@ -19,14 +19,11 @@ from pilotdeck.domain.readiness import DEFAULT_BLOCKS, ITEM_IDS, Finding, Stage,
 from pilotdeck.platform import Platform
 from tests.cli import run_cli
 from tests.governance import minimal_risk
+from tests.service.test_registry_service import MLMODEL  # what the memory registry reads
 
 DEMO = Path(__file__).resolve().parents[2] / "src" / "pilotdeck" / "demo" / "pilots"
 PILOT = "churn-prediction"
 ADMIN = local_admin("tester")
-MLMODEL = """\
-flavors:
-  python_function: {loader_module: mlflow.sklearn, python_version: 3.11.7}
-"""
 
 
 @pytest.fixture()

@@ -74,11 +74,12 @@ class DatasetAccess:
     def __init__(self, store: Store) -> None:
         self.store = store
 
-    def decision(self, uow: Any, row: Any, who: Principal, access: Access,
+    def decision(self, uow: Any, row: Any, who: Principal | Caller, access: Access,
                  for_pilot: str | None = None) -> Decision:
         tags = list(row.tags or [])
         grants = [_grant(g) for g in uow.datasets.grants(row.name, tags)]
-        return decide(caller_of(who), row.name, row.owner, frozenset(tags), grants, access,
+        caller = who if isinstance(who, Caller) else caller_of(who)
+        return decide(caller, row.name, row.owner, frozenset(tags), grants, access,
                       for_pilot=for_pilot)
 
     def require(self, uow: Any, row: Any, who: Principal, access: Access,
@@ -120,10 +121,8 @@ class DatasetAccess:
             row = uow.datasets.get(name)
             if row is None:
                 return False
-            tags = list(row.tags or [])
-            grants = [_grant(g) for g in uow.datasets.grants(name, tags)]
-            return decide(Caller("client", None, frozenset({pilot})), name, row.owner,
-                          frozenset(tags), grants, Access.READ).allowed
+            return self.decision(uow, row, Caller("client", None, frozenset({pilot})),
+                                 Access.READ).allowed
 
     # -- grants --------------------------------------------------------------
     def _may_grant(self, uow: Any, who: Principal, dataset: str | None) -> None:

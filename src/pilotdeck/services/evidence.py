@@ -15,6 +15,7 @@ from pilotdeck.domain.evidence import manifest_evidence
 from pilotdeck.domain.maturity import Evidence
 from pilotdeck.domain.pilot import PilotManifest
 from pilotdeck.domain.ports.store import UnitOfWork
+from pilotdeck.services.lineage_nodes import dataset_names
 
 if TYPE_CHECKING:
     from pilotdeck.domain.ports.lake import Lake
@@ -214,9 +215,8 @@ def catalogued_datasets(uow: UnitOfWork, pilot: PilotManifest) -> tuple[list[str
     named: set[str] = set()
     traced = 0
     for v in versions:
-        found = {label.removeprefix("dataset:").partition("@")[0]
-                 for label in v.datasets or [] if "@" in label}
-        found = {n for n in found if uow.datasets.get(n) is not None}
+        found = {n for n in dataset_names(list(v.datasets or []))
+                 if uow.datasets.get(n) is not None}
         traced += bool(found)
         named |= found
     named |= {s.name for s in pilot.spec.data_sources if uow.datasets.get(s.name) is not None}

@@ -8,7 +8,7 @@ from pathlib import Path
 from pilotdeck.domain.errors import ValidationFailed
 from pilotdeck.domain.lineage import dataset_version, parse_node
 
-__all__ = ["dataset_inputs", "file_node"]
+__all__ = ["dataset_inputs", "dataset_names", "file_node"]
 
 
 def file_node(path: str | Path) -> str | None:
@@ -20,6 +20,21 @@ def file_node(path: str | Path) -> str | None:
     except ValidationFailed:
         return None
     return text
+
+
+def dataset_names(labels: list[str]) -> list[str]:
+    """The dataset names a model's training-data labels point at (``dataset:NAME@V``
+    or ``NAME@V``), for reports about stored versions: a label that is not one, or a
+    malformed one kept from before the catalogue, names nothing (never an error)."""
+    out = []
+    for label in labels:
+        try:
+            node = dataset_version(label, "datasets")
+        except ValidationFailed:
+            continue
+        if node is not None:
+            out.append(node.name)
+    return out
 
 
 def dataset_inputs(labels: list[str]) -> list[str]:

@@ -24,6 +24,7 @@ from pilotdeck.domain.readiness import (
     ready,
 )
 from pilotdeck.domain.serving import profile_name
+from pilotdeck.services.lineage_nodes import dataset_names
 from pilotdeck.views.readiness import ReadinessItem, ReadinessReport
 
 __all__ = ["ReadinessService", "Sources"]
@@ -80,9 +81,8 @@ class ReadinessService:
     def _data(self, pilot: str, labels: list[str]) -> list[Finding]:
         s = self.s
         with s.store.read() as uow:
-            names = sorted({label.removeprefix("dataset:").partition("@")[0]
-                            for label in labels if label.startswith("dataset:")
-                            and uow.datasets.get(label[8:].partition("@")[0]) is not None})
+            names = sorted({n for n in dataset_names(labels)
+                            if uow.datasets.get(n) is not None})
         if not names:
             return [_no("data-catalogued", "the version names no catalogued dataset version",
                         "register the training data (pilotdeck data register) and the model "
