@@ -298,8 +298,7 @@ class DatasetService:
 
     def _summary(self, row: Any) -> dict[str, Any]:
         try:
-            version = self.lake.datasets.version(row.uri)
-            rows: int | None = self.lake.datasets.rows(row.uri)
+            version, rows = self.lake.datasets.size(row.uri)
         except (NotFound, ValidationFailed):
             version, rows = None, None
         return {"name": row.name, "owner": row.owner, "tags": list(row.tags or []),

@@ -166,7 +166,15 @@ class DeltaTables:
 
     def rows(self, uri: str, version: int | None = None) -> int:
         """Rows in a version, from the log's per-file statistics (no data read)."""
+        return self.size(uri, version)[1]
+
+    def size(self, uri: str, version: int | None = None) -> tuple[int, int]:
+        """A version (default: the latest) and its rows, from one read of the log."""
         dt = self._table(uri, version)
+        return int(dt.version()), self._rows(dt)
+
+    @staticmethod
+    def _rows(dt: DeltaTable) -> int:
         adds = dt.get_add_actions(flatten=True)
         import pyarrow as pa
 
