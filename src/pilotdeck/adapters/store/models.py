@@ -291,3 +291,43 @@ class DatasetGrantRow(Base):
     access: Mapped[str] = mapped_column(String(8), nullable=False)
     created_by: Mapped[str] = mapped_column(String(320), nullable=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+
+
+class RolloutRow(Base):
+    """A staged rollout of a challenger version: its plan and where it stands.
+
+    ``active_pilot_id`` is the pilot's id while the rollout is running, paused or
+    waiting, and NULL once it ended: a unique column that lets the database
+    itself refuse a second active rollout for the same pilot."""
+
+    __tablename__ = "rollouts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    pilot_id: Mapped[int] = mapped_column(ForeignKey("pilots.id", ondelete="CASCADE"),
+                                          nullable=False, index=True)
+    active_pilot_id: Mapped[int | None] = mapped_column(Integer, nullable=True, unique=True)
+    champion_version: Mapped[int] = mapped_column(Integer, nullable=False)
+    challenger_version: Mapped[int] = mapped_column(Integer, nullable=False)
+    plan: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)
+    mode: Mapped[str] = mapped_column(String(8), nullable=False)
+    phase: Mapped[str] = mapped_column(String(24), nullable=False)
+    step: Mapped[int] = mapped_column(Integer, nullable=False)
+    weight: Mapped[float] = mapped_column(Float, nullable=False)
+    reason: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    last_check: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    started_by: Mapped[str] = mapped_column(String(320), nullable=False)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    step_started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    revision: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+
+
+class LeaseRow(Base):
+    """A named lease: the one API replica that runs a background loop (the
+    rollout controller) holds it until ``expires_at`` and renews it."""
+
+    __tablename__ = "leases"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(128), nullable=False)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)

@@ -49,6 +49,7 @@ if TYPE_CHECKING:
     from pilotdeck.services.readiness import ReadinessService
     from pilotdeck.services.registry import RegistryService
     from pilotdeck.services.risk import RiskService
+    from pilotdeck.services.rollouts import RolloutService
     from pilotdeck.services.serving import ServingService
 
 __all__ = ["Platform"]
@@ -329,6 +330,13 @@ class Platform:
             lambda: self.approvals))
 
     @cached_property
+    def rollouts(self) -> RolloutService:
+        from pilotdeck.services.rollouts import RolloutService, RolloutSources
+
+        return RolloutService(RolloutSources(self.store, self.lake, lambda: self.models,
+                                             lambda: self.readiness, lambda _: None))
+
+    @cached_property
     def datasets(self) -> DatasetService:
         from pilotdeck.services.dataset_access import DatasetAccess
         from pilotdeck.services.datasets import DatasetService
@@ -366,28 +374,9 @@ class Platform:
     @cached_property
     def features(self) -> FeatureService:
         """The feature store (Feast, the ``features`` extra) under ``lake/features``."""
-        from pilotdeck.adapters.features import FeastRepository, feast_installed
-        from pilotdeck.adapters.features.definitions import DefinitionFiles
-        from pilotdeck.adapters.features.lake import LakeFeatureData
-        from pilotdeck.adapters.features.repo import online_config
-        from pilotdeck.services.features import FeatureService
+        from pilotdeck.platform.features import feature_service
 
-        root, data, s = self.lake.features_dir, LakeFeatureData(self.lake), self.settings
-        repo: list[FeastRepository] = []
-
-        def repository() -> FeastRepository:  # built (feature_store.yaml written) on use
-            if not repo:
-                repo.append(FeastRepository(root, s.features_project, s.features_online,
-                                            data.source_path))
-            return repo[0]
-
-        service = FeatureService(self.store, DefinitionFiles(root / "definitions"), repository,
-                                 feast_installed, data.source_exists, data.output_path,
-                                 online_config(s.features_online, root)[0], data.entity_source)
-        # Views read from catalogued datasets obey the datasets' grants.
-        service.guard = lambda names, who, pilot: self.datasets.guard_reads(names, who, pilot)
-        service.pilot_may_read = lambda name, pilot: self.datasets.pilot_may_read(name, pilot)
-        return service
+        return feature_service(self)
 
     def close(self) -> None:
         if "store" in self.__dict__:
