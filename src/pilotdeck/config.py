@@ -97,6 +97,9 @@ class Settings(BaseSettings):
                                      "$PILOTDECK_HOME/alerts.yaml, used when it exists).")
     alert_interval_s: float = Field(default=60.0, ge=0, description="Seconds between the "
                                     "API server's rule evaluations; 0 turns the loop off.")
+    rollout_interval_s: float = Field(default=15.0, ge=0, le=3600, description="Seconds "
+                                      "between the rollout controller's checks in the API "
+                                      "server (one replica leads); 0 turns the loop off.")
     compute: ComputeConfig = Field(default_factory=LocalComputeConfig, description=(
         "Default engine for batch scoring and profiling: PILOTDECK_COMPUTE__TYPE=spark "
         "and PILOTDECK_COMPUTE__MASTER=spark://HOST:PORT, or [compute] in pilotdeck.toml."))

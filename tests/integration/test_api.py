@@ -205,6 +205,15 @@ MUTATIONS: list[tuple[str, str, Any, Permission]] = [
     ("POST", "/v1/datasets/customers/quality/checks", {}, Permission.DATASETS_READ),
     ("PUT", "/v1/features/pilots/next-best-offer", {"uses": []}, Permission.FEATURES_WRITE),
     ("POST", "/v1/features/materialize", {}, Permission.FEATURES_WRITE),
+    # Rollouts: next-best-offer has no deployment here, so the allowed get 404.
+    ("POST", "/v1/pilots/next-best-offer/rollout", {"challenger": 2},
+     Permission.DEPLOYMENTS_WRITE),
+    ("POST", "/v1/pilots/next-best-offer/rollout/pause", {}, Permission.DEPLOYMENTS_WRITE),
+    ("POST", "/v1/pilots/next-best-offer/rollout/resume", None, Permission.DEPLOYMENTS_WRITE),
+    ("POST", "/v1/pilots/next-best-offer/rollout/promote", {}, Permission.DEPLOYMENTS_WRITE),
+    ("POST", "/v1/pilots/next-best-offer/rollout/check", None, Permission.DEPLOYMENTS_WRITE),
+    ("POST", "/v1/pilots/next-best-offer/rollout/abort", {}, Permission.DEPLOYMENTS_WRITE),
+    ("POST", "/v1/rollouts/simulate", {"traffic": "dataset:nope"}, Permission.MODELS_READ),
 ]
 
 
@@ -243,7 +252,8 @@ def test_role_matrix_on_mutating_routes(api, method, path, body, perm) -> None:
         if not allowed:
             assert r.status_code == 403, (role, r.status_code, r.text)
             assert r.json()["title"] == "Forbidden"
-        elif role is Role.PILOT_TEAM and not path.startswith(DATASET_ROUTES):
+        elif role is Role.PILOT_TEAM and not path.startswith((*DATASET_ROUTES,
+                                                              "/v1/rollouts/")):
             # Scoped: the routes above touch pilots other than churn-prediction.
             assert r.status_code in (403, 200, 201, 204), (role, r.text)
         else:
@@ -254,7 +264,7 @@ def test_role_matrix_on_mutating_routes(api, method, path, body, perm) -> None:
             # (feature routes: 409 without Feast or with nothing applied, 404 for keys)
             if not path.startswith(("/v1/pilots/next-best-offer/", "/v1/approvals/",
                                     "/v1/alerts/1/", "/v1/alerts/silences", "/v1/features/",
-                                    *DATASET_ROUTES)):
+                                    "/v1/rollouts/", *DATASET_ROUTES)):
                 assert r.status_code < 400, (role, r.status_code, r.text)
     assert api.request(method, path, json=body, headers=auth(api, Role.ADMIN)).status_code < 500
 

@@ -27,6 +27,7 @@ from pilotdeck.api.routers import (
     prioritization,
     readiness,
     risk,
+    rollouts,
     system,
     tokens,
 )
@@ -65,14 +66,34 @@ async def alert_loop(platform: Platform) -> None:
             log.exception("alert evaluation failed")
 
 
+async def rollout_loop(platform: Platform) -> None:
+    """Check every active rollout each ``rollout_interval_s`` on the one replica
+    that holds the controller's lease (renewed each round, lost after three
+    missed rounds, so another replica takes over from a dead leader)."""
+    import os
+    import socket
+    import uuid
+
+    interval = platform.settings.rollout_interval_s
+    me = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+    while True:
+        await asyncio.sleep(interval)
+        try:
+            if await asyncio.to_thread(platform.rollouts.lead, me, 3 * interval):
+                await asyncio.to_thread(platform.rollouts.tick)
+        except Exception:  # noqa: BLE001 - the loop must outlive any one bad round
+            log.exception("rollout controller round failed")
+
+
 def create_app(platform: Platform) -> FastAPI:
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        task = None
-        if platform.settings.alert_interval_s > 0:
-            task = asyncio.get_running_loop().create_task(alert_loop(platform))
+        loop = asyncio.get_running_loop()
+        tasks = [loop.create_task(run(platform)) for run, interval in (
+            (alert_loop, platform.settings.alert_interval_s),
+            (rollout_loop, platform.settings.rollout_interval_s)) if interval > 0]
         yield
-        if task is not None:
+        for task in tasks:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
@@ -84,7 +105,7 @@ def create_app(platform: Platform) -> FastAPI:
     set_authenticator(app, platform.access.authenticate)
     for module in (system, pilots, models, assessments, prioritization, audit, tokens,
                    monitoring, alerts, risk, approvals, explain, datasets,
-                   lineage, features, readiness):
+                   lineage, features, readiness, rollouts):
         app.include_router(module.router)
     return app
 

@@ -74,6 +74,8 @@ class Plan(StorableModel):
             if self.steps:
                 raise ValueError("give steps or stepWeight/maxWeight, not both")
             step, top = self.step_weight or 100.0, self.max_weight or 100.0
+            if top / step > 50:
+                raise ValueError("stepWeight/maxWeight give more than 50 steps")
             weights = [step * i for i in range(1, int(top // step) + 1) if step * i < top]
             self.steps = [Step.model_validate({"weight": round(w, 6), "pauseSeconds":
                                                self.pause_s, "minSamples": self.min_samples})

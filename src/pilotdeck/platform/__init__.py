@@ -333,8 +333,10 @@ class Platform:
     def rollouts(self) -> RolloutService:
         from pilotdeck.services.rollouts import RolloutService, RolloutSources
 
-        return RolloutService(RolloutSources(self.store, self.lake, lambda: self.models,
-                                             lambda: self.readiness, lambda _: None))
+        return RolloutService(RolloutSources(
+            self.store, self.lake, lambda: self.models, lambda: self.readiness, lambda _: None,
+            lambda src, who, f: self.lake.open_table(self.datasets.resolve(src, who, field=f),
+                                                     f)))
 
     @cached_property
     def datasets(self) -> DatasetService:

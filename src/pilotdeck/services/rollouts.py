@@ -33,7 +33,7 @@ from pilotdeck.domain.serving import DeploymentSpec
 from pilotdeck.domain.sla import SLA
 from pilotdeck.services.rollout_check import CONTROLLER, run_check
 from pilotdeck.services.rollout_evidence import OUTCOMES
-from pilotdeck.views.rollouts import RolloutView
+from pilotdeck.views.rollouts import RolloutView, SimulationView
 
 __all__ = ["CONTROLLER", "RolloutService", "RolloutSources"]
 
@@ -48,6 +48,7 @@ class RolloutSources:
     models: Callable[[], Any]  # RegistryService
     readiness: Callable[[], Any]  # ReadinessService
     sla: Callable[[str], SLA | None]  # the pilot's SLA, if one is defined
+    table: Callable[[str, Principal, str], Any]  # a path or dataset: ref (grants apply)
 
 
 def _view(pilot: str, r: Any) -> RolloutView:
@@ -308,7 +309,23 @@ class RolloutService:
         """Run the gates of ``pilot``'s active rollout and act on the decision."""
         return run_check(self, pilot)
 
+    def simulate(self, traffic: str, who: Principal, plan: Plan, *, pilot: str | None = None,
+                 **options: Any) -> SimulationView:
+        """Replay a traffic table through ``plan`` (see ``rollout_sim``); the SLA
+        thresholds are ``pilot``'s when given, else the default SLA's."""
+        from pilotdeck.services.rollout_sim import MAX_ROWS, simulate
+
+        data = self.s.table(traffic, who, "traffic")
+        if data.count_rows() > MAX_ROWS:
+            raise ValidationFailed("invalid traffic table", [FieldError(
+                "traffic", f"at most {MAX_ROWS:,} rows")])
+        if pilot is not None:
+            with self.s.store.read() as uow:
+                uow.pilots.get(pilot)
+        limits = self.sla_of(pilot) if pilot is not None else self.sla_of("")
+        return simulate(data.to_table(), plan, limits, **options)
+
     def sla_of(self, pilot: str) -> Thresholds:
-        sla = self.s.sla(pilot) or SLA.parse({})
+        sla = (self.s.sla(pilot) if pilot else None) or SLA.parse({})
         return Thresholds(sla.max_error_rate, sla.p99_latency_ms)
 

@@ -8,7 +8,7 @@ from pydantic import Field
 
 from pilotdeck.views.base import View
 
-__all__ = ["RolloutView", "SimulationView"]
+__all__ = ["CheckResult", "RolloutView", "SimulationView"]
 
 
 class RolloutView(View):
@@ -41,3 +41,9 @@ class SimulationView(View):
     requests: int
     steps: list[dict[str, Any]]
     operating_characteristics: dict[str, Any] | None = None
+
+
+class CheckResult(View):
+    action: str = Field(description="wait | hold | proceed | confirm | promote | rollback | "
+                                    "pause")
+    reason: str
