@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 FVENV := .venv-features
 FBIN := $(FVENV)/bin
 
-.PHONY: demo test test-features install install-test install-features bench-features lint bench-audit bench-serving bench-drift bench-startup bench-explain bench-quality bench-predlog clean
+.PHONY: demo test test-features install install-test install-features bench-features lint bench-audit bench-serving bench-drift bench-startup bench-explain bench-quality bench-predlog bench-rollout clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -66,6 +66,9 @@ bench-explain: install
 
 bench-quality: install
 	$(BIN)/python benchmarks/quality/run.py
+
+bench-rollout: install
+	$(BIN)/python benchmarks/rollout/run.py
 
 clean:
 	rm -rf $(VENV) $(FVENV) .pilotdeck build src/*.egg-info

@@ -221,8 +221,19 @@ def test_demo_runs_end_to_end_without_serving(tmp_path) -> None:
     credit = json.loads(pd(env, "readiness", "credit-risk-scoring", "--format", "json",
                            check=False).stdout)
     assert credit["liveBlockedBy"] == [] and not credit["ready"]
+    # One staged rollout in progress: credit scoring's signed-off challenger at 5 %.
+    rollout = json.loads(pd(env, "rollout", "status", "credit-risk-scoring", "--format",
+                            "json").stdout)
+    assert (rollout["phase"], rollout["step"], rollout["weight"]) == ("running", 1, 5)
+    dep = json.loads(pd(env, "models", "deployment", "credit-risk-scoring", "--format",
+                        "json").stdout)
+    assert {v["name"]: v["weight"] for v in dep["spec"]["variants"]} == {
+        "champion": 95, "challenger": 5}
+    held = pd(env, "rollout", "tick").stdout  # no traffic yet: it holds, never fails
+    assert "credit-risk-scoring: wait" in held or "credit-risk-scoring: hold" in held
     again = pd(env, "demo", "--no-serve")
     assert "16 unchanged" in again.stdout and "already exists" in again.stdout
+    assert "rollout: credit-risk-scoring v2 running at 5%" in again.stdout
     assert "already there" in again.stdout
 
 

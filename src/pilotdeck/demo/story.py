@@ -116,6 +116,10 @@ def run(platform: Platform, who: Principal, console: Console,
     console.print(served or "features: install pilotdeck[features] (Feast) for the shared "
                             "feature view and serving from online features")
 
+    from pilotdeck.demo.rollout import start_rollout
+
+    console.print(start_rollout(platform, who))
+
     result = platform.prioritization.run()
     scores = platform.prioritization.scores()
     matrix_chart(scores, platform.rubric, reports / "prioritization-matrix.png")
