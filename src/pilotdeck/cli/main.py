@@ -25,8 +25,10 @@ from pilotdeck.cli import (
     monitor_log,
     monitor_report,
     pilots,
+    readiness,
     risk,
     tokens,
+    training,
 )
 from pilotdeck.cli.context import (
     LazyPlatform,
@@ -38,7 +40,6 @@ from pilotdeck.cli.context import (
 )
 from pilotdeck.cli.prioritize import prioritize
 from pilotdeck.cli.prioritize import render as render_prioritization
-from pilotdeck.cli.readiness import readiness
 from pilotdeck.domain.errors import PilotdeckError
 
 app = typer.Typer(
@@ -84,7 +85,8 @@ app.add_typer(features.app, name="features")
 assert monitor_alerts.app is monitor_report.app is monitor_log.app is monitor.app
 app.add_typer(monitor.app, name="monitor")
 app.command("prioritize")(prioritize)
-app.command("readiness")(readiness)
+app.add_typer(readiness.app, name="readiness")
+app.add_typer(training.app, name="training")
 
 
 def _print_admin_token() -> None:
