@@ -12,7 +12,7 @@ import os
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -136,6 +136,18 @@ class Settings(BaseSettings):
     admin_token_path: Path | None = Field(default=None, description=(
         "Where the first-run admin token is written, owner-only (default "
         "$PILOTDECK_HOME/admin-token)."))
+    readiness_blocks: dict[str, str] = Field(default_factory=dict, description=(
+        "Which readiness items block which rollout stage, over the defaults "
+        "(PILOTDECK_READINESS_BLOCKS='{\"runbook\": \"live\", \"team-trained\": \"none\"}'): "
+        "live (any live traffic waits), full (100 % waits) or none."))
+
+    @field_validator("readiness_blocks")
+    @classmethod
+    def _known_blocks(cls, v: dict[str, str]) -> dict[str, str]:
+        from pilotdeck.domain.readiness import parse_blocks
+
+        parse_blocks(v)  # ValueError naming each unknown item or stage
+        return v
 
     @model_validator(mode="after")
     def _fill_defaults(self) -> Settings:
@@ -178,5 +190,13 @@ class Settings(BaseSettings):
 
 
 def load_settings(**overrides: Any) -> Settings:
-    """Build settings from the environment, the TOML file and ``overrides``."""
-    return Settings(**overrides)
+    """Build settings from the environment, the TOML file and ``overrides``; a bad
+    value is a ValidationFailed naming the variable (one line each in the CLI)."""
+    from pilotdeck.domain.errors import FieldError, ValidationFailed
+
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        raise ValidationFailed("invalid configuration", [FieldError(
+            "PILOTDECK_" + "__".join(str(p) for p in e["loc"][:2]).upper(),
+            e["msg"].removeprefix("Value error, ")) for e in exc.errors()]) from None

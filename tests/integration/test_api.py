@@ -204,6 +204,12 @@ MUTATIONS: list[tuple[str, str, Any, Permission]] = [
     ("POST", "/v1/datasets/customers/quality/baseline", {}, Permission.DATASETS_READ),
     ("POST", "/v1/datasets/customers/quality/checks", {}, Permission.DATASETS_READ),
     ("PUT", "/v1/features/pilots/next-best-offer", {"uses": []}, Permission.FEATURES_WRITE),
+    ("POST", "/v1/pilots/next-best-offer/readiness/runbook/attestations",
+     {"kind": "attested", "reason": "runbook RB-12"}, Permission.APPROVALS_DECIDE),
+    ("DELETE", "/v1/pilots/next-best-offer/readiness/runbook/attestations", None,
+     Permission.APPROVALS_DECIDE),
+    ("POST", "/v1/training", {"user": "lea", "course": "c", "team": "crm"},
+     Permission.TOKENS_MANAGE),
     ("POST", "/v1/features/materialize", {}, Permission.FEATURES_WRITE),
     # Rollouts: next-best-offer has no deployment here, so the allowed get 404.
     ("POST", "/v1/pilots/next-best-offer/rollout", {"challenger": 2},
@@ -227,6 +233,7 @@ def test_mutating_routes_cover_every_mutating_route(platform) -> None:
                .replace("models/1/approvals", "models/{version}/approvals")
                .replace("models/1/explanation", "models/{version}/explanation")
                .replace("models/1/fairness", "models/{version}/fairness")
+               .replace("readiness/runbook/", "readiness/{item}/")
                .replace("pilots/next-best-offer/", "pilots/{pilot}/")
                .replace("next-best-offer", "{name}").replace("aliases/champion", "aliases/{alias}")
                .replace("email-subject-generator", "{name}").replace("/1", "/{token_id}")

@@ -170,7 +170,8 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     people = callers(platform)
     samples = {"pilot": PILOT, "name": PILOT, "DELETE name": VICTIM, "alias": "champion",
                "token_id": str(spare.id), "seq": "0", "version": "1", "approval_id": "1",
-               "alert_id": "1", "silence_id": "1", "view": "customer_stats"}
+               "alert_id": "1", "silence_id": "1", "view": "customer_stats",
+               "item": "runbook"}
     bodies: dict[tuple[str, str], Any] = {
         ("POST", "/v1/pilots"): manifest,
         ("PUT", "/v1/pilots/{name}"): manifest,

@@ -85,6 +85,11 @@ def test_integers_beyond_int64_and_dates_beyond_year_one_are_4xx(api: TestClient
     assert fields(api.get(f"{m}/health?since=999999999d")) == ["since"]
     assert fields(api.get(f"{m}/drift?since=99999999999999999999w")) == ["since"]
     assert fields(api.get(f"{m}/drift?version={HUGE}")) == ["version"]
+    train = {"user": "lea", "course": "c", "pilot": "churn-prediction"}
+    assert fields(api.post("/v1/training", json={**train, "expires": "99999999999999w"})
+                  ) == ["expires"]
+    assert fields(api.post("/v1/training", json={**train, "completed": "9999999999d"})
+                  ) == ["completed"]
 
 
 @pytest.mark.postgres
@@ -103,6 +108,8 @@ def test_a_nul_character_is_422_before_it_reaches_postgresql(pg_api: TestClient)
     r = api.post("/v1/pilots/churn-prediction/models",
                  json={"uri": "models:/x/1", "description": "a\x00"})
     assert fields(r) == ["description"]
+    r = api.post("/v1/training", json={"user": "lea", "course": "a\x00", "team": "crm"})
+    assert fields(r) == ["course"]
     # The store is intact: the same calls without the NUL still work.
     assert api.get("/v1/pilots", params={"owner": "nobody"}).status_code == 200
     assert api.get("/v1/audit/events", params={"actor": "x"}).status_code == 200

@@ -19,6 +19,7 @@ from pilotdeck.platform import Platform
 from tests.governance import minimal_risk
 from tests.integration.conftest import ADMIN, start_api, start_gateway, stop
 from tests.polling import wait_until
+from tests.service.test_rollouts import BOARD, UNBLOCKED
 
 PILOT = "churn-prediction"
 PLAN = {"steps": [{"weight": 50, "pauseSeconds": 0, "minSamples": 50},
@@ -31,23 +32,22 @@ TERMINAL = ("promoted", "rolled-back", "aborted")
 @pytest.fixture()
 def live(trained: dict[str, Any], tmp_path: Path, demo_pilots: Path
          ) -> Iterator[tuple[Platform, httpx.Client, httpx.Client]]:
+    # Only what live traffic needs is set up here (risk, sign-off); the rest of the
+    # checklist (and metrics at registration) is configured not to block: it has its
+    # own tests.
     p = Platform(Settings(home=tmp_path, gateway_refresh_s=0.1, predlog_flush_s=0.1,
-                          rollout_interval_s=0.2, alert_interval_s=0))
+                          rollout_interval_s=0.2, alert_interval_s=0,
+                          readiness_blocks={**UNBLOCKED, "model-registered": "none"}))
     p.portfolio.import_path(demo_pilots / f"{PILOT}.yaml", ADMIN)
     for name in ("lr", "hgb", "faulty"):  # v1, v2 and v3 (v3 always answers 7)
         p.models.register(PILOT, ADMIN, path=trained["dir"] / name)
     (trained["control"]).write_text("ok")
     minimal_risk(p, PILOT)
     for version in (2, 3):  # the minimal tier needs one board member's approval
-        from tests.service.test_rollouts import BOARD
-
         req = p.approvals.request(PILOT, version, ADMIN)
         p.approvals.decide(req.id, "approve", BOARD[0], "reviewed")
     p.models.deploy(PILOT, DeploymentSpec.parse(
         {"variants": [{"name": "champion", "version": 1, "weight": 100}]}), ADMIN)
-    # This test sets up what live traffic needs; the rest of the checklist (runbook,
-    # training, ...) has its own tests and would hold the promotion here.
-    p.rollouts._blocked = lambda *_: []  # type: ignore[method-assign]
     client = p.access.create("app", "client", [], ADMIN).token
     ops = p.access.create("ops", "platform-engineer", [], ADMIN).token
     gw, gw_base = start_gateway(p)

@@ -30,6 +30,7 @@ from pilotdeck.api.routers import (
     rollouts,
     system,
     tokens,
+    training,
 )
 from pilotdeck.http import install_http, set_authenticator
 from pilotdeck.platform import Platform
@@ -105,7 +106,7 @@ def create_app(platform: Platform) -> FastAPI:
     set_authenticator(app, platform.access.authenticate)
     for module in (system, pilots, models, assessments, prioritization, audit, tokens,
                    monitoring, alerts, risk, approvals, explain, datasets,
-                   lineage, features, readiness, rollouts):
+                   lineage, features, readiness, rollouts, training):
         app.include_router(module.router)
     return app
 

@@ -25,9 +25,11 @@ from pilotdeck.cli import (
     monitor_log,
     monitor_report,
     pilots,
+    readiness,
     risk,
     rollout,
     tokens,
+    training,
 )
 from pilotdeck.cli.context import (
     LazyPlatform,
@@ -39,7 +41,6 @@ from pilotdeck.cli.context import (
 )
 from pilotdeck.cli.prioritize import prioritize
 from pilotdeck.cli.prioritize import render as render_prioritization
-from pilotdeck.cli.readiness import readiness
 from pilotdeck.domain.errors import PilotdeckError
 
 app = typer.Typer(
@@ -86,7 +87,8 @@ app.add_typer(rollout.app, name="rollout")
 assert monitor_alerts.app is monitor_report.app is monitor_log.app is monitor.app
 app.add_typer(monitor.app, name="monitor")
 app.command("prioritize")(prioritize)
-app.command("readiness")(readiness)
+app.add_typer(readiness.app, name="readiness")
+app.add_typer(training.app, name="training")
 
 
 def _print_admin_token() -> None:

@@ -46,3 +46,22 @@ def parse_window(duration: str, field: str) -> timedelta:
     except OverflowError:
         raise ValidationFailed("invalid window", [FieldError(
             field, f"{duration!r} is longer than 999,999,999 days")]) from None
+
+
+def parse_until(text: str | None, field: str, now: datetime) -> datetime | None:
+    """A point ahead: "90d" is ninety days after ``now``; an ISO date or time is
+    itself (a bare date is midnight UTC); ``None`` and "" stay None."""
+    if text is None or text.strip() == "":
+        return None
+    if _AGO.match(text.strip()):
+        try:
+            return now + parse_window(text, field)
+        except OverflowError:
+            raise ValidationFailed("invalid time", [FieldError(
+                field, f"{text!r} reaches past the year 9999")]) from None
+    try:
+        t = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise ValidationFailed("invalid time", [FieldError(
+            field, f"expected an ISO 8601 date or a duration like 90d; got {text!r}")]) from None
+    return as_utc(t)

@@ -321,13 +321,14 @@ class Platform:
 
     @cached_property
     def readiness(self) -> ReadinessService:
+        from pilotdeck.domain.readiness import parse_blocks
         from pilotdeck.services.readiness import ReadinessService, Sources
 
         return ReadinessService(Sources(
             self.store, self.lake, lambda: self.models, lambda: self.batch,
             lambda: self.audit, lambda: self.data_quality, lambda: self.assessments,
             lambda: self.risk, lambda: self.fairness, lambda: self.explanations,
-            lambda: self.approvals))
+            lambda: self.approvals, blocks=parse_blocks(self.settings.readiness_blocks)))
 
     @cached_property
     def rollouts(self) -> RolloutService:

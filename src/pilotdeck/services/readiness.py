@@ -2,29 +2,35 @@
 
 Each item asks the part of the platform that knows: the catalogue and quality
 results (data), the registry and deployment (model, serving), the audit log
-(batch runs), monitoring (profile, alert rules), risk, fairness, explanations
-and approvals. Items the platform cannot see yet (runbook, training records,
-SLA) fail with the step that will satisfy them; attesting and waiving them by
-the governance board comes with those features.
+(batch runs), monitoring (profile, alert rules), risk, fairness, explanations,
+approvals and training records. An item the platform cannot see fails with the
+step that will satisfy it, unless the governance board attested or waived it
+(:mod:`pilotdeck.services.readiness_attest`); what blocks which stage is the
+configured map (``Settings.readiness_blocks``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, Literal
 
+from pilotdeck.audit.log import utcnow
 from pilotdeck.domain.readiness import (
     DEFAULT_BLOCKS,
     ITEMS,
+    Blocks,
     Finding,
     Stage,
     Status,
     blocking,
     ready,
+    with_attestations,
 )
 from pilotdeck.domain.serving import profile_name
 from pilotdeck.services.lineage_nodes import dataset_names
+from pilotdeck.services.readiness_attest import ReadinessAttestations
+from pilotdeck.services.training import TrainingService
 from pilotdeck.views.readiness import ReadinessItem, ReadinessReport
 
 __all__ = ["ReadinessService", "Sources"]
@@ -46,6 +52,11 @@ class Sources:
     fairness: Callable[[], Any]
     explanations: Callable[[], Any]
     approvals: Callable[[], Any]
+    blocks: Blocks = field(default_factory=lambda: dict(DEFAULT_BLOCKS))  # the configured map
+
+
+def _stage(stage: Stage | None) -> Literal["live", "full", "none"]:
+    return "none" if stage is None else ("live" if stage is Stage.LIVE else "full")
 
 
 def _ok(item: str, evidence: str) -> Finding:
@@ -57,10 +68,14 @@ def _no(item: str, evidence: str, step: str) -> Finding:
 
 
 class ReadinessService:
-    """Reads many of the platform's services; writes none."""
+    """Reads many of the platform's services; writes only through the two it owns:
+    the board's attestations and waivers, and the training records."""
 
     def __init__(self, sources: Sources) -> None:
         self.s = sources
+        self.blocks = sources.blocks  # for the rollout controller: blocking(..., blocks)
+        self.attestations = ReadinessAttestations(sources.store)
+        self.training = TrainingService(sources.store)
 
     def check(self, pilot: str, version: int | None = None) -> ReadinessReport:
         s = self.s
@@ -70,13 +85,21 @@ class ReadinessService:
         info = s.models().version(pilot, v)  # NotFound for a version that is not there
         findings = [*self._data(pilot, info.datasets), *self._model(pilot, v, info.metrics),
                     *self._operations(pilot, v), *self._governance(pilot, v)]
+        trained = self.training.trained(pilot)  # replaces _governance's placeholder
+        findings = [trained if f.item == "team-trained" else f for f in findings]
+        words = self.attestations.applying(pilot, v)
+        findings = with_attestations(findings, {k: a for k, (a, _) in words.items()},
+                                     utcnow())
         texts = {i.id: i.text for i in ITEMS}
         items = [ReadinessItem(id=f.item, text=texts[f.item], status=f.status.value,
                                evidence=f.evidence, next_step=f.next_step,
-                               blocks=DEFAULT_BLOCKS[f.item].value) for f in findings]
-        return ReadinessReport(pilot=pilot, version=v, ready=ready(findings),
-                               live_blocked_by=blocking(findings, Stage.LIVE),
-                               full_blocked_by=blocking(findings, Stage.FULL), items=items)
+                               blocks=_stage(s.blocks.get(f.item)),
+                               attestation=words[f.item][1] if f.item in words else None)
+                 for f in findings]
+        return ReadinessReport(pilot=pilot, version=v, ready=ready(findings, s.blocks),
+                               live_blocked_by=blocking(findings, Stage.LIVE, s.blocks),
+                               full_blocked_by=blocking(findings, Stage.FULL, s.blocks),
+                               items=items)
 
     def _data(self, pilot: str, labels: list[str]) -> list[Finding]:
         s = self.s

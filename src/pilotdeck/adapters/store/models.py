@@ -17,6 +17,7 @@ from sqlalchemy import (
     LargeBinary,
     String,
     Text,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -331,3 +332,45 @@ class LeaseRow(Base):
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     holder: Mapped[str] = mapped_column(String(128), nullable=False)
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+
+
+class ReadinessAttestationRow(Base):
+    """The governance board's word on one readiness item of a pilot: ``attested`` or
+    ``waived``, for one version or (``version`` 0) every version. One row per pilot,
+    item and version, rewritten with compare-and-set on ``revision``; the audit log
+    keeps the history."""
+
+    __tablename__ = "readiness_attestations"
+    __table_args__ = (UniqueConstraint("pilot_id", "item", "version",
+                                       name="uq_readiness_attestations_pilot_item_version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    pilot_id: Mapped[int] = mapped_column(ForeignKey("pilots.id", ondelete="CASCADE"),
+                                          nullable=False, index=True)
+    item: Mapped[str] = mapped_column(String(40), nullable=False)
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+    kind: Mapped[str] = mapped_column(String(8), nullable=False)
+    reason: Mapped[str] = mapped_column(Text, nullable=False)
+    by: Mapped[str] = mapped_column(String(320), nullable=False)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    revoked_by: Mapped[str | None] = mapped_column(String(320), nullable=True)
+    revision: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+
+
+class TrainingRow(Base):
+    """One person's completed course, for a pilot or a team (enablement records)."""
+
+    __tablename__ = "training_records"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user: Mapped[str] = mapped_column(String(320), nullable=False)
+    course: Mapped[str] = mapped_column(String(200), nullable=False)
+    pilot_id: Mapped[int | None] = mapped_column(ForeignKey("pilots.id", ondelete="CASCADE"),
+                                                 nullable=True, index=True)
+    team: Mapped[str | None] = mapped_column(String(63), nullable=True, index=True)
+    completed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    recorded_by: Mapped[str] = mapped_column(String(320), nullable=False)
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)

@@ -14,6 +14,10 @@ from pilotdeck.adapters.store.datasets import DatasetRepository
 from pilotdeck.adapters.store.lineage import LineageRepository
 from pilotdeck.adapters.store.models_repo import ModelRepository
 from pilotdeck.adapters.store.pilots import PilotRepository
+from pilotdeck.adapters.store.readiness import (
+    ReadinessAttestationRepository,
+    TrainingRepository,
+)
 from pilotdeck.adapters.store.risk import RiskRepository
 from pilotdeck.adapters.store.rollouts import LeaseRepository, RolloutRepository
 from pilotdeck.adapters.store.tokens import TokenRepository
@@ -37,6 +41,8 @@ class UnitOfWork:
         self.lineage = LineageRepository(session)
         self.rollouts = RolloutRepository(session)
         self.leases = LeaseRepository(session)
+        self.readiness = ReadinessAttestationRepository(session)
+        self.training = TrainingRepository(session)
         self.audit_events = AuditRepository(session)
         self.audit = AuditWriter(self.audit_events)
         self._after_commit: list[Callable[[], None]] = []

@@ -1,7 +1,7 @@
 """rollouts: staged rollouts of challenger versions, and leases for one leader
 
 Revision ID: 0013
-Revises: 0010 (re-chained at merge after 0011 readiness attestations, 0012 SLAs)
+Revises: 0011
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0013"
-down_revision = "0010"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
