@@ -49,12 +49,12 @@ def pool(rng: np.random.Generator, n: int, accuracy: float, revenue: float) -> P
 
 def run(replays: int, seed: int) -> list[dict[str, Any]]:
     rng = np.random.default_rng(seed)
-    champion = pool(rng, 20_000, 0.80, 10.0)
+    champion = pool(rng, 100_000, 0.80, 10.0)
     scenarios = {
         "A/A (equal)": champion,
-        "clearly better (+8 pts, +3 revenue)": pool(rng, 20_000, 0.88, 13.0),
-        "slightly better (+2 pts, +1 revenue)": pool(rng, 20_000, 0.82, 11.0),
-        "clearly worse (-10 pts)": pool(rng, 20_000, 0.70, 10.0),
+        "clearly better (+8 pts, +3 revenue)": pool(rng, 100_000, 0.88, 13.0),
+        "slightly better (+2 pts, +1 revenue)": pool(rng, 100_000, 0.82, 11.0),
+        "clearly worse (-10 pts)": pool(rng, 100_000, 0.70, 10.0),
     }
     plan = Plan.parse(PLAN)
     out = []

@@ -266,3 +266,63 @@ def test_a_broken_suite_on_disk_refuses_an_append_before_it_is_written(
                 ] == [0]
     finally:
         platform.close()
+
+
+# -- rollouts: plans and traffic tables ---------------------------------------------
+@pytest.mark.parametrize(("plan", "field"), [
+    ({"alpha": "@"}, "plan.alpha"),
+    ({"steps": [{"weight": "@"}]}, "plan.steps[0].weight"),
+    ({"stepWeight": 1e-300, "maxWeight": 100}, "plan"),  # would make 10^302 steps
+    ({"steps": [{"weight": 50}, {"weight": 20}]}, "plan"),
+    ({"gates": [{"name": "quality", "margin": -1}]}, "plan.gates[0].margin"),
+    ({"gates": [{"name": "rm -rf"}]}, "plan.gates[0].name"),
+    ({"designSamples": 1e308}, "plan.designSamples"),
+])
+def test_a_hostile_rollout_plan_is_422_naming_the_field(api: TestClient, plan: dict[str, Any],
+                                                         field: str) -> None:
+    raw = json.dumps({"challenger": 2, "plan": plan}).replace('"@"', "NaN").encode()
+    r = api.post("/v1/pilots/churn-prediction/rollout", content=raw,
+                 headers={"content-type": "application/json"})
+    got = fields(r)
+    assert any(f == field or f.startswith(field + ".") for f in got), got
+    bad = api.post("/v1/rollouts/simulate", json={"traffic": "/etc/passwd"})
+    assert fields(bad) == ["traffic"]  # only catalogued tables: no server paths
+
+
+def test_a_bad_plan_file_or_traffic_table_is_one_line_and_non_zero(tmp_path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from tests.cli import run_cli
+
+    env = {"PILOTDECK_HOME": str(tmp_path / "home")}
+    plan = tmp_path / "plan.yaml"
+    good = tmp_path / "traffic.parquet"
+    pq.write_table(pa.table({"variant": ["champion", "challenger"] * 3,
+                             "latency_ms": [1.0] * 6, "error": [False] * 6}), good)
+    cases = [("- 5\n- 25\n", good, "--plan"), ("alpha: .nan\n", good, "alpha"),
+             ("gates: [{name: errorRate}]\n", tmp_path / "missing.parquet", "traffic"),
+             ("gates: [{name: quality}]\n", good, "traffic.label"),
+             ("gates: [{name: uplift}]\n", good, "traffic.revenue")]
+    for text, traffic, field in cases:
+        plan.write_text(text)
+        r = run_cli("rollout", "simulate", "--traffic", str(traffic), "--plan", str(plan),
+                    env=env)
+        assert r.returncode != 0 and field in r.stderr, (text, r.stderr)
+        errors = [x for x in r.stderr.splitlines() if x.startswith("error")]
+        assert len(errors) == 1 and "Traceback" not in r.stderr, r.stderr
+    bad = tmp_path / "bad.parquet"
+    for table, field in ((pa.table({"variant": ["champion", "mystery", "challenger"] * 2,
+                                    "latency_ms": [1.0] * 6, "error": [False] * 6}),
+                          "traffic.variant"),
+                         (pa.table({"variant": ["champion", "challenger"] * 3,
+                                    "latency_ms": [float("inf")] * 6, "error": [False] * 6}),
+                          "traffic.latency_ms")):
+        pq.write_table(table, bad)
+        plan.write_text("gates: [{name: errorRate}]\n")
+        r = run_cli("rollout", "simulate", "--traffic", str(bad), "--plan", str(plan), env=env)
+        assert r.returncode != 0 and field in r.stderr, r.stderr
+    plan.write_text("gates: [{name: errorRate}]\n")
+    ok = run_cli("rollout", "simulate", "--traffic", str(good), "--plan", str(plan),
+                 "--format", "json", env=env)
+    assert ok.returncode == 0 and json.loads(ok.stdout)["decision"] == "held"

@@ -157,7 +157,7 @@ def test_aa_traffic_is_rolled_back_at_most_alpha_and_the_naive_gate_is_not() -> 
     anytime-valid gates roll back at most α (+ slack for 500 draws); the fixed-α
     z-test checked as often rolls back far more."""
     rng = np.random.default_rng(11)
-    same = _pool(rng, 5000, 0.8, 10)
+    same = _pool(rng, 20_000, 0.8, 10)
     pools = {"champion": same, "challenger": same}
     plan = Plan.parse(PLAN)
     av = [replay(plan, pools, LIMITS, np.random.default_rng(i), batch=100, max_requests=6000)
@@ -171,13 +171,13 @@ def test_aa_traffic_is_rolled_back_at_most_alpha_and_the_naive_gate_is_not() -> 
 
 def test_better_is_promoted_worse_rolled_back_first_and_tiny_holds() -> None:
     rng = np.random.default_rng(5)
-    base = _pool(rng, 5000, 0.8, 10)
+    base = _pool(rng, 50_000, 0.8, 10)
     plan = Plan.parse(PLAN)
-    better = [replay(plan, {"champion": base, "challenger": _pool(rng, 5000, 0.92, 14)},
+    better = [replay(plan, {"champion": base, "challenger": _pool(rng, 50_000, 0.92, 14)},
                      LIMITS, np.random.default_rng(i), batch=100) for i in range(20)]
     assert {r.decision for r in better} == {"promoted"}
     assert [s["step"] for s in better[0].steps] == [1, 2, 3]
-    worse_pool = _pool(rng, 5000, 0.55, 10)
+    worse_pool = _pool(rng, 20_000, 0.55, 10)
     worse = [replay(plan, {"champion": base, "challenger": worse_pool}, LIMITS,
                     np.random.default_rng(i), batch=100) for i in range(20)]
     assert {r.decision for r in worse} == {"rolled-back"}
@@ -185,3 +185,7 @@ def test_better_is_promoted_worse_rolled_back_first_and_tiny_holds() -> None:
     tiny = replay(plan, {"champion": base, "challenger": base}, LIMITS,
                   np.random.default_rng(0), batch=10, max_requests=200)
     assert tiny.decision == "held"
+    few = _pool(rng, 30, 0.99, 20)  # a clearly better but tiny table: never resampled
+    small = replay(plan, {"champion": _pool(rng, 600, 0.5, 10), "challenger": few}, LIMITS,
+                   np.random.default_rng(0), batch=10)
+    assert small.decision == "held" and "ran out" in small.steps[-1]["reason"]

@@ -50,12 +50,10 @@ class Pool:
 _COLUMNS = ("requests", "errors", "slow", "qn", "qs", "qss", "on", "os", "oss")
 
 
-def _draw(pool: Pool, rng: np.random.Generator, counts: np.ndarray,
-          slow_ms: float) -> np.ndarray:
+def _sums(pool: Pool, idx: np.ndarray, counts: np.ndarray, slow_ms: float) -> np.ndarray:
     """Per batch, the sums the gates read (one row per batch, columns as _COLUMNS),
-    from ``counts[j]`` requests drawn with replacement for batch j. Drawing many
-    batches at once keeps the replay loop to the gates' arithmetic."""
-    idx = rng.integers(0, len(pool), int(counts.sum()))
+    batch j taking the next ``counts[j]`` requests of ``idx``. Summing many batches
+    at once keeps the replay loop to the gates' arithmetic."""
     q, o = pool.quality[idx], pool.outcome[idx]
     qok, ook = ~np.isnan(q), ~np.isnan(o)
     q, o = np.where(qok, q, 0.0), np.where(ook, o, 0.0)
@@ -97,20 +95,38 @@ def replay(plan: Plan, pools: dict[str, Pool], limits: Thresholds, rng: np.rando
            *, rate: float = 10.0, batch: int = 50, max_requests: int = 100_000,
            evaluator: Evaluator = evaluate) -> Replay:
     """One replay of the plan; ``evaluator`` is the gate rule (the naive one in the
-    benchmark). Confirmation steps count as confirmed at once."""
+    benchmark). Confirmation steps count as confirmed at once.
+
+    Each variant's recorded requests are taken in a random order, each at most
+    once: the table is the traffic, so a small table runs out (and the replay
+    holds) instead of being resampled into evidence it does not contain."""
     tally, steps, total, clock = _Tally(), [], 0, 0.0
     step, age, at_step, checks = 0, 0.0, 0, 0
     results: list[GateResult] = []
+    order = {v: rng.permutation(len(pools[v])) for v in VARIANTS}
+    used = dict.fromkeys(VARIANTS, 0)
     while total < max_requests:
         chunk = max(1, min(64, (max_requests - total) // batch))
         n_ch = rng.binomial(batch, plan.steps[step].weight / 100, size=chunk)
-        drawn = {"challenger": _draw(pools["challenger"], rng, n_ch, limits.p99_latency_ms),
-                 "champion": _draw(pools["champion"], rng, batch - n_ch,
-                                   limits.p99_latency_ms)}
+        counts = {"challenger": n_ch, "champion": batch - n_ch}
+        fits = np.ones(chunk, dtype=bool)
+        for v in VARIANTS:
+            fits &= np.cumsum(counts[v]) <= len(pools[v]) - used[v]
+        k = int(fits.sum())  # the batches the table still has requests for
+        if k == 0:
+            steps.append(_step_record(plan, step, at_step, checks, results, "hold",
+                                      "the traffic table ran out of requests"))
+            return Replay("held", clock, total, steps)
+        drawn = {}
+        for v in VARIANTS:
+            c = counts[v][:k]
+            idx = order[v][used[v]:used[v] + int(c.sum())]
+            drawn[v] = _sums(pools[v], idx, c, limits.p99_latency_ms)
         moved = False
-        for j in range(chunk):
+        for j in range(k):
             for v in VARIANTS:
                 tally.sums[v] += drawn[v][j]
+                used[v] += int(counts[v][j])
             total, clock, age = total + batch, clock + batch / rate, age + batch / rate
             at_step, checks = at_step + int(n_ch[j]), checks + 1
             results = evaluator(plan.gates, tally.evidence(), limits, plan.alpha,
