@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 from pilotdeck.auth.roles import Principal, Role, local_admin
@@ -18,6 +19,7 @@ from pilotdeck.config import Settings
 from pilotdeck.domain.errors import Conflict, Forbidden
 from pilotdeck.domain.readiness import parse_blocks
 from pilotdeck.domain.rollout import Plan
+from pilotdeck.domain.serving import profile_name
 from pilotdeck.platform import Platform
 from tests.governance import minimal_risk
 from tests.service.test_registry_service import MLMODEL
@@ -75,18 +77,22 @@ def _spec(version: int) -> Any:
 
 
 def _log(p: Platform, variant: str, version: int, n: int, *, correct: float = 1.0,
-         error_every: int = 0, start: int = 0) -> None:
-    """``n`` logged requests with a label each: ``correct`` of them right."""
+         error_every: int = 0, start: int = 0, region: Any = None, pred: Any = None) -> None:
+    """``n`` logged requests with a label each: ``correct`` of them right (or the
+    prediction ``pred(i)``, with a ``region(i)`` input column)."""
     preds, fb = [], []
     now = datetime.now(UTC)
     for i in range(start, start + n):
         rid = f"{variant}-{i}"
         failed = error_every and i % error_every == 0
         right = (i % 100) < correct * 100
+        cols, row = (["x"], [float(i)]) if region is None else (["x", "region"],
+                                                                 [float(i), region(i)])
         preds.append({"request_id": rid, "ts": now, "pilot": PILOT, "variant": variant,
                       "model_version": version,
-                      "inputs": json.dumps({"columns": ["x"], "data": [[float(i)]]}),
-                      "outputs": json.dumps([1]), "latency_ms": 5.0, "cache_hit": False,
+                      "inputs": json.dumps({"columns": cols, "data": [row]}),
+                      "outputs": json.dumps([1 if pred is None else pred(i)]),
+                      "latency_ms": 5.0, "cache_hit": False,
                       "status": 500 if failed else 200, "rows": 1})
         fb.append({"request_id": rid, "ts": now, "pilot": PILOT,
                    "label": json.dumps(1 if right else 0), "revenue": None,
@@ -219,3 +225,41 @@ def test_state_survives_a_restart_and_one_replica_leads(platform: Platform,
     finally:
         again.close()
     assert p.rollouts.status(PILOT).step == 2
+
+
+def test_drift_of_the_challengers_inputs_is_a_gate(platform: Platform, tmp_path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    p = platform
+    ref = tmp_path / "ref.parquet"
+    plan = Plan.parse({"steps": [{"weight": 50, "pauseSeconds": 0, "minSamples": 40}],
+                       "gates": [{"name": "drift"}]})
+    p.rollouts.start(PILOT, 2, ADMIN, plan)
+    assert "drift" in p.rollouts.check(PILOT)[1]  # no profile, no rows: it holds
+    pq.write_table(pa.table({"x": np.arange(600, dtype=float)}), ref)
+    p.monitoring.build_profile(str(ref), profile_name(PILOT, 2))
+    _log(p, "challenger", 2, 600)
+    unblock_full(p)
+    assert p.rollouts.check(PILOT)[0] == "promote"  # the same distribution
+    p.models.deploy(PILOT, _spec(1), ADMIN)
+    pq.write_table(pa.table({"x": np.arange(600, dtype=float) + 10_000}), ref)
+    p.monitoring.build_profile(str(ref), profile_name(PILOT, 2))
+    p.rollouts.start(PILOT, 2, ADMIN, plan)  # evidence counts from the rollout's start
+    assert p.rollouts.check(PILOT)[0] == "hold"
+    _log(p, "challenger", 2, 600, start=600)
+    action, reason = p.rollouts.check(PILOT)
+    assert action == "rollback" and "drift" in reason and "1 of 1 inputs drifted" in reason
+
+
+def test_a_fairness_gap_on_the_challengers_traffic_is_a_gate(platform: Platform) -> None:
+    p = platform
+    plan = Plan.parse({"steps": [{"weight": 50, "pauseSeconds": 0, "minSamples": 40}],
+                       "gates": [{"name": "fairness", "sensitive": ["region"],
+                                  "maxGap": 0.2, "minSamples": 100}]})
+    p.rollouts.start(PILOT, 2, ADMIN, plan)
+    assert p.rollouts.check(PILOT)[0] == "hold"  # nothing labelled yet
+    # The challenger says yes to region "a" and no to region "b": a parity gap of 1.
+    _log(p, "challenger", 2, 300, region=lambda i: "ab"[i % 2], pred=lambda i: 1 - i % 2)
+    action, reason = p.rollouts.check(PILOT)
+    assert action == "rollback" and "parity gap" in reason
