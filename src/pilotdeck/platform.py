@@ -9,12 +9,10 @@ command pays only for what it touches (``pilotdeck version`` builds nothing).
 from __future__ import annotations
 
 from functools import cached_property
-from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from pilotdeck.config import Settings
-from pilotdeck.domain.errors import FieldError, ValidationFailed, describe
+from pilotdeck.config import Settings, read_yaml_config
 
 if TYPE_CHECKING:
     from pilotdeck.domain.maturity import MaturityModel
@@ -50,21 +48,9 @@ if TYPE_CHECKING:
     from pilotdeck.services.registry import RegistryService
     from pilotdeck.services.risk import RiskService
     from pilotdeck.services.serving import ServingService
+    from pilotdeck.services.sla import SLAService
 
 __all__ = ["Platform"]
-
-
-def _yaml(path: Path | None, default: str) -> tuple[Any, str]:
-    import yaml
-
-    if path is None:
-        text = resources.files("pilotdeck.data").joinpath(default).read_text(encoding="utf-8")
-        return yaml.safe_load(text), f"(shipped) {default}"
-    try:
-        return yaml.safe_load(path.read_text(encoding="utf-8")), str(path)
-    except (OSError, yaml.YAMLError) as exc:
-        raise ValidationFailed("cannot read configuration file",
-                               [FieldError("", describe(exc), str(path))]) from None
 
 
 class Platform:
@@ -153,21 +139,21 @@ class Platform:
     def rubric(self) -> Rubric:
         from pilotdeck.domain.prioritization import Rubric
 
-        data, src = _yaml(self.settings.rubric_path, "rubric.yaml")
+        data, src = read_yaml_config(self.settings.rubric_path, "rubric.yaml")
         return Rubric.from_data(data, src)
 
     @cached_property
     def maturity_model(self) -> MaturityModel:
         from pilotdeck.domain.maturity import MaturityModel
 
-        data, src = _yaml(self.settings.maturity_model_path, "maturity.yaml")
+        data, src = read_yaml_config(self.settings.maturity_model_path, "maturity.yaml")
         return MaturityModel.from_data(data, src)
 
     @cached_property
     def risk_questionnaire(self) -> Questionnaire:
         from pilotdeck.domain.risk import Questionnaire
 
-        data, src = _yaml(self.settings.risk_questionnaire_path, "risk.yaml")
+        data, src = read_yaml_config(self.settings.risk_questionnaire_path, "risk.yaml")
         return Questionnaire.from_data(data, src)
 
     # -- services ---------------------------------------------------------------
@@ -311,6 +297,12 @@ class Platform:
         from pilotdeck.services.serving import ServingService
 
         return ServingService(self.store, lambda: self.governance)
+
+    @cached_property
+    def sla(self) -> SLAService:
+        from pilotdeck.services.sla import SLAService
+
+        return SLAService(self.store, self.lake)
 
     @cached_property
     def access(self) -> AccessService:

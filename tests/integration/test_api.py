@@ -205,6 +205,9 @@ MUTATIONS: list[tuple[str, str, Any, Permission]] = [
     ("POST", "/v1/datasets/customers/quality/checks", {}, Permission.DATASETS_READ),
     ("PUT", "/v1/features/pilots/next-best-offer", {"uses": []}, Permission.FEATURES_WRITE),
     ("POST", "/v1/features/materialize", {}, Permission.FEATURES_WRITE),
+    ("PUT", "/v1/pilots/next-best-offer/sla", {"availabilityPct": 99.0},
+     Permission.PILOTS_WRITE),
+    ("DELETE", "/v1/pilots/next-best-offer/sla", None, Permission.PILOTS_WRITE),
 ]
 
 

@@ -27,6 +27,7 @@ from pilotdeck.api.routers import (
     prioritization,
     readiness,
     risk,
+    sla,
     system,
     tokens,
 )
@@ -84,7 +85,7 @@ def create_app(platform: Platform) -> FastAPI:
     set_authenticator(app, platform.access.authenticate)
     for module in (system, pilots, models, assessments, prioritization, audit, tokens,
                    monitoring, alerts, risk, approvals, explain, datasets,
-                   lineage, features, readiness):
+                   lineage, features, readiness, sla):
         app.include_router(module.router)
     return app
 

@@ -26,6 +26,7 @@ from pilotdeck.cli import (
     monitor_report,
     pilots,
     risk,
+    sla,
     tokens,
 )
 from pilotdeck.cli.context import (
@@ -80,6 +81,7 @@ app.add_typer(approvals.app, name="approvals")
 app.add_typer(explain.app, name="explain")
 app.add_typer(lineage.app, name="lineage")
 app.add_typer(features.app, name="features")
+app.add_typer(sla.app, name="sla")
 # monitor_alerts, monitor_log and monitor_report add their commands to monitor.app.
 assert monitor_alerts.app is monitor_report.app is monitor_log.app is monitor.app
 app.add_typer(monitor.app, name="monitor")

@@ -15,6 +15,7 @@ from pilotdeck.adapters.store.lineage import LineageRepository
 from pilotdeck.adapters.store.models_repo import ModelRepository
 from pilotdeck.adapters.store.pilots import PilotRepository
 from pilotdeck.adapters.store.risk import RiskRepository
+from pilotdeck.adapters.store.slas import SLARepository
 from pilotdeck.adapters.store.tokens import TokenRepository
 from pilotdeck.audit.log import AuditWriter
 
@@ -34,6 +35,7 @@ class UnitOfWork:
         self.attestations = AttestationRepository(session)
         self.datasets = DatasetRepository(session)
         self.lineage = LineageRepository(session)
+        self.slas = SLARepository(session)
         self.audit_events = AuditRepository(session)
         self.audit = AuditWriter(self.audit_events)
         self._after_commit: list[Callable[[], None]] = []
