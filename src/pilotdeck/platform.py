@@ -283,7 +283,7 @@ class Platform:
         from pilotdeck.services.alerts import AlertService
 
         return AlertService(self.store, self.monitoring, self.models,
-                            data_quality=lambda: self.data_quality)
+                            data_quality=lambda: self.data_quality, sla=lambda: self.sla)
 
     @cached_property
     def batch(self) -> BatchService:

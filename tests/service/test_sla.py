@@ -247,3 +247,37 @@ def test_api(pilots: Any, admin: Any) -> None:
         assert r.status_code == 422 and "window" in r.text, (q, r.text)
     assert client.delete(url, headers={**team, "If-Match": '"1"'}).status_code == 204
     assert client.get(f"{url}/compliance", headers=viewer).status_code == 404
+
+
+def test_a_breach_fires_an_alert_rule(pilots: Any, admin: Any) -> None:
+    from pilotdeck.domain.alerts import parse_rules
+
+    write_log(pilots)
+    rules = parse_rules({"rules": [
+        {"name": "sla-breached", "pilot": PILOT, "metric": "sla.breached", "window": "24h",
+         "comparison": ">=", "threshold": 1, "severity": "critical"},
+        {"name": "sla-availability", "pilot": PILOT, "metric": "sla.availability",
+         "window": "24h", "comparison": "<", "threshold": 95},
+        {"name": "sla-latency", "pilot": PILOT, "metric": "sla.p99_latency_ms",
+         "window": "24h", "comparison": ">", "threshold": 150},
+        {"name": "sla-revenue", "pilot": PILOT, "metric": "sla.business", "window": "24h",
+         "comparison": "<", "threshold": 30}]})
+    # No SLA yet: the rules cannot be measured, so they report an error, never fire.
+    assert {o.state for o in pilots.alerts.evaluate(rules, now=NOW)} == {"error"}
+    pilots.sla.set(PILOT, SLA.parse(SLA_DOC), admin)
+    out = {o.rule: o for o in pilots.alerts.evaluate(rules, now=NOW)}
+    assert out["sla-breached"].state == "opened" and out["sla-breached"].value == 1.0
+    assert out["sla-availability"].state == "opened"
+    assert out["sla-availability"].value == pytest.approx(90.0)
+    assert out["sla-latency"].state == "ok" and out["sla-latency"].value == pytest.approx(99.1)
+    assert out["sla-revenue"].state == "opened" and out["sla-revenue"].rows == 4
+    [alert] = [a for a in pilots.alerts.list(PILOT) if a.rule == "sla-breached"]
+    assert alert.metric == "sla.breached" and alert.severity == "critical"
+    # Relaxed until met: the alert resolves.
+    pilots.sla.set(PILOT, SLA.parse({**SLA_DOC, "availabilityPct": 90,
+                                     "business": {"metric": "revenue", "min": 20}}), admin)
+    again = {o.rule: o for o in pilots.alerts.evaluate(rules, now=NOW)}
+    assert again["sla-breached"].state == "resolved" and again["sla-breached"].value == 0.0
+    with pytest.raises(ValidationFailed):
+        parse_rules({"rules": [{"name": "x", "pilot": PILOT, "metric": "sla.error_rate",
+                                "scope": {"variant": "challenger"}, "threshold": 0.1}]})
