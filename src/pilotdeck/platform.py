@@ -47,6 +47,7 @@ if TYPE_CHECKING:
     from pilotdeck.services.readiness import ReadinessService
     from pilotdeck.services.registry import RegistryService
     from pilotdeck.services.risk import RiskService
+    from pilotdeck.services.runbook import RunbookService
     from pilotdeck.services.serving import ServingService
     from pilotdeck.services.sla import SLAService
 
@@ -305,6 +306,16 @@ class Platform:
         return SLAService(self.store, self.lake)
 
     @cached_property
+    def runbooks(self) -> RunbookService:
+        from pilotdeck.services.runbook import Endpoints, RunbookService
+
+        s = self.settings
+        return RunbookService(self.store, self.lake, self.portfolio, self.models, self.sla,
+                              Endpoints(f"http://{s.api_host}:{s.api_port}",
+                                        f"http://{s.gateway_host}:{s.gateway_port}",
+                                        str(s.alert_rules)))
+
+    @cached_property
     def access(self) -> AccessService:
         from pilotdeck.services.access import AccessService
 
@@ -318,7 +329,7 @@ class Platform:
             self.store, self.lake, lambda: self.models, lambda: self.batch,
             lambda: self.audit, lambda: self.data_quality, lambda: self.assessments,
             lambda: self.risk, lambda: self.fairness, lambda: self.explanations,
-            lambda: self.approvals))
+            lambda: self.approvals, lambda: self.sla, lambda: self.runbooks))
 
     @cached_property
     def datasets(self) -> DatasetService:

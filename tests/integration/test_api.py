@@ -208,6 +208,7 @@ MUTATIONS: list[tuple[str, str, Any, Permission]] = [
     ("PUT", "/v1/pilots/next-best-offer/sla", {"availabilityPct": 99.0},
      Permission.PILOTS_WRITE),
     ("DELETE", "/v1/pilots/next-best-offer/sla", None, Permission.PILOTS_WRITE),
+    ("POST", "/v1/pilots/next-best-offer/runbook/publish", None, Permission.PILOTS_WRITE),
 ]
 
 

@@ -40,6 +40,7 @@ from pilotdeck.cli.context import (
 from pilotdeck.cli.prioritize import prioritize
 from pilotdeck.cli.prioritize import render as render_prioritization
 from pilotdeck.cli.readiness import readiness
+from pilotdeck.cli.runbook import runbook
 from pilotdeck.domain.errors import PilotdeckError
 
 app = typer.Typer(
@@ -87,6 +88,7 @@ assert monitor_alerts.app is monitor_report.app is monitor_log.app is monitor.ap
 app.add_typer(monitor.app, name="monitor")
 app.command("prioritize")(prioritize)
 app.command("readiness")(readiness)
+app.command("runbook")(runbook)
 
 
 def _print_admin_token() -> None:

@@ -46,6 +46,8 @@ class Sources:
     fairness: Callable[[], Any]
     explanations: Callable[[], Any]
     approvals: Callable[[], Any]
+    sla: Callable[[], Any]
+    runbooks: Callable[[], Any]
 
 
 def _ok(item: str, evidence: str) -> Finding:
@@ -164,11 +166,41 @@ class ReadinessService:
                    _no("board-signoff", "no governance-board approval of this version",
                        f"pilotdeck approvals request {pilot} --version {version}"))
         out += [
-            _no("runbook", "no production runbook recorded",
-                "a generated runbook counts once `pilotdeck runbook` exists (issue 11)"),
+            self._runbook(pilot),
             _no("team-trained", "no training records for the team",
                 "training records come with the centre of excellence (issue 12)"),
-            _no("sla", "no SLA defined for the pilot",
-                "SLAs per pilot come with `pilotdeck sla` (issue 11)"),
+            self._sla(pilot),
         ]
         return out
+
+    def _runbook(self, pilot: str) -> Finding:
+        """Published, and about the deployment as it is now (else it is stale)."""
+        from pilotdeck.domain.errors import NotFound
+
+        published = self.s.runbooks().published(pilot)
+        republish = f"republish: pilotdeck runbook {pilot} --publish"
+        if published is None:
+            return _no("runbook", "no runbook published",
+                       f"publish one: pilotdeck runbook {pilot} --publish")
+        try:
+            current: int | None = self.s.models().deployment(pilot).revision
+        except NotFound:
+            current = None
+        if published.deployment_revision != current:
+            return _no("runbook", f"the runbook published {published.published_at[:10]} "
+                       f"describes deployment revision {published.deployment_revision}, "
+                       f"which is now at {current}", republish)
+        return _ok("runbook", f"published {published.published_at[:10]} by "
+                   f"{published.published_by} for deployment revision {current} "
+                   f"(sha256 {published.sha256[:12]})")
+
+    def _sla(self, pilot: str) -> Finding:
+        sla = self.s.sla().get(pilot)
+        if sla is None:
+            return _no("sla", "no SLA defined for the pilot",
+                       f"pilotdeck sla set {pilot} --file sla.yaml")
+        floors = "".join(f", {f.metric} >= {f.min:g}" for f in (sla.accuracy, sla.business)
+                         if f is not None)
+        return _ok("sla", f"availability >= {sla.availability_pct:g} %, p99 <= "
+                   f"{sla.p99_latency_ms:g} ms, errors <= {sla.max_error_rate:g}{floors} "
+                   f"over {sla.window_hours:g} h")

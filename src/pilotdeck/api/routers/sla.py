@@ -1,10 +1,11 @@
-"""A pilot's SLA (stored with a revision: ETag / If-Match) and its measured compliance."""
+"""A pilot's SLA (stored with a revision: ETag / If-Match) and its measured compliance,
+and its runbook (generated from live configuration; published as checklist evidence)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
-from fastapi import APIRouter, Body, Depends, Response, status
+from fastapi import APIRouter, Body, Depends, Query, Response, status
 
 from pilotdeck.api.deps import get_platform, require
 from pilotdeck.api.params import PilotPath, text
@@ -12,6 +13,7 @@ from pilotdeck.api.preconditions import PRECONDITION_RESPONSES, if_match, set_et
 from pilotdeck.auth.roles import Permission, Principal
 from pilotdeck.domain.sla import SLA
 from pilotdeck.platform import Platform
+from pilotdeck.views.runbook import PublishedRunbook, Runbook
 from pilotdeck.views.sla import SLACompliance, SLARecord
 
 router = APIRouter(prefix="/v1/pilots/{pilot}", tags=["sla"])
@@ -69,3 +71,40 @@ def compliance(pilot: PilotPath,
 
     span = parse_window(window, "window") if window is not None else None
     return platform.sla.compliance(pilot, span)
+
+
+RUNBOOK_FORMATS: dict[int | str, dict[str, Any]] = {200: {
+    "description": "The runbook",
+    "content": {"text/markdown": {"schema": {"type": "string"}},
+                "text/html": {"schema": {"type": "string"}}}}}
+
+
+@router.get("/runbook", response_model=Runbook, responses=RUNBOOK_FORMATS,
+            summary="The pilot's runbook from live configuration (JSON, Markdown or HTML)")
+def get_runbook(pilot: PilotPath, format: Literal["json", "md", "html"] = "json",
+                published: bool = Query(False, description="The last published runbook "
+                                        "(md or html) instead of a new one."),
+                who: Principal = require(Permission.MODELS_READ),
+                platform: Platform = Depends(get_platform)) -> Any:
+    from pilotdeck.render.runbook import markdown, page
+
+    svc = platform.runbooks
+    if published:
+        text = svc.published_text(pilot, "html" if format == "html" else "md")
+    else:
+        r = svc.generate(pilot)
+        if format == "json":
+            return r
+        text = page(r) if format == "html" else markdown(r)
+    kind = "text/html" if format == "html" else "text/markdown"
+    return Response(text, media_type=f"{kind}; charset=utf-8")
+
+
+@router.post("/runbook/publish", summary="Generate, store and record the runbook (the "
+             "readiness checklist's evidence; audited with its hash)")
+def publish_runbook(pilot: PilotPath, who: Principal = require(Permission.PILOTS_WRITE),
+                    platform: Platform = Depends(get_platform)) -> PublishedRunbook:
+    from pilotdeck.render.runbook import markdown, page
+
+    r = platform.runbooks.generate(pilot)
+    return platform.runbooks.publish(r, markdown(r), page(r), who)
