@@ -15,6 +15,7 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pilotdeck.audit.log import iso, utcnow
 from pilotdeck.auth.roles import Permission, Principal
@@ -37,6 +38,12 @@ from pilotdeck.views.runbook import (
     RunbookVariant,
 )
 
+if TYPE_CHECKING:
+    from pilotdeck.domain.serving import DeploymentSpec
+    from pilotdeck.services.portfolio import PortfolioService
+    from pilotdeck.services.registry import RegistryService
+    from pilotdeck.services.sla import SLAService
+
 __all__ = ["Endpoints", "RunbookService"]
 
 PREDICTION_LOG = "lake:datasets/predictions"
@@ -53,20 +60,20 @@ class Endpoints:
 
 
 class RunbookService:
-    def __init__(self, store: Store, lake: Lake, portfolio: object, models: object,
-                 sla: object, endpoints: Endpoints,
+    def __init__(self, store: Store, lake: Lake, portfolio: PortfolioService,
+                 models: RegistryService, sla: SLAService, endpoints: Endpoints,
                  rules: Callable[[], list[AlertRule]] | None = None) -> None:
         self.store, self.lake, self.endpoints = store, lake, endpoints
         self.portfolio, self.models, self.sla = portfolio, models, sla
         self.rules = rules or (lambda: rules_in(Path(endpoints.rules_file)))
 
     def generate(self, pilot: str) -> Runbook:
-        p = self.portfolio.get(pilot)  # type: ignore[attr-defined]
+        p = self.portfolio.get(pilot)
         try:
-            dep = self.models.deployment(pilot)  # type: ignore[attr-defined]
+            dep = self.models.deployment(pilot)
         except NotFound:
             dep = None
-        sla = self.sla.record(pilot, missing_ok=True)  # type: ignore[attr-defined]
+        sla = self.sla.record(pilot, missing_ok=True)
         spec = dep.spec if dep is not None else None
         gw, api = self.endpoints.gateway.rstrip("/"), self.endpoints.api.rstrip("/")
         live = [v for v in spec.variants if v.name != "champion"] if spec else []
@@ -184,19 +191,19 @@ def _sha(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def _fallback(spec: object | None) -> str:
+def _fallback(spec: DeploymentSpec | None) -> str:
     if spec is None:
         return "not deployed"
-    f = spec.fallback  # type: ignore[attr-defined]
+    f = spec.fallback
     return {"champion": "when a variant fails or its breaker is open, the champion answers",
             "default": f"when a variant fails, the safe default {f.default!r} is returned",
             "none": "no fallback: a failing variant's requests fail"}[f.to]
 
 
-def _breaker(spec: object | None) -> str:
+def _breaker(spec: DeploymentSpec | None) -> str:
     if spec is None:
         return "not deployed"
-    b = spec.breaker  # type: ignore[attr-defined]
+    b = spec.breaker
     return (f"opens when over {b.window_s:g} s at least {b.min_requests} requests see an error "
             f"rate of {b.error_rate:.0%} or {b.consecutive_failures} failures in a row "
             f"(calls slower than {b.slow_call_ms:g} ms count as slow, time out at "
