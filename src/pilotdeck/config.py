@@ -200,3 +200,22 @@ def load_settings(**overrides: Any) -> Settings:
         raise ValidationFailed("invalid configuration", [FieldError(
             "PILOTDECK_" + "__".join(str(p) for p in e["loc"][:2]).upper(),
             e["msg"].removeprefix("Value error, ")) for e in exc.errors()]) from None
+
+
+def read_yaml_config(path: Path | None, default: str) -> tuple[Any, str]:
+    """A YAML configuration file (rubric, maturity model, questionnaire), or the one
+    shipped in ``pilotdeck.data``; returns the data and where it came from."""
+    from importlib import resources
+
+    import yaml
+
+    from pilotdeck.domain.errors import FieldError, ValidationFailed, describe
+
+    if path is None:
+        text = resources.files("pilotdeck.data").joinpath(default).read_text(encoding="utf-8")
+        return yaml.safe_load(text), f"(shipped) {default}"
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8")), str(path)
+    except (OSError, yaml.YAMLError) as exc:
+        raise ValidationFailed("cannot read configuration file",
+                               [FieldError("", describe(exc), str(path))]) from None

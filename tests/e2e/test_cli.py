@@ -213,11 +213,20 @@ def test_demo_runs_end_to_end_without_serving(tmp_path) -> None:
     # Readiness from the demo's own evidence: data, model, serving, batch pass for
     # churn's champion; the high-risk credit pilot's live gates (risk, sign-off) pass.
     r = pd(env, "readiness", "churn-prediction", "--format", "json", check=False)
-    assert r.returncode == 3, r.stderr  # runbook, training, SLA are not there yet
+    assert r.returncode == 3, r.stderr  # training records are not there yet
     got = {i["id"]: i["status"] for i in json.loads(r.stdout)["items"]}
     assert all(got[i] == "pass" for i in ("data-catalogued", "data-quality",
                                           "model-registered", "serving-realtime",
-                                          "serving-batch", "risk-assessed")), got
+                                          "serving-batch", "risk-assessed", "sla",
+                                          "runbook")), got
+    # The SLA and the published runbook behind those two items.
+    sla = json.loads(pd(env, "sla", "show", "churn-prediction", "--format", "json").stdout)
+    assert sla["sla"]["accuracy"] == {"metric": "accuracy", "min": 0.7}
+    c = pd(env, "sla", "churn-prediction", "--format", "json", check=False)
+    assert json.loads(c.stdout)["status"] == "not enough data"  # nothing served yet
+    book = pd(env, "runbook", "churn-prediction", "--published").stdout
+    assert "pilotdeck models rollback churn-prediction challenger" in book
+    assert "CRM data science on-call" in book and "ana.silva@northwind.example" in book
     credit = json.loads(pd(env, "readiness", "credit-risk-scoring", "--format", "json",
                            check=False).stdout)
     assert credit["liveBlockedBy"] == [] and not credit["ready"]
@@ -235,6 +244,7 @@ def test_demo_runs_end_to_end_without_serving(tmp_path) -> None:
     assert "16 unchanged" in again.stdout and "already exists" in again.stdout
     assert "rollout: credit-risk-scoring v2 running at 5%" in again.stdout
     assert "already there" in again.stdout
+    assert "SLA set for 0 pilot(s), runbooks published for 0" in again.stdout
 
 
 def test_bad_database_url_is_one_line(tmp_path) -> None:

@@ -39,7 +39,10 @@ def test_the_quick_start_uses_the_api_and_gateway_commands() -> None:
     assert "server" not in commands and "serve" not in commands
 
 
-@pytest.mark.parametrize("args", [c for section in ("Quick start", "Datasets", "Lineage")
+SECTIONS = ("Quick start", "Datasets", "Lineage", "SLA and runbook")
+
+
+@pytest.mark.parametrize("args", [c for section in SECTIONS
                                   for c in pilotdeck_commands(quick_start(section))],
                          ids=lambda a: " ".join(a)[:40])
 def test_every_quick_start_command_exists_with_its_options(args: list[str],

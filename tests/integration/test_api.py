@@ -220,6 +220,10 @@ MUTATIONS: list[tuple[str, str, Any, Permission]] = [
     ("POST", "/v1/pilots/next-best-offer/rollout/check", None, Permission.DEPLOYMENTS_WRITE),
     ("POST", "/v1/pilots/next-best-offer/rollout/abort", {}, Permission.DEPLOYMENTS_WRITE),
     ("POST", "/v1/rollouts/simulate", {"traffic": "dataset:nope"}, Permission.MODELS_READ),
+    ("PUT", "/v1/pilots/next-best-offer/sla", {"availabilityPct": 99.0},
+     Permission.PILOTS_WRITE),
+    ("DELETE", "/v1/pilots/next-best-offer/sla", None, Permission.PILOTS_WRITE),
+    ("POST", "/v1/pilots/next-best-offer/runbook/publish", None, Permission.PILOTS_WRITE),
 ]
 
 

@@ -90,6 +90,12 @@ def test_integers_beyond_int64_and_dates_beyond_year_one_are_4xx(api: TestClient
                   ) == ["expires"]
     assert fields(api.post("/v1/training", json={**train, "completed": "9999999999d"})
                   ) == ["completed"]
+    r = api.put("/v1/pilots/churn-prediction/sla", json={"minRequests": 2**70})
+    assert fields(r) == ["minRequests"]
+    api.put("/v1/pilots/churn-prediction/sla", json={})
+    sla = "/v1/pilots/churn-prediction/sla/compliance"
+    assert fields(api.get(f"{sla}?window=999999999d")) == ["window"]
+    assert fields(api.get(f"{sla}?window={HUGE}w")) == ["window"]
 
 
 @pytest.mark.postgres
@@ -110,6 +116,10 @@ def test_a_nul_character_is_422_before_it_reaches_postgresql(pg_api: TestClient)
     assert fields(r) == ["description"]
     r = api.post("/v1/training", json={"user": "lea", "course": "a\x00", "team": "crm"})
     assert fields(r) == ["course"]
+    r = api.put("/v1/pilots/churn-prediction/sla", json={"escalation": "page\x00me"})
+    assert fields(r) == ["escalation"]
+    r = api.get("/v1/pilots/churn-prediction/sla/compliance", params={"window": "1h\x00"})
+    assert fields(r) == ["window"]
     # The store is intact: the same calls without the NUL still work.
     assert api.get("/v1/pilots", params={"owner": "nobody"}).status_code == 200
     assert api.get("/v1/audit/events", params={"actor": "x"}).status_code == 200
@@ -137,6 +147,9 @@ def test_non_finite_numbers_are_refused_in_every_body(api: TestClient, token: by
     r = send("POST", "/v1/pilots/churn-prediction/deployment/weights",
              {"weights": {"champion": "@"}}, "@")
     assert fields(r) == ["weights.champion"]
+    r = send("PUT", "/v1/pilots/churn-prediction/sla",
+             {"accuracy": {"metric": "accuracy", "min": "@"}}, "@")
+    assert fields(r) == ["accuracy.min"]
 
 
 def test_feedback_with_a_non_finite_outcome_or_a_huge_label_is_refused(tmp_path: Path) -> None:

@@ -28,6 +28,7 @@ from pilotdeck.api.routers import (
     readiness,
     risk,
     rollouts,
+    sla,
     system,
     tokens,
     training,
@@ -106,7 +107,7 @@ def create_app(platform: Platform) -> FastAPI:
     set_authenticator(app, platform.access.authenticate)
     for module in (system, pilots, models, assessments, prioritization, audit, tokens,
                    monitoring, alerts, risk, approvals, explain, datasets,
-                   lineage, features, readiness, rollouts, training):
+                   lineage, features, readiness, rollouts, sla, training):
         app.include_router(module.router)
     return app
 

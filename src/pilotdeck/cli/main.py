@@ -28,6 +28,7 @@ from pilotdeck.cli import (
     readiness,
     risk,
     rollout,
+    sla,
     tokens,
     training,
 )
@@ -41,6 +42,7 @@ from pilotdeck.cli.context import (
 )
 from pilotdeck.cli.prioritize import prioritize
 from pilotdeck.cli.prioritize import render as render_prioritization
+from pilotdeck.cli.runbook import runbook
 from pilotdeck.domain.errors import PilotdeckError
 
 app = typer.Typer(
@@ -83,12 +85,14 @@ app.add_typer(explain.app, name="explain")
 app.add_typer(lineage.app, name="lineage")
 app.add_typer(features.app, name="features")
 app.add_typer(rollout.app, name="rollout")
+app.add_typer(sla.app, name="sla")
 # monitor_alerts, monitor_log and monitor_report add their commands to monitor.app.
 assert monitor_alerts.app is monitor_report.app is monitor_log.app is monitor.app
 app.add_typer(monitor.app, name="monitor")
 app.command("prioritize")(prioritize)
 app.add_typer(readiness.app, name="readiness")
 app.add_typer(training.app, name="training")
+app.command("runbook")(runbook)
 
 
 def _print_admin_token() -> None:

@@ -116,6 +116,10 @@ def run(platform: Platform, who: Principal, console: Console,
     console.print(served or "features: install pilotdeck[features] (Feast) for the shared "
                             "feature view and serving from online features")
 
+    from pilotdeck.demo.operations import sla_and_runbooks
+
+    console.print(sla_and_runbooks(platform, who))
+
     from pilotdeck.demo.rollout import start_rollout
 
     console.print(start_rollout(platform, who))

@@ -70,6 +70,14 @@ METRICS = {
     "dataset.quality_failed": "1 when the dataset's latest quality check failed, else 0 "
                               "(needs 'dataset'; the window is not used)",
     "dataset.quality_failed_checks": "checks failed by the dataset's latest quality check",
+    "sla.availability": "availability over the rule's window, percent of requests "
+                        "without a 5xx (the pilot's SLA; shadow traffic excluded)",
+    "sla.p99_latency_ms": "99th percentile latency over the window, ms (the pilot's SLA)",
+    "sla.error_rate": "share of requests that failed (5xx) over the window (the pilot's SLA)",
+    "sla.accuracy": "the SLA's accuracy-floor metric over the window's labelled requests",
+    "sla.business": "the SLA's business-floor outcome per request over the window",
+    "sla.breached": "1 when any target of the pilot's SLA is breached over the rule's "
+                    "window, else 0 (needs an SLA: pilotdeck sla set)",
 }
 
 
@@ -137,6 +145,12 @@ class AlertRule(_M):
     def _fairness(self) -> AlertRule:
         if self.metric.startswith("fairness.") and not self.sensitive:
             raise ValueError("fairness metrics need 'sensitive' columns")
+        return self
+
+    @model_validator(mode="after")
+    def _sla(self) -> AlertRule:
+        if self.metric.startswith("sla.") and (self.scope.variant or self.scope.version):
+            raise ValueError("SLA metrics measure the pilot's whole live traffic: no scope")
         return self
 
     @model_validator(mode="after")

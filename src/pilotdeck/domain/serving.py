@@ -144,6 +144,18 @@ class DeploymentSpec(_M):
     def document(self) -> dict[str, Any]:
         return self.model_dump(mode="json", by_alias=True)
 
+    def shape(self) -> str:
+        """A fingerprint of what is served and how, without the weights: which
+        version each variant runs, shadows, fallback, breaker. A staged rollout
+        moves weights at every step; a runbook stays true across them."""
+        import hashlib
+
+        from pilotdeck.domain.canonical import canonical_json
+
+        doc = self.document()
+        doc["variants"] = sorted([v["name"], v["version"]] for v in doc["variants"])
+        return hashlib.sha256(canonical_json(doc)).hexdigest()
+
 
 def bucket(key: str) -> int:
     """Stable bucket 0..9999 for a caller key (same key, same bucket, every process)."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import ConfigDict, Field, ValidationError
+from pydantic import ConfigDict, Field, ValidationError, field_validator
 
 from pilotdeck.domain.errors import ValidationFailed
 from pilotdeck.domain.inputs import StorableModel
@@ -25,6 +25,11 @@ class Floor(StorableModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
     metric: str = Field(pattern=r"^[a-z][a-z0-9_]{0,39}$")
     min: float
+
+
+# Floors are minimums, so only metrics where higher is better (``auc`` is ROC AUC).
+QUALITY_FLOORS = ("accuracy", "precision", "recall", "f1", "roc_auc", "auc", "r2")
+BUSINESS_FLOORS = ("revenue", "cost_saved", "satisfaction")  # feedback outcomes
 
 
 class SLA(StorableModel):
@@ -43,6 +48,24 @@ class SLA(StorableModel):
     window_hours: float = Field(24 * 7, gt=0, le=24 * 366, alias="windowHours",
                                 description="The window compliance is measured over.")
     escalation: str = Field("", max_length=500, description="Who is paged when it breaks.")
+    min_requests: int = Field(1, ge=1, le=10**9, alias="minRequests",
+                              description="Fewer requests (or labelled/fed-back ones, for "
+                                          "the floors) in the window: not enough data to "
+                                          "judge a target.")
+
+    @field_validator("accuracy")
+    @classmethod
+    def _quality_floor(cls, v: Floor | None) -> Floor | None:
+        if v is not None and v.metric not in QUALITY_FLOORS:
+            raise ValueError(f"metric must be one of {', '.join(QUALITY_FLOORS)}")
+        return v
+
+    @field_validator("business")
+    @classmethod
+    def _business_floor(cls, v: Floor | None) -> Floor | None:
+        if v is not None and v.metric not in BUSINESS_FLOORS:
+            raise ValueError(f"metric must be one of {', '.join(BUSINESS_FLOORS)}")
+        return v
 
     @classmethod
     def parse(cls, data: Any) -> SLA:

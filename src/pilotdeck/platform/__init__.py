@@ -9,12 +9,10 @@ command pays only for what it touches (``pilotdeck version`` builds nothing).
 from __future__ import annotations
 
 from functools import cached_property
-from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from pilotdeck.config import Settings
-from pilotdeck.domain.errors import FieldError, ValidationFailed, describe
+from pilotdeck.config import Settings, read_yaml_config
 
 if TYPE_CHECKING:
     from pilotdeck.domain.maturity import MaturityModel
@@ -50,22 +48,11 @@ if TYPE_CHECKING:
     from pilotdeck.services.registry import RegistryService
     from pilotdeck.services.risk import RiskService
     from pilotdeck.services.rollouts import RolloutService
+    from pilotdeck.services.runbook import RunbookService
     from pilotdeck.services.serving import ServingService
+    from pilotdeck.services.sla import SLAService
 
 __all__ = ["Platform"]
-
-
-def _yaml(path: Path | None, default: str) -> tuple[Any, str]:
-    import yaml
-
-    if path is None:
-        text = resources.files("pilotdeck.data").joinpath(default).read_text(encoding="utf-8")
-        return yaml.safe_load(text), f"(shipped) {default}"
-    try:
-        return yaml.safe_load(path.read_text(encoding="utf-8")), str(path)
-    except (OSError, yaml.YAMLError) as exc:
-        raise ValidationFailed("cannot read configuration file",
-                               [FieldError("", describe(exc), str(path))]) from None
 
 
 class Platform:
@@ -154,21 +141,21 @@ class Platform:
     def rubric(self) -> Rubric:
         from pilotdeck.domain.prioritization import Rubric
 
-        data, src = _yaml(self.settings.rubric_path, "rubric.yaml")
+        data, src = read_yaml_config(self.settings.rubric_path, "rubric.yaml")
         return Rubric.from_data(data, src)
 
     @cached_property
     def maturity_model(self) -> MaturityModel:
         from pilotdeck.domain.maturity import MaturityModel
 
-        data, src = _yaml(self.settings.maturity_model_path, "maturity.yaml")
+        data, src = read_yaml_config(self.settings.maturity_model_path, "maturity.yaml")
         return MaturityModel.from_data(data, src)
 
     @cached_property
     def risk_questionnaire(self) -> Questionnaire:
         from pilotdeck.domain.risk import Questionnaire
 
-        data, src = _yaml(self.settings.risk_questionnaire_path, "risk.yaml")
+        data, src = read_yaml_config(self.settings.risk_questionnaire_path, "risk.yaml")
         return Questionnaire.from_data(data, src)
 
     # -- services ---------------------------------------------------------------
@@ -298,7 +285,7 @@ class Platform:
         from pilotdeck.services.alerts import AlertService
 
         return AlertService(self.store, self.monitoring, self.models,
-                            data_quality=lambda: self.data_quality)
+                            data_quality=lambda: self.data_quality, sla=lambda: self.sla)
 
     @cached_property
     def batch(self) -> BatchService:
@@ -312,6 +299,22 @@ class Platform:
         from pilotdeck.services.serving import ServingService
 
         return ServingService(self.store, lambda: self.governance)
+
+    @cached_property
+    def sla(self) -> SLAService:
+        from pilotdeck.services.sla import SLAService
+
+        return SLAService(self.store, self.lake)
+
+    @cached_property
+    def runbooks(self) -> RunbookService:
+        from pilotdeck.services.runbook import Endpoints, RunbookService
+
+        s = self.settings
+        return RunbookService(self.store, self.lake, self.portfolio, self.models, self.sla,
+                              Endpoints(f"http://{s.api_host}:{s.api_port}",
+                                        f"http://{s.gateway_host}:{s.gateway_port}",
+                                        str(s.alert_rules)))
 
     @cached_property
     def access(self) -> AccessService:
@@ -328,14 +331,16 @@ class Platform:
             self.store, self.lake, lambda: self.models, lambda: self.batch,
             lambda: self.audit, lambda: self.data_quality, lambda: self.assessments,
             lambda: self.risk, lambda: self.fairness, lambda: self.explanations,
-            lambda: self.approvals, blocks=parse_blocks(self.settings.readiness_blocks)))
+            lambda: self.approvals, lambda: self.sla, lambda: self.runbooks,
+            blocks=parse_blocks(self.settings.readiness_blocks)))
 
     @cached_property
     def rollouts(self) -> RolloutService:
         from pilotdeck.services.rollouts import RolloutService, RolloutSources
 
         return RolloutService(RolloutSources(
-            self.store, self.lake, lambda: self.models, lambda: self.readiness, lambda _: None,
+            self.store, self.lake, lambda: self.models, lambda: self.readiness,
+            lambda p: self.sla.get(p),
             lambda src, who, f: self.lake.open_table(self.datasets.resolve(src, who, field=f),
                                                      f)))
 

@@ -38,6 +38,7 @@ from pilotdeck.views.alerts import ActionResult, Alert, AlertScope, AlertSilence
 
 if TYPE_CHECKING:
     from pilotdeck.services.data_quality import DataQualityService
+    from pilotdeck.services.sla import SLAService
 
 log = logging.getLogger("pilotdeck.alerts")
 MONITOR = Principal("system:monitor", Role.ADMIN)
@@ -58,9 +59,10 @@ def load_rules(path: Path) -> list[AlertRule]:
 class AlertService:
     def __init__(self, store: Store, monitoring: MonitoringService, models: RegistryService,
                  webhook_timeout_s: float = 5.0,
-                 data_quality: Callable[[], DataQualityService] | None = None) -> None:
+                 data_quality: Callable[[], DataQualityService] | None = None,
+                 sla: Callable[[], SLAService] | None = None) -> None:
         self.store, self.monitoring, self.models = store, monitoring, models
-        self.data_quality = data_quality
+        self.data_quality, self.sla = data_quality, sla
         self.webhook_timeout_s = webhook_timeout_s
         self._lock = threading.Lock()
 
@@ -84,6 +86,8 @@ class AlertService:
             return (None if value is None else float(value)), w.rows
         if kind == "dataset":
             return self._dataset_quality(rule)
+        if kind == "sla":
+            return self._sla(rule, now)
         # The rule's metric names are the views' attribute names (METRICS).
         if kind == "quality":
             q = self.monitoring.quality(rule.pilot, since, now, by=[],
@@ -125,6 +129,18 @@ class AlertService:
         value = float(not latest.passed) if rule.metric == "dataset.quality_failed" \
             else float(len(latest.failed))
         return value, max(latest.rows, 1)
+
+    def _sla(self, rule: AlertRule, now: datetime) -> tuple[float | None, int]:
+        """A measure of the pilot's SLA compliance over the rule's window."""
+        if self.sla is None:
+            raise Conflict("SLAs are not available to alert rules here")
+        c = self.sla().compliance(rule.pilot, parse_window(rule.window, "window"), now)
+        name = rule.metric.removeprefix("sla.")
+        if name == "breached":
+            judged = [t for t in c.targets if t.met is not None]
+            return (float(bool(c.breached)) if judged else None), c.requests
+        t = next((t for t in c.targets if t.target == name), None)
+        return (None, 0) if t is None or t.measured is None else (t.measured, t.rows)
 
     # -- acting ----------------------------------------------------------------
     def _act(self, rule: AlertRule, value: float, alert_id: int) -> list[dict[str, Any]]:

@@ -52,6 +52,8 @@ class Sources:
     fairness: Callable[[], Any]
     explanations: Callable[[], Any]
     approvals: Callable[[], Any]
+    sla: Callable[[], Any]
+    runbooks: Callable[[], Any]
     blocks: Blocks = field(default_factory=lambda: dict(DEFAULT_BLOCKS))  # the configured map
 
 
@@ -187,11 +189,34 @@ class ReadinessService:
                    _no("board-signoff", "no governance-board approval of this version",
                        f"pilotdeck approvals request {pilot} --version {version}"))
         out += [
-            _no("runbook", "no production runbook recorded",
-                "a generated runbook counts once `pilotdeck runbook` exists (issue 11)"),
+            self._runbook(pilot),
             _no("team-trained", "no training records for the team",
                 "training records come with the centre of excellence (issue 12)"),
-            _no("sla", "no SLA defined for the pilot",
-                "SLAs per pilot come with `pilotdeck sla` (issue 11)"),
+            self._sla(pilot),
         ]
         return out
+
+    def _runbook(self, pilot: str) -> Finding:
+        """Published, and about the deployment and SLA as they are now."""
+        runbooks = self.s.runbooks()
+        published = runbooks.published(pilot)
+        if published is None:
+            return _no("runbook", "no runbook published",
+                       f"publish one: pilotdeck runbook {pilot} --publish")
+        why = runbooks.stale(pilot)
+        if why is not None:
+            return _no("runbook", why, f"republish: pilotdeck runbook {pilot} --publish")
+        return _ok("runbook", f"published {published.published_at[:10]} by "
+                   f"{published.published_by} for deployment revision "
+                   f"{published.deployment_revision} (sha256 {published.sha256[:12]})")
+
+    def _sla(self, pilot: str) -> Finding:
+        sla = self.s.sla().get(pilot)
+        if sla is None:
+            return _no("sla", "no SLA defined for the pilot",
+                       f"pilotdeck sla set {pilot} --file sla.yaml")
+        floors = "".join(f", {f.metric} >= {f.min:g}" for f in (sla.accuracy, sla.business)
+                         if f is not None)
+        return _ok("sla", f"availability >= {sla.availability_pct:g} %, p99 <= "
+                   f"{sla.p99_latency_ms:g} ms, errors <= {sla.max_error_rate:g}{floors} "
+                   f"over {sla.window_hours:g} h")

@@ -204,7 +204,8 @@ class Lake(Protocol):
 
     # -- reports about a model version ---------------------------------------
     def save_report(self, kind: str, name: str, data: dict[str, Any]) -> None:
-        """``kind``: ``explanations`` or ``fairness``; ``name``: the profile name."""
+        """``kind``: ``explanations``, ``fairness`` (``name``: the profile name) or
+        ``runbooks`` (``name``: the pilot)."""
         ...
 
     def load_report(self, kind: str, name: str) -> dict[str, Any] | None: ...
