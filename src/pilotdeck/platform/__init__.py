@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pilotdeck.config import Settings, read_yaml_config
+from pilotdeck.platform import scale
 
 if TYPE_CHECKING:
     from pilotdeck.domain.maturity import MaturityModel
@@ -306,43 +307,24 @@ class Platform:
 
         return SLAService(self.store, self.lake)
 
+    # Phase 3 (scale with discipline): wired in platform/scale.py.
     @cached_property
     def runbooks(self) -> RunbookService:
-        from pilotdeck.services.runbook import Endpoints, RunbookService
+        return scale.runbooks(self)
 
-        s = self.settings
-        return RunbookService(self.store, self.lake, self.portfolio, self.models, self.sla,
-                              Endpoints(f"http://{s.api_host}:{s.api_port}",
-                                        f"http://{s.gateway_host}:{s.gateway_port}",
-                                        str(s.alert_rules)))
+    @cached_property
+    def readiness(self) -> ReadinessService:
+        return scale.readiness(self)
+
+    @cached_property
+    def rollouts(self) -> RolloutService:
+        return scale.rollouts(self)
 
     @cached_property
     def access(self) -> AccessService:
         from pilotdeck.services.access import AccessService
 
         return AccessService(self.store)
-
-    @cached_property
-    def readiness(self) -> ReadinessService:
-        from pilotdeck.domain.readiness import parse_blocks
-        from pilotdeck.services.readiness import ReadinessService, Sources
-
-        return ReadinessService(Sources(
-            self.store, self.lake, lambda: self.models, lambda: self.batch,
-            lambda: self.audit, lambda: self.data_quality, lambda: self.assessments,
-            lambda: self.risk, lambda: self.fairness, lambda: self.explanations,
-            lambda: self.approvals, lambda: self.sla, lambda: self.runbooks,
-            blocks=parse_blocks(self.settings.readiness_blocks)))
-
-    @cached_property
-    def rollouts(self) -> RolloutService:
-        from pilotdeck.services.rollouts import RolloutService, RolloutSources
-
-        return RolloutService(RolloutSources(
-            self.store, self.lake, lambda: self.models, lambda: self.readiness,
-            lambda p: self.sla.get(p),
-            lambda src, who, f: self.lake.open_table(self.datasets.resolve(src, who, field=f),
-                                                     f)))
 
     @cached_property
     def datasets(self) -> DatasetService:
