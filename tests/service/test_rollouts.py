@@ -263,3 +263,26 @@ def test_a_fairness_gap_on_the_challengers_traffic_is_a_gate(platform: Platform)
     _log(p, "challenger", 2, 300, region=lambda i: "ab"[i % 2], pred=lambda i: 1 - i % 2)
     action, reason = p.rollouts.check(PILOT)
     assert action == "rollback" and "parity gap" in reason
+
+
+def test_the_challenger_is_held_to_the_pilots_own_sla(platform: Platform) -> None:
+    """2 % of the challenger's requests fail: inside a 5 % SLA, outside the default 1 %."""
+    from pilotdeck.domain.sla import SLA
+
+    p = platform
+    plan = Plan.parse({"steps": [{"weight": 50, "pauseSeconds": 0, "minSamples": 40}],
+                       "gates": [{"name": "errorRate"}]})
+    p.sla.set(PILOT, SLA.parse({"maxErrorRate": 0.05}), ADMIN)
+    p.rollouts.start(PILOT, 2, ADMIN, plan)
+    _log(p, "challenger", 2, 1500, error_every=50)
+    unblock_full(p)
+    assert p.rollouts.check(PILOT)[0] == "promote"
+    check = p.rollouts.status(PILOT).last_check
+    assert check is not None and check["slaMaxErrorRate"] == 0.05
+    p.models.deploy(PILOT, _spec(1), ADMIN)
+    p.sla.set(PILOT, SLA.parse({"maxErrorRate": 0.005}), ADMIN,
+              expected_revision=p.sla.record(PILOT).revision)  # type: ignore[union-attr]
+    p.rollouts.start(PILOT, 2, ADMIN, plan)
+    _log(p, "challenger", 2, 1500, error_every=50, start=1500)
+    action, reason = p.rollouts.check(PILOT)
+    assert action == "rollback" and "above 0.50%" in reason
