@@ -16,7 +16,7 @@ from tests.features.conftest import ADMIN, make_platform
 from tests.features.fixtures import at, churn_doc, offer_doc
 
 pytestmark = pytest.mark.feast
-REDIS_DB = 11  # not used by the other Redis tests (15, 0)
+REDIS_DB = 11  # not used by the other Redis tests (15, 14, 0)
 
 
 def apply_both(platform: Any) -> Any:

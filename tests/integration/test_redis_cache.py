@@ -17,7 +17,7 @@ from pilotdeck.adapters.cache import RedisCache
 from tests.backends import require_redis
 from tests.polling import wait_until
 
-REDIS_URL = "redis://127.0.0.1:6379/15"
+REDIS_URL = "redis://127.0.0.1:6379/14"  # its own db: test files may run in parallel
 
 
 @pytest.fixture
@@ -100,7 +100,7 @@ def test_backs_off_before_standing_down_and_comes_back(ns: str) -> None:
     proxy = StallingProxy()
 
     async def scenario() -> None:
-        cache = RedisCache(f"redis://127.0.0.1:{proxy.port}/15", first_backoff_s=0.2)
+        cache = RedisCache(f"redis://127.0.0.1:{proxy.port}/14", first_backoff_s=0.2)
         await cache.set(f"{ns}:k", b"v", 60)
         assert await cache.get(f"{ns}:k") == b"v"
         proxy.stalled = True

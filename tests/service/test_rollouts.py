@@ -16,7 +16,7 @@ import pytest
 
 from pilotdeck.auth.roles import Principal, Role, local_admin
 from pilotdeck.config import Settings
-from pilotdeck.domain.errors import Conflict, Forbidden
+from pilotdeck.domain.errors import Conflict, Forbidden, ValidationFailed
 from pilotdeck.domain.readiness import parse_blocks
 from pilotdeck.domain.rollout import Plan
 from pilotdeck.domain.serving import profile_name
@@ -286,3 +286,28 @@ def test_the_challenger_is_held_to_the_pilots_own_sla(platform: Platform) -> Non
     _log(p, "challenger", 2, 1500, error_every=50, start=1500)
     action, reason = p.rollouts.check(PILOT)
     assert action == "rollback" and "above 0.50%" in reason
+
+
+def test_every_decision_reaches_the_plans_webhook(platform: Platform) -> None:
+    from tests.lineage_receiver import Receiver
+
+    p = platform
+    hook = Receiver()
+    try:
+        plan = Plan.parse({**FAST, "notify": [hook.url + "/rollouts"]})
+        p.rollouts.start(PILOT, 2, ADMIN, plan)
+        p.rollouts.check(PILOT)
+        p.rollouts.check(PILOT)  # still holding: told once, when the hold began
+        _log(p, "champion", 1, 200)
+        _log(p, "challenger", 2, 60, error_every=3)
+        p.rollouts.check(PILOT)
+        assert [b["action"] for b in hook.bodies] == ["hold", "rollback"]
+        assert hook.bodies[1]["pilot"] == PILOT and hook.bodies[1]["evidence"]["gates"]
+        hook.status = 500  # a failing webhook never changes a decision
+        p.models.deploy(PILOT, _spec(1), ADMIN)
+        p.rollouts.start(PILOT, 2, ADMIN, plan)
+        assert p.rollouts.check(PILOT)[0] == "hold"
+    finally:
+        hook.close()
+    with pytest.raises(ValidationFailed, match="notify"):
+        Plan.parse({"notify": ["file:///etc/passwd"]})

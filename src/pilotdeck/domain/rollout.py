@@ -17,11 +17,12 @@ after every check is pure (this module does no I/O):
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Literal
 
-from pydantic import ConfigDict, Field, ValidationError, model_validator
+from pydantic import ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from pilotdeck.domain.errors import ValidationFailed
 from pilotdeck.domain.gates import GateName, GateResult, GateSpec, Verdict
@@ -67,6 +68,18 @@ class Plan(StorableModel):
                                               "comparisons are tightest.")
     max_step_s: float = Field(86_400.0, gt=0, le=86_400 * 90, alias="maxStepSeconds")
     on_timeout: Literal["rollback", "proceed", "pause"] = Field("pause", alias="onTimeout")
+    notify: list[str] = Field(default_factory=list, max_length=5,
+                              description="Webhooks (http/https) told of every decision: "
+                                          "a step, a hold beginning, a wait for a person, "
+                                          "a pause, a rollback, the promotion.")
+
+    @field_validator("notify")
+    @classmethod
+    def _webhooks(cls, urls: list[str]) -> list[str]:
+        for url in urls:
+            if not re.fullmatch(r"https?://[^\s/?#]{1,255}[^\s]{0,2000}", url):
+                raise ValueError(f"{url[:80]!r} is not an http(s) URL")
+        return urls
 
     @model_validator(mode="after")
     def _rules(self) -> Plan:

@@ -8,6 +8,7 @@ back) ends the rollout as rolled back; weights moved by hand pause it.
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
 from typing import Any
 
@@ -20,6 +21,7 @@ from pilotdeck.domain.rollout import Action, Phase, Plan, decide
 from pilotdeck.services.rollout_evidence import drift_gate, fairness_gate, gather
 
 CONTROLLER = Principal("system:rollout-controller", Role.ADMIN)
+log = logging.getLogger("pilotdeck.rollouts")
 RolloutService = Any  # services.rollouts imports this module: no import back
 
 
@@ -96,8 +98,29 @@ def run_check(svc: RolloutService, pilot: str) -> tuple[str, str]:
         snapshot.update(action=Action.HOLD.value, reason=reason)
         _save(svc, pilot, None, reason, snapshot,
               audit="rollout.held" if previous != Action.HOLD.value else None)
+        if previous != Action.HOLD.value:
+            notify(plan, pilot, Action.HOLD.value, reason, snapshot)
         return Action.HOLD.value, reason
+    if d.action is not Action.WAIT and not (d.action is Action.HOLD
+                                            and previous == Action.HOLD.value):
+        notify(plan, pilot, d.action.value, d.reason, snapshot)
     return d.action.value, d.reason
+
+
+def notify(plan: Plan, pilot: str, action: str, reason: str,
+           evidence: dict[str, Any] | None) -> None:
+    """Tell the plan's webhooks about a decision (after it is committed). A webhook
+    that fails is logged and never changes the decision: the audit log has it."""
+    import httpx
+
+    body = {"pilot": pilot, "action": action, "reason": reason, "evidence": evidence}
+    for url in plan.notify:
+        try:
+            r = httpx.post(url, json=body, timeout=5.0)
+            if r.status_code >= 400:
+                log.warning("rollout webhook %s answered HTTP %s", url, r.status_code)
+        except httpx.HTTPError as exc:
+            log.warning("rollout webhook %s failed: %s", url, exc)
 
 
 def _act(svc: RolloutService, pilot: str, plan: Plan, step: int, action: Action, reason: str,
