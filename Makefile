@@ -34,7 +34,10 @@ test: install-test
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/mypy
 	$(BIN)/lint-imports --no-logo
-	$(BIN)/pytest
+	# Two workers (a file stays on one worker: its fixtures are shared); the tests
+	# that measure time or load the machine on purpose then run alone.
+	$(BIN)/pytest -n 2 --dist loadfile -m "not serial"
+	$(BIN)/pytest -m serial
 	$(MAKE) test-features
 
 # The feature store and the pandas-sensitive tests under pandas 2 (budget: 3 minutes).

@@ -33,12 +33,22 @@ PANDAS_SENSITIVE = {"test_drift.py", "test_lake.py", "test_batch.py", "test_prof
                     "test_data_quality.py", "test_datasets.py"}
 
 
+# Tests that measure time or load the machine on purpose (a kill -9 under load, a
+# client that stalls, latency ratios, racing processes): marked `serial`, `make test`
+# runs them after the rest, alone, so a parallel worker cannot starve them.
+SERIAL = {"test_gateway_crash.py", "test_hostile_client.py", "test_performance.py",
+          "test_kill_import.py", "test_concurrency.py", "test_gateway_faults.py"}
+SERIAL_TESTS = {"test_two_processes_importing_at_once_corrupt_nothing"}
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Feast tests run only where asked for (`make test` runs them in `.venv-features`);
     asked for without Feast installed they fail in CI (tests/features/conftest.py)."""
     for item in items:
         if item.path.name in PANDAS_SENSITIVE:
             item.add_marker(pytest.mark.pandas)
+        if item.path.name in SERIAL or item.name.split("[")[0] in SERIAL_TESTS:
+            item.add_marker(pytest.mark.serial)
     if config.getoption("--features"):
         return
     keep = [i for i in items if i.get_closest_marker("feast") is None]
