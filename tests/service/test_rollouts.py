@@ -108,6 +108,11 @@ def _log(p: Platform, variant: str, version: int, n: int, *, correct: float = 1.
     asyncio.run(go())
 
 
+def _check(p: Platform) -> tuple[str, str]:
+    r = p.rollouts.check(PILOT)
+    return r.action, r.reason
+
+
 def _weights(p: Platform) -> dict[str, tuple[int, float]]:
     return {v.name: (v.version, v.weight) for v in p.models.deployment(PILOT).spec.variants}
 
@@ -121,16 +126,16 @@ def test_a_good_challenger_is_promoted_step_by_step(platform: Platform) -> None:
     r = p.rollouts.start(PILOT, 2, ADMIN, Plan.parse(FAST))
     assert (r.phase, r.step, r.weight) == ("running", 1, 20)
     assert _weights(p) == {"champion": (1, 80), "challenger": (2, 20)}
-    assert p.rollouts.check(PILOT)[0] == "hold"  # no data: hold, never fail
+    assert p.rollouts.check(PILOT).action == "hold"  # no data: hold, never fail
     _log(p, "champion", 1, 600, correct=0.8)
     _log(p, "challenger", 2, 600, correct=0.95)
-    assert p.rollouts.check(PILOT)[0] == "proceed"
+    assert p.rollouts.check(PILOT).action == "proceed"
     assert _weights(p) == {"champion": (1, 50), "challenger": (2, 50)}
     _log(p, "challenger", 2, 60, correct=0.95, start=600)
-    action, reason = p.rollouts.check(PILOT)  # every gate passes, but 100 % needs readiness
+    action, reason = _check(p)  # every gate passes, but 100 % needs readiness
     assert action == "hold" and "readiness: " in reason and "runbook" in reason
     unblock_full(p)
-    assert p.rollouts.check(PILOT)[0] == "promote"
+    assert p.rollouts.check(PILOT).action == "promote"
     assert _weights(p) == {"champion": (2, 100)}
     done = p.rollouts.status(PILOT)
     assert done.phase == "promoted" and done.last_check is not None
@@ -147,7 +152,7 @@ def test_a_bad_challenger_is_rolled_back_at_once(platform: Platform) -> None:
     p.rollouts.start(PILOT, 2, ADMIN, Plan.parse(FAST))
     _log(p, "champion", 1, 200)
     _log(p, "challenger", 2, 60, error_every=3)  # a third of its requests fail
-    action, reason = p.rollouts.check(PILOT)
+    action, reason = _check(p)
     assert action == "rollback" and "errorRate" in reason
     assert _weights(p)["challenger"][1] == 0 and _weights(p)["champion"] == (1, 100)
     assert p.rollouts.status(PILOT).phase == "rolled-back"
@@ -159,10 +164,10 @@ def test_rollback_while_waiting_for_a_confirmation(platform: Platform) -> None:
     p.rollouts.start(PILOT, 2, ADMIN, Plan.parse(FAST), mode="confirm")
     _log(p, "champion", 1, 600, correct=0.8)
     _log(p, "challenger", 2, 600, correct=0.95)
-    assert p.rollouts.check(PILOT)[0] == "confirm"
+    assert p.rollouts.check(PILOT).action == "confirm"
     assert p.rollouts.status(PILOT).phase == "waiting-confirmation"
     _log(p, "challenger", 2, 300, error_every=2, start=600)
-    assert p.rollouts.check(PILOT)[0] == "rollback"
+    assert p.rollouts.check(PILOT).action == "rollback"
     assert p.rollouts.status(PILOT).phase == "rolled-back"
 
 
@@ -174,7 +179,7 @@ def test_confirm_then_abort_during_a_pause(platform: Platform) -> None:
     p.rollouts.check(PILOT)
     assert p.rollouts.promote(PILOT, ADMIN).weight == 50  # confirmed: the next step
     assert p.rollouts.pause(PILOT, ADMIN, "freeze").phase == "paused"
-    assert p.rollouts.check(PILOT)[0] == "wait"
+    assert p.rollouts.check(PILOT).action == "wait"
     done = p.rollouts.abort(PILOT, ADMIN, "change freeze")
     assert done.phase == "aborted" and _weights(p)["challenger"][1] == 0
     with pytest.raises(Exception, match="active rollout"):
@@ -186,7 +191,7 @@ def test_a_breaker_opening_during_the_rollout_rolls_it_back(platform: Platform) 
     p.rollouts.start(PILOT, 2, ADMIN, Plan.parse(FAST))
     gateway = Principal("system:gateway", Role.ADMIN)
     p.models.rollback(PILOT, "challenger", gateway, "circuit breaker opened on challenger")
-    action, reason = p.rollouts.check(PILOT)
+    action, reason = _check(p)
     assert action == "rollback" and "circuit breaker" in reason
     assert p.rollouts.status(PILOT).phase == "rolled-back"
 
@@ -219,7 +224,8 @@ def test_state_survives_a_restart_and_one_replica_leads(platform: Platform,
     try:
         _log(again, "champion", 1, 600, correct=0.8)
         _log(again, "challenger", 2, 600, correct=0.95)
-        assert again.rollouts.tick() == [(PILOT, "proceed", "every gate passed")]
+        assert [(r.pilot, r.action, r.reason) for r in again.rollouts.tick()] == [
+            (PILOT, "proceed", "every gate passed")]
         assert not again.rollouts.lead("replica-b", 30)
         assert again.rollouts.lead("replica-b", -1) is False  # still a's
     finally:
@@ -236,19 +242,19 @@ def test_drift_of_the_challengers_inputs_is_a_gate(platform: Platform, tmp_path:
     plan = Plan.parse({"steps": [{"weight": 50, "pauseSeconds": 0, "minSamples": 40}],
                        "gates": [{"name": "drift"}]})
     p.rollouts.start(PILOT, 2, ADMIN, plan)
-    assert "drift" in p.rollouts.check(PILOT)[1]  # no profile, no rows: it holds
+    assert "drift" in p.rollouts.check(PILOT).reason  # no profile, no rows: it holds
     pq.write_table(pa.table({"x": np.arange(600, dtype=float)}), ref)
     p.monitoring.build_profile(str(ref), profile_name(PILOT, 2))
     _log(p, "challenger", 2, 600)
     unblock_full(p)
-    assert p.rollouts.check(PILOT)[0] == "promote"  # the same distribution
+    assert p.rollouts.check(PILOT).action == "promote"  # the same distribution
     p.models.deploy(PILOT, _spec(1), ADMIN)
     pq.write_table(pa.table({"x": np.arange(600, dtype=float) + 10_000}), ref)
     p.monitoring.build_profile(str(ref), profile_name(PILOT, 2))
     p.rollouts.start(PILOT, 2, ADMIN, plan)  # evidence counts from the rollout's start
-    assert p.rollouts.check(PILOT)[0] == "hold"
+    assert p.rollouts.check(PILOT).action == "hold"
     _log(p, "challenger", 2, 600, start=600)
-    action, reason = p.rollouts.check(PILOT)
+    action, reason = _check(p)
     assert action == "rollback" and "drift" in reason and "1 of 1 inputs drifted" in reason
 
 
@@ -258,10 +264,10 @@ def test_a_fairness_gap_on_the_challengers_traffic_is_a_gate(platform: Platform)
                        "gates": [{"name": "fairness", "sensitive": ["region"],
                                   "maxGap": 0.2, "minSamples": 100}]})
     p.rollouts.start(PILOT, 2, ADMIN, plan)
-    assert p.rollouts.check(PILOT)[0] == "hold"  # nothing labelled yet
+    assert p.rollouts.check(PILOT).action == "hold"  # nothing labelled yet
     # The challenger says yes to region "a" and no to region "b": a parity gap of 1.
     _log(p, "challenger", 2, 300, region=lambda i: "ab"[i % 2], pred=lambda i: 1 - i % 2)
-    action, reason = p.rollouts.check(PILOT)
+    action, reason = _check(p)
     assert action == "rollback" and "parity gap" in reason
 
 
@@ -276,7 +282,7 @@ def test_the_challenger_is_held_to_the_pilots_own_sla(platform: Platform) -> Non
     p.rollouts.start(PILOT, 2, ADMIN, plan)
     _log(p, "challenger", 2, 1500, error_every=50)
     unblock_full(p)
-    assert p.rollouts.check(PILOT)[0] == "promote"
+    assert p.rollouts.check(PILOT).action == "promote"
     check = p.rollouts.status(PILOT).last_check
     assert check is not None and check["slaMaxErrorRate"] == 0.05
     p.models.deploy(PILOT, _spec(1), ADMIN)
@@ -284,7 +290,7 @@ def test_the_challenger_is_held_to_the_pilots_own_sla(platform: Platform) -> Non
               expected_revision=p.sla.record(PILOT).revision)  # type: ignore[union-attr]
     p.rollouts.start(PILOT, 2, ADMIN, plan)
     _log(p, "challenger", 2, 1500, error_every=50, start=1500)
-    action, reason = p.rollouts.check(PILOT)
+    action, reason = _check(p)
     assert action == "rollback" and "above 0.50%" in reason
 
 
@@ -306,7 +312,7 @@ def test_every_decision_reaches_the_plans_webhook(platform: Platform) -> None:
         hook.status = 500  # a failing webhook never changes a decision
         p.models.deploy(PILOT, _spec(1), ADMIN)
         p.rollouts.start(PILOT, 2, ADMIN, plan)
-        assert p.rollouts.check(PILOT)[0] == "hold"
+        assert p.rollouts.check(PILOT).action == "hold"
     finally:
         hook.close()
     with pytest.raises(ValidationFailed, match="notify"):

@@ -189,3 +189,43 @@ def test_better_is_promoted_worse_rolled_back_first_and_tiny_holds() -> None:
     small = replay(plan, {"champion": _pool(rng, 600, 0.5, 10), "challenger": few}, LIMITS,
                    np.random.default_rng(0), batch=10)
     assert small.decision == "held" and "ran out" in small.steps[-1]["reason"]
+
+
+def test_the_decision_rule_holds_its_promises_for_any_evidence() -> None:
+    """Property: a failing gate always rolls back, in every phase; nothing moves
+    forward while a step is young, short of samples, blocked or unsure; a hold never
+    becomes a failure before maxStepSeconds."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from pilotdeck.domain.gates import GateResult, Verdict
+
+    verdicts = st.lists(st.sampled_from(list(Verdict)), min_size=1, max_size=4)
+
+    @settings(max_examples=300, deadline=None, derandomize=True)
+    @given(verdicts, st.sampled_from(list(Phase)), st.floats(0, 1000), st.integers(0, 500),
+           st.booleans(), st.sampled_from(["rollback", "proceed", "pause"]),
+           st.integers(0, 1))
+    def check(vs: list[Verdict], phase: Phase, age: float, samples: int, blocked: bool,
+              on_timeout: str, step: int) -> None:
+        plan = Plan.parse({"steps": [{"weight": 10, "pauseSeconds": 100, "minSamples": 50},
+                                     {"weight": 60, "pauseSeconds": 100, "minSamples": 50}],
+                           "maxStepSeconds": 600, "onTimeout": on_timeout})
+        results = [GateResult(f"g{i}", v, "x") for i, v in enumerate(vs)]
+        d = decide(plan, step, phase, age, samples, results, ["runbook"] if blocked else [])
+        failed = Verdict.FAIL in vs
+        if failed:
+            assert d.action is Action.ROLLBACK
+            return
+        forward = {Action.PROCEED, Action.PROMOTE, Action.CONFIRM}
+        if phase is not Phase.RUNNING or age < 100:
+            assert d.action is Action.WAIT
+        unsure = samples < 50 or blocked or Verdict.INCONCLUSIVE in vs
+        if unsure and age < 600:
+            assert d.action not in forward and d.action is not Action.ROLLBACK
+        if d.action is Action.ROLLBACK:
+            assert on_timeout == "rollback" and age >= 600
+        if d.action in (Action.PROMOTE,):
+            assert step == 1
+
+    check()

@@ -111,8 +111,8 @@ def promote(pilot: str, full: bool = typer.Option(False, "--full", help="Make th
 @app.command()
 def tick() -> None:
     """Check every active rollout once (for cron, when no API server runs the loop)."""
-    for pilot, action, reason in platform().rollouts.tick():
-        console.print(f"{pilot}: {action} — {reason}", highlight=False, markup=False)
+    for r in platform().rollouts.tick():
+        console.print(f"{r.pilot}: {r.action} — {r.reason}", highlight=False, markup=False)
 
 
 @app.command()

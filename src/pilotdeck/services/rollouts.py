@@ -33,7 +33,7 @@ from pilotdeck.domain.serving import DeploymentSpec
 from pilotdeck.domain.sla import SLA
 from pilotdeck.services.rollout_check import CONTROLLER, run_check
 from pilotdeck.services.rollout_evidence import OUTCOMES
-from pilotdeck.views.rollouts import RolloutView, SimulationView
+from pilotdeck.views.rollouts import CheckResult, RolloutView, SimulationView
 
 __all__ = ["CONTROLLER", "RolloutService", "RolloutSources"]
 
@@ -291,23 +291,24 @@ class RolloutService:
         with self.s.store.write() as uow:
             return bool(uow.leases.acquire(LEASE, holder, now, now + timedelta(seconds=ttl_s)))
 
-    def tick(self) -> list[tuple[str, str, str]]:
-        """Check every active rollout once: (pilot, action, reason) for each."""
+    def tick(self) -> list[CheckResult]:
+        """Check every active rollout once."""
         with self.s.store.read() as uow:
             names = uow.pilots.names_by_id()
             pilots = [names[r.pilot_id] for r in uow.rollouts.all_active()]
         out = []
         for pilot in pilots:
             try:
-                out.append((pilot, *self.check(pilot)))
+                out.append(self.check(pilot))
             except Exception as exc:  # noqa: BLE001 - one rollout's trouble must not stop the rest
                 log.exception("rollout check of %s failed", pilot)
-                out.append((pilot, "error", str(exc)))
+                out.append(CheckResult(pilot=pilot, action="error", reason=str(exc)))
         return out
 
-    def check(self, pilot: str) -> tuple[str, str]:
+    def check(self, pilot: str) -> CheckResult:
         """Run the gates of ``pilot``'s active rollout and act on the decision."""
-        return run_check(self, pilot)
+        action, reason = run_check(self, pilot)
+        return CheckResult(pilot=pilot, action=action, reason=reason)
 
     def simulate(self, traffic: str, who: Principal, plan: Plan, *, pilot: str | None = None,
                  **options: Any) -> SimulationView:

@@ -44,6 +44,7 @@ class SimulationView(View):
 
 
 class CheckResult(View):
+    pilot: str
     action: str = Field(description="wait | hold | proceed | confirm | promote | rollback | "
                                     "pause")
     reason: str

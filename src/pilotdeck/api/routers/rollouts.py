@@ -120,8 +120,7 @@ def check_rollout(pilot: PilotPath, who: Principal = require(Permission.DEPLOYME
 
     if not who.can(Permission.DEPLOYMENTS_WRITE, pilot):
         raise Forbidden(f"{who.user} may not change the rollout of pilot {pilot!r}")
-    action, reason = platform.rollouts.check(pilot)
-    return CheckResult(action=action, reason=reason)
+    return platform.rollouts.check(pilot)
 
 
 @router.post("/rollouts/simulate", summary="Replay a traffic table through a plan")
