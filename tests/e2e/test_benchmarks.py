@@ -57,3 +57,11 @@ def test_predlog_benchmark_runs_and_prints_ratios() -> None:
                        capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stderr
     assert r.stdout.count("ratio delta/parquet") == 3, r.stdout
+
+
+def test_rollout_benchmark_runs_and_prints_both_gates() -> None:
+    r = subprocess.run([sys.executable, str(REPO / "benchmarks/rollout/run.py"), "--replays",
+                        "4"], capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    assert "anytime-valid" in r.stdout and "naive z-test" in r.stdout
+    assert "A/A false rollbacks" in r.stdout
