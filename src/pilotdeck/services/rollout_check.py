@@ -9,7 +9,9 @@ back) ends the rollout as rolled back; weights moved by hand pause it.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from pilotdeck.audit.log import iso, utcnow
@@ -42,7 +44,10 @@ def _external(svc: RolloutService, pilot: str) -> str:
     return f"the challenger's traffic was taken away outside the rollout by {actor}: {why}"
 
 
-def run_check(svc: RolloutService, pilot: str) -> tuple[str, str]:
+def run_check(svc: RolloutService, pilot: str,
+              outbox: list[Callable[[], None]]) -> tuple[str, str]:
+    """One check, under the rollout's lock (``svc.exclusive``); the webhook calls it
+    decides on are put in ``outbox`` for the caller to send once the lock is free."""
     s = svc.s
     now = utcnow()
     with s.store.read() as uow:
@@ -51,8 +56,16 @@ def run_check(svc: RolloutService, pilot: str) -> tuple[str, str]:
         started, step_started = _aware(r.started_at), _aware(r.step_started_at)
         versions = {"champion": r.champion_version, "challenger": r.challenger_version}
         planned, previous = r.weight, (r.last_check or {}).get("action")
-    spec = s.models().deployment(pilot).spec
+    deployment = s.models().deployment(pilot)
+    spec = deployment.spec
     ch, champ = spec.variant("challenger"), spec.variant("champion")
+    if ch is None and champ is not None and champ.version == versions["challenger"]:
+        # The deployment already serves the challenger as the champion: a promotion
+        # that moved the weights and was stopped (a crash) before it was recorded.
+        reason = "the deployment already serves the challenger as the champion"
+        s.models().set_alias(pilot, "champion", versions["challenger"], CONTROLLER)
+        svc._close(pilot, Phase.PROMOTED, reason, CONTROLLER, action="rollout.promoted")
+        return Action.PROMOTE.value, reason
     if (ch is None or ch.version != versions["challenger"] or ch.weight == 0
             or "challenger" in spec.force_open):
         reason = _external(svc, pilot)
@@ -92,18 +105,18 @@ def run_check(svc: RolloutService, pilot: str) -> tuple[str, str]:
         "slaP99LatencyMs": limits.p99_latency_ms, "slaMaxErrorRate": limits.max_error_rate,
         "alpha": plan.alpha, "gates": [x.document() for x in results]}
     try:
-        _act(svc, pilot, plan, step, d.action, d.reason, snapshot, previous)
+        _act(svc, pilot, plan, step, d.action, d.reason, snapshot, previous, deployment)
     except PilotdeckError as exc:  # e.g. the governance gate refused more traffic
         reason = f"{d.action.value} refused: {exc}"
         snapshot.update(action=Action.HOLD.value, reason=reason)
         _save(svc, pilot, None, reason, snapshot,
               audit="rollout.held" if previous != Action.HOLD.value else None)
         if previous != Action.HOLD.value:
-            notify(plan, pilot, Action.HOLD.value, reason, snapshot)
+            outbox.append(partial(notify, plan, pilot, Action.HOLD.value, reason, snapshot))
         return Action.HOLD.value, reason
     if d.action is not Action.WAIT and not (d.action is Action.HOLD
                                             and previous == Action.HOLD.value):
-        notify(plan, pilot, d.action.value, d.reason, snapshot)
+        outbox.append(partial(notify, plan, pilot, d.action.value, d.reason, snapshot))
     return d.action.value, d.reason
 
 
@@ -124,15 +137,15 @@ def notify(plan: Plan, pilot: str, action: str, reason: str,
 
 
 def _act(svc: RolloutService, pilot: str, plan: Plan, step: int, action: Action, reason: str,
-         snapshot: dict[str, Any], previous: str | None) -> None:
+         snapshot: dict[str, Any], previous: str | None, deployment: Any) -> None:
     if action is Action.ROLLBACK:
         svc._rollback(pilot, CONTROLLER, f"rollout gate failed: {reason}")
         svc._close(pilot, Phase.ROLLED_BACK, reason, CONTROLLER,
                    action="rollout.rolled-back", evidence=snapshot)
     elif action is Action.PROCEED:
-        svc._advance(pilot, CONTROLLER, plan, step, reason, snapshot)
+        svc._advance(pilot, CONTROLLER, plan, step, reason, snapshot, deployment)
     elif action is Action.PROMOTE:
-        svc._promote(pilot, CONTROLLER, reason, snapshot)
+        svc._promote(pilot, CONTROLLER, reason, snapshot, deployment)
     elif action is Action.CONFIRM:
         _save(svc, pilot, Phase.WAITING, reason, snapshot, audit="rollout.waiting")
     elif action is Action.PAUSE:

@@ -2,7 +2,8 @@
 
 State lives in the metadata store (a rollout row, compare-and-set on its
 revision), so a restart resumes where it was and several API replicas can run
-the loop: only the holder of the ``rollout-controller`` lease acts. Weights move
+the loop: only the holder of the ``rollout-controller`` lease acts, and every
+check and human control holds the rollout's own lock (``rollout_lock``). Weights move
 only through the registry's audited deployment path, exactly as a person's
 ``pilotdeck models weights`` would (the governance gate included), and every
 decision is an audit event with a snapshot of the evidence.
@@ -11,7 +12,8 @@ decision is an audit event with a snapshot of the evidence.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -33,6 +35,7 @@ from pilotdeck.domain.serving import DeploymentSpec
 from pilotdeck.domain.sla import SLA
 from pilotdeck.services.rollout_check import CONTROLLER, run_check
 from pilotdeck.services.rollout_evidence import OUTCOMES
+from pilotdeck.services.rollout_lock import WAIT_S, rollout_lock
 from pilotdeck.views.rollouts import CheckResult, RolloutView, SimulationView
 
 __all__ = ["CONTROLLER", "RolloutService", "RolloutSources"]
@@ -158,14 +161,27 @@ class RolloutService:
         return DeploymentSpec.parse(doc)
 
     def _weights(self, pilot: str, spec: DeploymentSpec | None, challenger: int, weight: float,
-                 who: Principal, reason: str) -> None:
+                 who: Principal, reason: str, expected_revision: int | None = None) -> None:
+        """Move the challenger to ``weight``; with ``expected_revision`` (the deployment
+        a check decided on) only if nothing changed it since, e.g. a breaker opening."""
         models = self.s.models()
-        current = spec if spec is not None else models.deployment(pilot).spec
-        models.deploy(pilot, self._spec_with(current, challenger, weight), who, reason=reason)
+        if spec is None:
+            dep = models.deployment(pilot)
+            spec, expected_revision = dep.spec, dep.revision
+        models.deploy(pilot, self._spec_with(spec, challenger, weight), who, reason=reason,
+                      expected_revision=expected_revision)
 
     def _blocked(self, pilot: str, version: int, stage: Stage) -> list[str]:
         report = self.s.readiness().check(pilot, version)
         return list(report.live_blocked_by if stage is Stage.LIVE else report.full_blocked_by)
+
+    @contextmanager
+    def exclusive(self, pilot: str, wait_s: float = WAIT_S) -> Iterator[None]:
+        """Hold the lock of ``pilot``'s active rollout (Conflict after ``wait_s``)."""
+        with self.s.store.read() as uow:
+            rid = self._active(uow, pilot).id
+        with rollout_lock(self.s.store, rid, pilot, wait_s):
+            yield
 
     # -- the human controls -------------------------------------------------
     def _active(self, uow: Any, pilot: str) -> Any:
@@ -181,7 +197,7 @@ class RolloutService:
 
     def pause(self, pilot: str, who: Principal, reason: str = "") -> RolloutView:
         self._require(who, pilot)
-        with self.s.store.write() as uow:
+        with self.exclusive(pilot), self.s.store.write() as uow:
             r = self._active(uow, pilot)
             if r.phase == Phase.PAUSED:
                 return _view(pilot, r)
@@ -192,24 +208,49 @@ class RolloutService:
         return self.status(pilot)
 
     def resume(self, pilot: str, who: Principal) -> RolloutView:
+        """Carry on after a pause. A deployment whose weights were moved outside the
+        rollout (by hand, or a step whose row write was lost in a crash) is put back
+        to the current step's weight, else the next check would pause it again."""
         self._require(who, pilot)
-        with self.s.store.write() as uow:
-            r = self._active(uow, pilot)
-            if r.phase != Phase.PAUSED:
-                raise Conflict(f"the rollout is {r.phase}, not paused")
-            uow.rollouts.save(r, phase=Phase.RUNNING.value, reason="resumed by " + who.user,
-                              updated_at=utcnow())
-            uow.audit.record(who.user, "rollout.resumed", "rollout", pilot, {"rollout": r.id})
+        with self.exclusive(pilot):
+            with self.s.store.read() as uow:
+                r = self._active(uow, pilot)
+                if r.phase != Phase.PAUSED:
+                    raise Conflict(f"the rollout is {r.phase}, not paused")
+                rid, planned = r.id, r.weight
+                versions = (r.champion_version, r.challenger_version, r.step)
+            self._realign(pilot, who, rid, versions, planned)
+            with self.s.store.write() as uow:
+                r = self._active(uow, pilot)
+                uow.rollouts.save(r, phase=Phase.RUNNING.value,
+                                  reason="resumed by " + who.user, updated_at=utcnow())
+                uow.audit.record(who.user, "rollout.resumed", "rollout", pilot,
+                                 {"rollout": r.id})
         return self.status(pilot)
+
+    def _realign(self, pilot: str, who: Principal, rid: int, versions: tuple[int, int, int],
+                 planned: float) -> None:
+        champion, challenger, step = versions
+        dep = self.s.models().deployment(pilot)
+        champ, ch = dep.spec.variant("champion"), dep.spec.variant("challenger")
+        if champ is None or champ.version != champion:
+            raise Conflict(f"the champion is no longer v{champion}, which this rollout started "
+                           "against; abort it and start a new one")
+        if ch is None or ch.version != challenger or ch.weight == 0:
+            return  # the challenger lost its traffic: the next check ends the rollout
+        if abs(100 * ch.weight / max(ch.weight + champ.weight, 1e-9) - planned) > 0.01:
+            self.s.models().deploy(
+                pilot, self._spec_with(dep.spec, challenger, planned), who,
+                reason=f"rollout {rid}: resumed at step {step + 1}'s {planned:g}%",
+                expected_revision=dep.revision)
 
     def abort(self, pilot: str, who: Principal, reason: str = "") -> RolloutView:
         """Stop and send the challenger's traffic back to the champion at once."""
         self._require(who, pilot)
-        with self.s.store.read() as uow:
-            self._active(uow, pilot)
         why = reason or f"aborted by {who.user}"
-        self._rollback(pilot, who, why)
-        self._close(pilot, Phase.ABORTED, why, who, action="rollout.aborted")
+        with self.exclusive(pilot):
+            self._rollback(pilot, who, why)
+            self._close(pilot, Phase.ABORTED, why, who, action="rollout.aborted")
         return self.status(pilot)
 
     def promote(self, pilot: str, who: Principal, full: bool = False) -> RolloutView:
@@ -217,13 +258,15 @@ class RolloutService:
         or with ``full`` make the challenger the champion now; readiness still
         blocks 100 % as configured."""
         self._require(who, pilot)
-        with self.s.store.read() as uow:
-            r = self._active(uow, pilot)
-            plan, step = Plan.parse(r.plan), r.step
-        if full or step == len(plan.steps) - 1:
-            self._promote(pilot, who, "promoted by " + who.user, evidence=None)
-        else:
-            self._advance(pilot, who, plan, step, "confirmed by " + who.user, evidence=None)
+        with self.exclusive(pilot):
+            with self.s.store.read() as uow:
+                r = self._active(uow, pilot)
+                plan, step = Plan.parse(r.plan), r.step
+            if full or step == len(plan.steps) - 1:
+                self._promote(pilot, who, "promoted by " + who.user, evidence=None)
+            else:
+                self._advance(pilot, who, plan, step, "confirmed by " + who.user,
+                              evidence=None)
         return self.status(pilot)
 
     # -- moving -------------------------------------------------------------
@@ -246,7 +289,7 @@ class RolloutService:
                 **({"evidence": evidence} if evidence else {})})
 
     def _advance(self, pilot: str, who: Principal, plan: Plan, step: int, reason: str,
-                 evidence: dict[str, Any] | None) -> None:
+                 evidence: dict[str, Any] | None, deployment: Any = None) -> None:
         nxt = plan.steps[step + 1]
         stage = Stage.FULL if nxt.weight >= 100 else Stage.LIVE
         with self.s.store.read() as uow:
@@ -255,8 +298,9 @@ class RolloutService:
         blocked = self._blocked(pilot, challenger, stage)
         if blocked:
             raise Conflict(f"readiness blocks {stage.value} traffic: {', '.join(blocked)}")
-        self._weights(pilot, None, challenger, nxt.weight, who,
-                      f"rollout {rid}: step {step + 2} of {len(plan.steps)}")
+        spec, revision = (deployment.spec, deployment.revision) if deployment else (None, None)
+        self._weights(pilot, spec, challenger, nxt.weight, who,
+                      f"rollout {rid}: step {step + 2} of {len(plan.steps)}", revision)
         now = utcnow()
         with self.s.store.write() as uow:
             r = self._active(uow, pilot)
@@ -268,18 +312,20 @@ class RolloutService:
                 **({"evidence": evidence} if evidence else {})})
 
     def _promote(self, pilot: str, who: Principal, reason: str,
-                 evidence: dict[str, Any] | None) -> None:
+                 evidence: dict[str, Any] | None, deployment: Any = None) -> None:
         with self.s.store.read() as uow:
             challenger = self._active(uow, pilot).challenger_version
         blocked = self._blocked(pilot, challenger, Stage.FULL)
         if blocked:
             raise Conflict(f"readiness blocks 100 % of traffic: {', '.join(blocked)}")
         models = self.s.models()
-        doc = models.deployment(pilot).spec.document()
+        dep = deployment or models.deployment(pilot)
+        doc = dep.spec.document()
         doc["variants"] = [{**v, "version": challenger, "weight": 100.0}
                            if v["name"] == "champion" else {**v, "weight": 0.0}
                            for v in doc["variants"] if v["name"] != "challenger"]
-        models.deploy(pilot, DeploymentSpec.parse(doc), who, reason=reason)
+        models.deploy(pilot, DeploymentSpec.parse(doc), who, reason=reason,
+                      expected_revision=dep.revision)
         models.set_alias(pilot, "champion", challenger, who)
         self._close(pilot, Phase.PROMOTED, reason, who, action="rollout.promoted",
                     evidence=evidence)
@@ -299,15 +345,23 @@ class RolloutService:
         out = []
         for pilot in pilots:
             try:
-                out.append(self.check(pilot))
+                out.append(self.check(pilot, wait_s=0))
+            except Conflict as exc:  # a person (or another check) is changing it: next round
+                out.append(CheckResult(pilot=pilot, action="wait", reason=str(exc)))
             except Exception as exc:  # noqa: BLE001 - one rollout's trouble must not stop the rest
                 log.exception("rollout check of %s failed", pilot)
                 out.append(CheckResult(pilot=pilot, action="error", reason=str(exc)))
         return out
 
-    def check(self, pilot: str) -> CheckResult:
-        """Run the gates of ``pilot``'s active rollout and act on the decision."""
-        action, reason = run_check(self, pilot)
+    def check(self, pilot: str, wait_s: float = WAIT_S) -> CheckResult:
+        """Run the gates of ``pilot``'s active rollout and act on the decision; the
+        plan's webhooks are told after the rollout's lock is released (a slow
+        webhook never holds up a person's abort)."""
+        outbox: list[Callable[[], None]] = []
+        with self.exclusive(pilot, wait_s):
+            action, reason = run_check(self, pilot, outbox)
+        for send in outbox:
+            send()
         return CheckResult(pilot=pilot, action=action, reason=reason)
 
     def simulate(self, traffic: str, who: Principal, plan: Plan, *, pilot: str | None = None,
