@@ -303,6 +303,9 @@ def test_a_hostile_rollout_plan_is_422_naming_the_field(api: TestClient, plan: d
     big = api.post("/v1/rollouts/simulate", json={"traffic": "dataset:t", "repeat": 1000,
                                                   "maxRequests": 1_000_000})
     assert fields(big) == ["body"]  # the server's CPU is bounded per request
+    busy = api.post("/v1/rollouts/simulate", json={"traffic": "dataset:t", "batch": 1,
+                                                   "maxRequests": 1_000_000})
+    assert fields(busy) == ["body"]  # a check after every request: a million checks
 
 
 def test_a_bad_plan_file_or_traffic_table_is_one_line_and_non_zero(tmp_path: Path) -> None:

@@ -8,22 +8,33 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
+
+import pytest
 
 from pilotdeck.auth.roles import Principal, Role
 from pilotdeck.domain.rollout import Plan
 from pilotdeck.platform import Platform
 from pilotdeck.services.rollout_check import CONTROLLER
-from tests.service.test_rollouts import (  # noqa: F401 - the fixture
+from tests.service.test_rollouts import (
     ADMIN,
     FAST,
     PILOT,
     _actions,
     _log,
     _weights,
-    platform,
     unblock_full,
+    with_a_challenger,
 )
+
+
+@pytest.fixture()
+def platform(tmp_path: Path) -> Iterator[Platform]:
+    p = with_a_challenger(tmp_path)
+    yield p
+    p.close()
 
 
 def _ready_to_proceed(p: Platform) -> None:

@@ -43,6 +43,13 @@ def _platform(tmp_path: Path) -> Platform:
 
 @pytest.fixture()
 def platform(tmp_path: Path) -> Iterator[Platform]:
+    p = with_a_challenger(tmp_path)
+    yield p
+    p.close()
+
+
+def with_a_challenger(tmp_path: Path) -> Platform:
+    """The pilot with v1 deployed and v2 registered, risk-assessed and signed off."""
     p = _platform(tmp_path)
     p.portfolio.import_path(DEMO / f"{PILOT}.yaml", ADMIN)
     model = tmp_path / "model"
@@ -54,8 +61,7 @@ def platform(tmp_path: Path) -> Iterator[Platform]:
     req = p.approvals.request(PILOT, 2, ADMIN)
     p.approvals.decide(req.id, "approve", BOARD[0], "reviewed")  # minimal tier: one vote
     p.models.deploy(PILOT, _spec(1), ADMIN)
-    yield p
-    p.close()
+    return p
 
 
 # This test sets up only what live traffic needs (risk, sign-off); the rest of the

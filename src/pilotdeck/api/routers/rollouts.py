@@ -15,7 +15,8 @@ from pilotdeck.platform import Platform
 from pilotdeck.views.rollouts import CheckResult, RolloutView, SimulationView
 
 router = APIRouter(prefix="/v1", tags=["rollouts"])
-SIMULATION_BUDGET = 10_000_000
+SIMULATION_BUDGET = 10_000_000  # requests drawn
+CHECK_BUDGET = 200_000  # gate evaluations: the CPU cost (10M requests at the default batch)
 
 
 class _Body(BaseModel):
@@ -51,11 +52,14 @@ class SimulateBody(_Body):
 
     @model_validator(mode="after")
     def _budget(self) -> SimulateBody:
-        # A request runs on the server's CPU: repeat x maxRequests bounds its work
-        # (about 0.06 ms per check of every 50 requests: 10M requests ≈ 12 s).
-        if self.repeat * self.max_requests > SIMULATION_BUDGET:
-            raise ValueError(f"repeat x maxRequests must be at most {SIMULATION_BUDGET:,}; "
-                             "run larger simulations with `pilotdeck rollout simulate`")
+        # A request runs on the server's CPU. The work is one gate evaluation per
+        # batch (about 0.06 ms), so the bound is on checks, not only on requests:
+        # batch 1 would otherwise make 10M requests 10M checks (a quarter of an hour).
+        checks = self.repeat * -(-self.max_requests // self.batch)
+        if self.repeat * self.max_requests > SIMULATION_BUDGET or checks > CHECK_BUDGET:
+            raise ValueError(f"repeat x maxRequests must be at most {SIMULATION_BUDGET:,} and "
+                             f"repeat x maxRequests / batch at most {CHECK_BUDGET:,}; run "
+                             "larger simulations with `pilotdeck rollout simulate`")
         return self
 
 
