@@ -125,3 +125,4 @@ def test_a_promotion_stopped_before_its_record_is_recorded_as_one(platform: Plat
     assert p.rollouts.check(PILOT).action == "promote"
     assert p.rollouts.status(PILOT).phase == "promoted"
     assert _actions(p)[-1] == "rollout.promoted"
+

@@ -40,6 +40,26 @@ def _numbers(table: pa.Table, column: str, field: str) -> np.ndarray:
     return values
 
 
+_FLAGS = {"true": True, "false": False, "1": True, "0": False, "": False}
+
+
+def _flags(values: list[Any], field: str) -> np.ndarray:
+    """Booleans, 0/1 or the words true/false (a CSV's text): ``bool("false")`` is
+    True, so text is read by its meaning, and anything else is refused."""
+    out = np.zeros(len(values), dtype=bool)
+    for i, e in enumerate(values):
+        if e is None:
+            continue
+        if isinstance(e, bool | int | float):
+            flag = bool(e) if e in (0, 1) else None
+        else:
+            flag = _FLAGS.get(str(e).strip().lower())
+        if flag is None:
+            raise _bad(field, "must be true/false (or 1/0)")
+        out[i] = flag
+    return out
+
+
 def pools_from(table: pa.Table, plan: Plan, field: str) -> dict[str, Pool]:
     if table.num_rows > MAX_ROWS:
         raise _bad(field, f"at most {MAX_ROWS:,} rows")
@@ -57,11 +77,7 @@ def pools_from(table: pa.Table, plan: Plan, field: str) -> dict[str, Pool]:
     latency = _numbers(table, "latency_ms", field)
     if not np.all(np.isfinite(latency)) or (latency < 0).any():
         raise _bad(f"{field}.latency_ms", "must be finite and not negative")
-    try:
-        error = np.array([bool(e) if e is not None else False
-                          for e in table["error"].to_pylist()])
-    except (TypeError, ValueError):
-        raise _bad(f"{field}.error", "must be true/false") from None
+    error = _flags(table["error"].to_pylist(), f"{field}.error")
     n = table.num_rows
     quality = np.full(n, np.nan)
     if {"label", "prediction"} <= names:
