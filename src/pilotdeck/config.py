@@ -97,6 +97,9 @@ class Settings(BaseSettings):
                                      "$PILOTDECK_HOME/alerts.yaml, used when it exists).")
     alert_interval_s: float = Field(default=60.0, ge=0, description="Seconds between the "
                                     "API server's rule evaluations; 0 turns the loop off.")
+    rollout_webhooks_internal: bool = Field(default=False, description="Let rollout plans' "
+                                            "webhooks reach loopback, private and link-local "
+                                            "addresses (a receiver on this host or network).")
     rollout_interval_s: float = Field(default=15.0, ge=0, le=3600, description="Seconds "
                                       "between the rollout controller's checks in the API "
                                       "server (one replica leads); 0 turns the loop off.")

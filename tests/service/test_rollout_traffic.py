@@ -35,3 +35,11 @@ def test_a_traffic_tables_error_column_of_other_words_is_refused() -> None:
                       "error": ["no", "yes", "no", "no"]})
     with pytest.raises(ValidationFailed, match="traffic.error"):
         pools_from(table, Plan.parse({"gates": [{"name": "errorRate"}]}), "traffic")
+
+
+def test_webhooks_refuse_internal_addresses_unless_allowed() -> None:
+    from pilotdeck.services.rollout_webhooks import _internal
+
+    for host in ("127.0.0.1", "169.254.169.254", "10.1.2.3", "localhost", "::1"):
+        assert _internal(host) is not None, host
+    assert _internal("93.184.216.34") is None  # a public address (no lookup needed)

@@ -304,21 +304,30 @@ def test_every_decision_reaches_the_plans_webhook(platform: Platform) -> None:
     from tests.lineage_receiver import Receiver
 
     p = platform
+    hooks = p.rollouts.s.webhooks
     hook = Receiver()
     try:
         plan = Plan.parse({**FAST, "notify": [hook.url + "/rollouts"]})
         p.rollouts.start(PILOT, 2, ADMIN, plan)
         p.rollouts.check(PILOT)
-        p.rollouts.check(PILOT)  # still holding: told once, when the hold began
+        hooks.wait()
+        assert hook.bodies == []  # 127.0.0.1 is internal: refused unless allowed
+        hooks.allow_internal = True  # PILOTDECK_ROLLOUT_WEBHOOKS_INTERNAL
+        p.rollouts.check(PILOT)  # still holding: the hold was told when it began
         _log(p, "champion", 1, 200)
         _log(p, "challenger", 2, 60, error_every=3)
         p.rollouts.check(PILOT)
-        assert [b["action"] for b in hook.bodies] == ["hold", "rollback"]
-        assert hook.bodies[1]["pilot"] == PILOT and hook.bodies[1]["evidence"]["gates"]
-        hook.status = 500  # a failing webhook never changes a decision
         p.models.deploy(PILOT, _spec(1), ADMIN)
         p.rollouts.start(PILOT, 2, ADMIN, plan)
+        p.rollouts.check(PILOT)  # a new hold begins: told
+        hooks.wait()
+        assert [b["action"] for b in hook.bodies] == ["rollback", "hold"]
+        assert hook.bodies[0]["pilot"] == PILOT and hook.bodies[0]["evidence"]["gates"]
+        hook.status = 500  # a failing webhook never changes a decision
+        p.rollouts.abort(PILOT, ADMIN)
+        p.rollouts.start(PILOT, 2, ADMIN, plan)
         assert p.rollouts.check(PILOT).action == "hold"
+        hooks.wait()
     finally:
         hook.close()
     with pytest.raises(ValidationFailed, match="notify"):

@@ -110,6 +110,8 @@ def test_plan_shorthand_reaches_a_max_that_is_not_a_multiple() -> None:
     assert [s.weight for s in plan.steps] == [20, 40, 60, 70]
     assert [s.weight for s in Plan.parse({}).steps] == [5, 25, 50, 100]
     assert [s.weight for s in Plan.parse({"stepWeight": 25}).steps] == [25, 50, 75, 100]
+    assert [s.weight for s in Plan.parse({"stepWeight": 0.7, "maxWeight": 2.1}).steps] == [
+        0.7, 1.4, 2.1]  # 0.7 x 3 is not quite 2.1 in floating point
     for bad in ({"steps": [{"weight": 50}, {"weight": 20}]},
                 {"steps": [{"weight": 10}], "stepWeight": 5},
                 {"alpha": float("nan")}, {"gates": [{"name": "quality"}, {"name": "quality"}]},
@@ -229,3 +231,25 @@ def test_the_decision_rule_holds_its_promises_for_any_evidence() -> None:
             assert step == 1
 
     check()
+
+
+def test_one_extreme_outcome_does_not_blind_the_uplift_gate() -> None:
+    """A client can send any finite outcome; clipped to ±clip, one 1e300 is one large
+    value, not an infinite sum that leaves the gate undecidable for the rollout."""
+    import pyarrow as pa
+
+    from pilotdeck.services.rollout_sim import simulate
+
+    rng = np.random.default_rng(3)
+    n = 20_000
+    variant = np.where(np.arange(n) % 2 == 0, "champion", "challenger")
+    revenue = rng.normal(np.where(variant == "champion", 10.0, 14.0), 3)
+    revenue[1] = 1e300  # the challenger's second request
+    table = pa.table({"variant": variant, "latency_ms": np.full(n, 5.0),
+                      "error": np.zeros(n, dtype=bool), "revenue": revenue})
+    plan = Plan.parse({"steps": [{"weight": 50, "pauseSeconds": 0, "minSamples": 50}],
+                       "gates": [{"name": "uplift", "clip": 1000, "minSamples": 30}]})
+    out = simulate(table, plan, LIMITS, batch=20)
+    assert out.decision == "promoted", out.steps[-1]
+    stats = out.steps[-1]["gates"][0]["stats"]
+    assert all(np.isfinite(stats[k]) for k in ("difference", "lower", "upper"))

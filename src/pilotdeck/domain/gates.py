@@ -7,7 +7,9 @@ anytime-valid tests of :mod:`pilotdeck.domain.sequential` with the plan's α
 split evenly between them (Bonferroni), so the chance that an equal challenger
 is ever rolled back, over every check of every step, stays at or below α.
 Drift and fairness are thresholds the service measures on the challenger's
-live traffic and hands in as results.
+live traffic and hands in as results; checked after every batch they are not
+covered by that α (a plan that adds them trades some false alarms for the
+protection), which the README says too.
 """
 
 from __future__ import annotations
@@ -47,6 +49,8 @@ class GateSpec(StorableModel):
     max_share: float = Field(0.3, gt=0, le=1, alias="maxDriftedShare")
     sensitive: list[str] = Field(default_factory=list, max_length=8)
     max_gap: float = Field(0.1, gt=0, le=1, alias="maxGap")
+    clip: float = Field(1e6, gt=0, le=1e12, description="Quality or outcome values beyond "
+                        "±clip count as ±clip: one extreme value cannot blind the gate.")
 
     @property
     def tolerated(self) -> float:

@@ -89,7 +89,10 @@ class Plan(StorableModel):
             step, top = self.step_weight or 100.0, self.max_weight or 100.0
             if top / step > 50:
                 raise ValueError("stepWeight/maxWeight give more than 50 steps")
-            weights = [step * i for i in range(1, int(top // step) + 1) if step * i < top]
+            # Rounded first: 0.7 x 3 is 2.0999999999999996, which would sit just
+            # under a maxWeight of 2.1 as a duplicate step.
+            weights = [w for i in range(1, int(top // step) + 2)
+                       if (w := round(step * i, 6)) < top]
             self.steps = [Step.model_validate({"weight": round(w, 6), "pauseSeconds":
                                                self.pause_s, "minSamples": self.min_samples})
                           for w in [*weights, top]]

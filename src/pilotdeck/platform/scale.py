@@ -38,8 +38,10 @@ def readiness(p: Platform) -> ReadinessService:
 
 
 def rollouts(p: Platform) -> RolloutService:
+    from pilotdeck.services.rollout_webhooks import Webhooks
     from pilotdeck.services.rollouts import RolloutService, RolloutSources
 
     return RolloutService(RolloutSources(
         p.store, p.lake, lambda: p.models, lambda: p.readiness, lambda name: p.sla.get(name),
-        lambda src, who, f: p.lake.open_table(p.datasets.resolve(src, who, field=f), f)))
+        lambda src, who, f: p.lake.open_table(p.datasets.resolve(src, who, field=f), f),
+        Webhooks(allow_internal=p.settings.rollout_webhooks_internal)))

@@ -112,28 +112,21 @@ def run_check(svc: RolloutService, pilot: str,
         _save(svc, pilot, None, reason, snapshot,
               audit="rollout.held" if previous != Action.HOLD.value else None)
         if previous != Action.HOLD.value:
-            outbox.append(partial(notify, plan, pilot, Action.HOLD.value, reason, snapshot))
+            outbox.append(partial(notify, svc, plan, pilot, Action.HOLD.value, reason, snapshot))
         return Action.HOLD.value, reason
     if d.action is not Action.WAIT and not (d.action is Action.HOLD
                                             and previous == Action.HOLD.value):
-        outbox.append(partial(notify, plan, pilot, d.action.value, d.reason, snapshot))
+        outbox.append(partial(notify, svc, plan, pilot, d.action.value, d.reason, snapshot))
     return d.action.value, d.reason
 
 
-def notify(plan: Plan, pilot: str, action: str, reason: str,
+def notify(svc: RolloutService, plan: Plan, pilot: str, action: str, reason: str,
            evidence: dict[str, Any] | None) -> None:
-    """Tell the plan's webhooks about a decision (after it is committed). A webhook
-    that fails is logged and never changes the decision: the audit log has it."""
-    import httpx
-
-    body = {"pilot": pilot, "action": action, "reason": reason, "evidence": evidence}
-    for url in plan.notify:
-        try:
-            r = httpx.post(url, json=body, timeout=5.0)
-            if r.status_code >= 400:
-                log.warning("rollout webhook %s answered HTTP %s", url, r.status_code)
-        except httpx.HTTPError as exc:
-            log.warning("rollout webhook %s failed: %s", url, exc)
+    """Tell the plan's webhooks about a decision (after it is committed), off this
+    thread; a webhook that fails never changes the decision: the audit log has it."""
+    if plan.notify:
+        svc.s.webhooks.send(plan.notify, {"pilot": pilot, "action": action,
+                                          "reason": reason, "evidence": evidence})
 
 
 def _act(svc: RolloutService, pilot: str, plan: Plan, step: int, action: Action, reason: str,

@@ -42,8 +42,11 @@ def quality_values(labels: np.ndarray, predictions: np.ndarray) -> np.ndarray:
                     dtype=float)
 
 
-def _moments(values: np.ndarray) -> Moments:
-    values = values[~np.isnan(values)]
+def _moments(values: np.ndarray, clip: float) -> Moments:
+    """Sufficient statistics of the known values, each clipped to ±``clip``: one
+    extreme value (a client can send any finite outcome) must not overflow the
+    sums and blind the gate for the rest of the rollout."""
+    values = np.clip(values[~np.isnan(values)], -clip, clip)
     return Moments(len(values), float(values.sum()), float((values * values).sum()))
 
 
@@ -73,15 +76,15 @@ def gather(lake: Any, pilot: str, since: datetime, versions: dict[str, int],
                 part["ts"], pa.scalar(step_since, pa.timestamp("us", tz="UTC")))).as_py() or 0)
     quality: dict[str, Moments] = {}
     outcome: dict[str, Moments] = {}
-    names = {g.name for g in gates}
+    specs = {g.name: g for g in gates}
     ok = pa.concat_tables(ok_parts)
-    if "quality" in names and ok.num_rows:
+    if "quality" in specs and ok.num_rows:
         labelled = lake.labelled(pilot, lake.rows(ok))
         for v in VARIANTS:
             part = labelled.filter(pc.equal(labelled["variant"], v))
             quality[v] = _moments(quality_values(
                 part["label"].to_numpy(zero_copy_only=False),
-                part["prediction"].to_numpy(zero_copy_only=False)))
+                part["prediction"].to_numpy(zero_copy_only=False)), specs["quality"].clip)
     uplift = next((g for g in gates if g.name == "uplift"), None)
     if uplift is not None and uplift.metric in OUTCOMES and ok.num_rows:
         fb = lake.feedback(pilot).select(["request_id", uplift.metric])
@@ -89,7 +92,7 @@ def gather(lake: Any, pilot: str, since: datetime, versions: dict[str, int],
         for v in VARIANTS:
             part = joined.filter(pc.equal(joined["variant"], v))
             outcome[v] = _moments(part[uplift.metric].to_numpy(zero_copy_only=False)
-                                  .astype(float))
+                                  .astype(float), uplift.clip)
     return Evidence(requests, errors, slow, quality, outcome, measured or {}), step_samples
 
 

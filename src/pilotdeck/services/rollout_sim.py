@@ -87,9 +87,13 @@ def pools_from(table: pa.Table, plan: Plan, field: str) -> dict[str, Pool]:
                                                                            strict=True)])
         if known.any():
             quality[known] = quality_values(labels[known], preds[known])
+        if "quality" in gates:  # as live: extreme values count as ±clip
+            quality = np.clip(quality, -gates["quality"].clip, gates["quality"].clip)
     outcome = _numbers(table, metric, field) if metric is not None else np.full(n, np.nan)
     if np.isinf(outcome).any():
         raise _bad(f"{field}.{metric}", "must be finite (empty for no feedback)")
+    if metric is not None:
+        outcome = np.clip(outcome, -gates["uplift"].clip, gates["uplift"].clip)
     pools = {}
     for v in ("champion", "challenger"):
         mask = variant == v

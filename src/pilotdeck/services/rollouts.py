@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -36,6 +36,7 @@ from pilotdeck.domain.sla import SLA
 from pilotdeck.services.rollout_check import CONTROLLER, run_check
 from pilotdeck.services.rollout_evidence import OUTCOMES
 from pilotdeck.services.rollout_lock import WAIT_S, rollout_lock
+from pilotdeck.services.rollout_webhooks import Webhooks
 from pilotdeck.views.rollouts import CheckResult, RolloutView, SimulationView
 
 __all__ = ["CONTROLLER", "RolloutService", "RolloutSources"]
@@ -52,6 +53,7 @@ class RolloutSources:
     readiness: Callable[[], Any]  # ReadinessService
     sla: Callable[[str], SLA | None]  # the pilot's SLA, if one is defined
     table: Callable[[str, Principal, str], Any]  # a path or dataset: ref (grants apply)
+    webhooks: Webhooks = field(default_factory=Webhooks)  # the plans' notify URLs
 
 
 def _view(pilot: str, r: Any) -> RolloutView:
