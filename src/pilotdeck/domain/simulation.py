@@ -1,12 +1,12 @@
 """Replay traffic through a rollout plan, with the real gates and the real decision rule.
 
 Each replay takes each variant's recorded requests in a random order, each at
-most once (a small table runs out and holds), at the current step's weight, checks the gates after every batch and
-acts as the controller would: proceed, hold, roll back, promote. Time is
-simulated from a request rate, so a plan's pauses and maximum step durations
-mean what they mean live. Repeating the replay gives the plan's operating
-characteristics: how often it promotes, rolls back or is still holding, and how
-long it takes to decide.
+most once (a small table runs out and holds), at the current step's weight,
+checks the gates after every batch and acts as the controller would: proceed,
+hold, roll back, promote. Time is simulated from a request rate, so a plan's
+pauses and maximum step durations mean what they mean live. Repeating the replay
+gives the plan's operating characteristics: how often it promotes, rolls back or
+is still holding, and how long it takes to decide.
 """
 
 from __future__ import annotations
