@@ -137,8 +137,11 @@ def _serve(host: str, port: int) -> None:
     from pilotdeck.api.app import create_app
 
     base = f"http://{host}:{port}"
-    console.print(f"API:      {base}/v1  (docs {base}/docs, OpenAPI {base}/openapi.json)")
-    console.print(f"Charts:   {base}/v1/prioritization/chart, {base}/v1/assessments/chart")
+    console.print(f"Dashboard: {base}/ui  (sign in with an API token: the admin token "
+                  f"above, or one from `pilotdeck tokens create --user NAME --role viewer`)",
+                  markup=False, highlight=False)
+    console.print(f"API:       {base}/v1  (docs {base}/docs, OpenAPI {base}/openapi.json)")
+    console.print(f"Charts:    {base}/v1/prioritization/chart, {base}/v1/assessments/chart")
     console.print("Press Ctrl+C to stop.")
     uvicorn.run(create_app(platform()), host=host, port=port, log_level="warning")
 
