@@ -223,6 +223,10 @@ def demo(serve: bool = typer.Option(True, "--serve/--no-serve", help="Start the 
     _print_admin_token()
     if serve:
         _serve(p.settings.api_host, port or p.settings.api_port)
+    else:
+        console.print(f"dashboard: `pilotdeck api`, then open http://{p.settings.api_host}:"
+                      f"{port or p.settings.api_port}/ui and sign in with an API token",
+                      markup=False, highlight=False)
 
 
 @app.command()
