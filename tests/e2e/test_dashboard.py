@@ -264,6 +264,10 @@ def test_every_role_walks_every_page_and_the_forms_work(site: Site, browser: Any
                 start.click()
             assert page.locator("#rollout-phase").inner_text() == "running"
             assert page.locator("#rollout-progress").get_attribute("value") == "5.0"
+            site.platform.rollouts.check(PILOT)  # what the controller does each round
+            page.reload()
+            gates = page.locator("#gates tbody tr").all_inner_texts()
+            assert any(g.startswith("errorRate") for g in gates), gates
             page.fill("#pause-reason", "waiting for the marketing campaign to end")
             with page.expect_navigation():
                 page.get_by_role("button", name="Pause rollout").click()
