@@ -7,7 +7,9 @@ BIN := $(VENV)/bin
 FVENV := .venv-features
 FBIN := $(FVENV)/bin
 
-.PHONY: demo test test-features install install-test install-features bench-features lint bench-audit bench-serving bench-drift bench-startup bench-explain bench-quality bench-predlog bench-rollout clean
+SHOTS := artifacts/screenshots
+
+.PHONY: demo test test-features screenshots install install-test install-features bench-features lint bench-audit bench-serving bench-drift bench-startup bench-explain bench-quality bench-predlog bench-rollout clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -43,6 +45,17 @@ test: install-test
 # The feature store and the pandas-sensitive tests under pandas 2 (budget: 3 minutes).
 test-features: install-features
 	$(FBIN)/pytest --features -m "feast or pandas" -k "not spark"
+
+# The dashboard's browser test (headless Chromium, Debian's `chromium`) screenshots every
+# page for every role into $(SHOTS); the main pages are copied into docs/screenshots.
+screenshots: install-test
+	[ -x /usr/bin/chromium ] || (apt-get update -qq && apt-get install -y -qq chromium)
+	$(BIN)/pytest -q -p no:randomly -m browser tests/e2e/test_dashboard.py
+	mkdir -p docs/screenshots
+	cp $(SHOTS)/admin-portfolio.png docs/screenshots/portfolio.png
+	cp $(SHOTS)/platform-engineer-pilot-rollout-paused.png docs/screenshots/pilot.png
+	cp $(SHOTS)/governance-board-governance.png docs/screenshots/governance.png
+	cp $(SHOTS)/admin-platform.png docs/screenshots/platform.png
 
 bench-features: install-features
 	$(FBIN)/python benchmarks/features/run.py

@@ -176,6 +176,7 @@ def test_demo_runs_end_to_end_without_serving(tmp_path) -> None:
     env.pop("PILOTDECK_DB_URL")
     r = pd(env, "demo", "--no-serve")
     assert "admin token" in r.stdout and "Portfolio plan" in r.stdout
+    assert "/ui and sign in with an API token" in r.stdout  # the dashboard's address
     reports = tmp_path / "home" / "reports"
     assert (reports / "prioritization-matrix.png").stat().st_size > 10_000
     assert (reports / "maturity-organisation.png").exists()

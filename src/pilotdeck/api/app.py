@@ -33,6 +33,7 @@ from pilotdeck.api.routers import (
     tokens,
     training,
 )
+from pilotdeck.api.ui import install_ui
 from pilotdeck.http import install_http, set_authenticator
 from pilotdeck.platform import Platform
 
@@ -109,6 +110,7 @@ def create_app(platform: Platform) -> FastAPI:
                    monitoring, alerts, risk, approvals, explain, datasets,
                    lineage, features, readiness, rollouts, sla, training):
         app.include_router(module.router)
+    install_ui(app)
     return app
 
 

@@ -137,8 +137,11 @@ def _serve(host: str, port: int) -> None:
     from pilotdeck.api.app import create_app
 
     base = f"http://{host}:{port}"
-    console.print(f"API:      {base}/v1  (docs {base}/docs, OpenAPI {base}/openapi.json)")
-    console.print(f"Charts:   {base}/v1/prioritization/chart, {base}/v1/assessments/chart")
+    console.print(f"Dashboard: {base}/ui  (sign in with an API token: the admin token "
+                  f"above, or one from `pilotdeck tokens create --user NAME --role viewer`)",
+                  markup=False, highlight=False)
+    console.print(f"API:       {base}/v1  (docs {base}/docs, OpenAPI {base}/openapi.json)")
+    console.print(f"Charts:    {base}/v1/prioritization/chart, {base}/v1/assessments/chart")
     console.print("Press Ctrl+C to stop.")
     uvicorn.run(create_app(platform()), host=host, port=port, log_level="warning")
 
@@ -220,6 +223,10 @@ def demo(serve: bool = typer.Option(True, "--serve/--no-serve", help="Start the 
     _print_admin_token()
     if serve:
         _serve(p.settings.api_host, port or p.settings.api_port)
+    else:
+        console.print(f"dashboard: `pilotdeck api`, then open http://{p.settings.api_host}:"
+                      f"{port or p.settings.api_port}/ui and sign in with an API token",
+                      markup=False, highlight=False)
 
 
 @app.command()

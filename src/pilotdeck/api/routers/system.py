@@ -29,6 +29,7 @@ def index(_: None = public()) -> str:
     return (
         "<!doctype html><title>pilotdeck</title><h1>pilotdeck</h1>"
         f"<p>version {__version__}</p><ul>"
+        "<li><a href='/ui'>Dashboard</a> (sign in with an API token)</li>"
         "<li><a href='/docs'>API documentation (OpenAPI UI)</a></li>"
         "<li><a href='/openapi.json'>OpenAPI document</a></li>"
         "<li><a href='/healthz'>health</a></li></ul>"

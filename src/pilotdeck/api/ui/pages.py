@@ -1,0 +1,133 @@
+"""The dashboard's pages and charts (GET): each declares its permission like an
+API route and reads through the same services with the signed-in principal."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request, Response
+from fastapi.responses import HTMLResponse, RedirectResponse
+
+from pilotdeck.api.deps import get_platform, public
+from pilotdeck.api.params import PilotPath, text
+from pilotdeck.api.ui import data
+from pilotdeck.api.ui.session import (
+    Signed,
+    SignInNeeded,
+    open_session,
+    page,
+    safe_next,
+    set_signin_nonce,
+    signed_in,
+    signin_nonce,
+)
+from pilotdeck.api.ui.templating import HEADERS, render
+from pilotdeck.auth.roles import Permission
+from pilotdeck.domain.errors import NotFound
+from pilotdeck.domain.query import PilotFilter
+from pilotdeck.platform import Platform
+
+router = APIRouter(prefix="/ui", include_in_schema=False)
+
+NOTICES = {
+    "approved": "Your approval is recorded.",
+    "rejected": "Your rejection is recorded.",
+    "started": "The rollout has started on its first step.",
+    "paused": "The rollout is paused at its current weight.",
+    "resumed": "The rollout carries on.",
+    "signed-out": "You are signed out.",
+}
+
+
+def notice(request: Request) -> str | None:
+    return NOTICES.get(request.query_params.get("done", ""))
+
+
+@router.get("", response_class=HTMLResponse)
+def home(_: None = public()) -> Response:
+    return RedirectResponse("/ui/portfolio", status_code=303)
+
+
+@router.get("/sign-in", response_class=HTMLResponse)
+def sign_in_form(request: Request, _: None = public()) -> Response:
+    target = safe_next(request.query_params.get("next"))
+    try:  # already signed in (with a token that still works): straight on
+        signed_in(request)
+        return RedirectResponse(target, status_code=303)
+    except SignInNeeded:
+        pass
+    nonce = signin_nonce(request)
+    response = render("sign_in.html", title="Sign in", next=target, csrf=nonce, error=None,
+                      notice=notice(request))
+    set_signin_nonce(request, response, nonce)
+    return response
+
+
+@router.get("/portfolio", response_class=HTMLResponse)
+def portfolio(request: Request, business_unit: str | None = text(alias="businessUnit"),
+              signed: Signed = page(Permission.PRIORITIZATION_READ),
+              platform: Platform = Depends(get_platform)) -> Response:
+    unit = business_unit or None
+    result = platform.prioritization.run(PilotFilter(business_unit=unit))
+    return render("portfolio.html", signed=signed, active="Portfolio", result=result,
+                  units=data.business_units(platform), unit=unit, notice=notice(request))
+
+
+@router.get("/pilots/{pilot}", response_class=HTMLResponse)
+def pilot(request: Request, pilot: PilotPath, signed: Signed = page(Permission.PILOTS_READ),
+          platform: Platform = Depends(get_platform)) -> Response:
+    try:
+        view = data.pilot_page(platform, pilot, signed.who)
+    except NotFound as exc:
+        return render("error.html", status=404, signed=signed, title="Not found",
+                      heading="No such pilot", message=str(exc), back="/ui/portfolio")
+    return render("pilot.html", signed=signed, active="Portfolio", title=pilot, p=view,
+                  notice=notice(request))
+
+
+@router.get("/governance", response_class=HTMLResponse)
+def governance(request: Request, signed: Signed = page(Permission.MODELS_READ),
+               platform: Platform = Depends(get_platform)) -> Response:
+    return render("governance.html", signed=signed, active="Governance",
+                  g=data.governance_page(platform, signed.who), notice=notice(request))
+
+
+@router.get("/platform", response_class=HTMLResponse)
+def platform_page(request: Request, signed: Signed = page(Permission.MODELS_READ),
+                  platform: Platform = Depends(get_platform)) -> Response:
+    gw = data.gateway_page(platform, open_session(request).token)
+    return render("platform.html", signed=signed, active="Platform", gw=gw,
+                  database=platform.store.backend)
+
+
+@router.get("/programme", response_class=HTMLResponse)
+def programme(signed: Signed = page(Permission.PILOTS_READ)) -> Response:
+    return render("programme.html", signed=signed, active="Programme")
+
+
+CHART_CACHE = 32  # charts kept per process (per business unit and log size)
+
+
+@router.get("/charts/matrix.png")
+def matrix_png(request: Request, business_unit: str | None = text(alias="businessUnit"),
+               signed: Signed = page(Permission.PRIORITIZATION_READ),
+               platform: Platform = Depends(get_platform)) -> Response:
+    """The matrix as PNG. Drawing it takes a while, so it is kept until the audit log
+    grows: every change that could move a pilot (a manifest, an assessment) is an
+    audit event, so the log's size is a cheap, exact version of the portfolio."""
+    from pilotdeck.render.charts import matrix_bytes
+
+    unit = business_unit or None
+    key = (unit, platform.audit.head().size, id(platform.rubric))
+    cache: dict[Any, bytes] | None = getattr(request.app.state, "ui_charts", None)
+    if cache is None:
+        cache = request.app.state.ui_charts = {}
+    data = cache.get(key)
+    if data is None:
+        scores = platform.prioritization.scores(PilotFilter(business_unit=unit))
+        data = matrix_bytes(scores, platform.rubric, "png")
+        if len(cache) >= CHART_CACHE:
+            cache.clear()
+        cache[key] = data
+    return Response(data, media_type="image/png",
+                    headers={**HEADERS, "Cache-Control": "private, max-age=60"})
