@@ -130,17 +130,17 @@ class ProgrammeService:
 
     # -- the report ----------------------------------------------------------
     def report(self, period: str = "month", since: datetime | None = None,
-               now: datetime | None = None) -> ProgrammeReport:
+               now: datetime | None = None, since_field: str = "since") -> ProgrammeReport:
         """Value, cost, ROI, time to scale and adoption per pilot, business unit and
         the programme, by month or quarter, from ``since`` (default: the first
         pilot's creation) to now."""
-        kind = check_period(period)
+        kind = check_period(period, "--period" if since_field.startswith("-") else "period")
         now = now or utcnow()
         pilots = self.pilots()
         if since is None:
             since = min((p.created_at for p in pilots if p.created_at), default=now)
             since = max(since, datetime(max(now.year - 19, 1), 1, 1, tzinfo=UTC))
-        spans = periods(kind, since, now)  # refuses the future and too many periods
+        spans = periods(kind, since, now, since_field)  # refuses the future and too many periods
         usage: dict[tuple[str, str], rules.Usage] = {}
         variants: dict[str, dict[str, rules.Outcomes]] = {}
         for p in pilots:
