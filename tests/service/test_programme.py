@@ -82,6 +82,7 @@ def test_time_to_scale_cost_per_scaled_pilot_adoption_and_sunset(programme: Plat
     assert by["alpha"]["days"] == 45 and by["alpha"]["withinTarget"] is True
     assert by["beta"]["days"] is None and by["beta"]["ageDays"] == 59
     assert by["beta"]["withinTarget"] is None  # not scaled, still within six months
+    assert by["gamma"]["ageDays"] == 31 and by["gamma"]["sunset"]  # sunset on 1 February
     assert [c["costPerScaledPilot"] for c in r["costPerScaledPilot"]] == pytest.approx(
         [None, 400.5, 600.15])
     a = r["adoption"]

@@ -103,7 +103,9 @@ def _table(r: ProgrammeReport) -> None:
                 f"{'—' if t.median_days is None else f'{t.median_days:.0f}'})",
                 ["pilot", "created", "scaled", "days", "within target"],
                 [[p.pilot, (p.created_at or "")[:10], (p.scaled_at or "")[:10],
-                  "" if p.days is None else f"{p.days:g}",
+                  f"{p.days:g}" if p.days is not None else
+                  f"sunset after {p.age_days:g}" if p.sunset and p.age_days is not None
+                  else "" if p.age_days is None else f"not yet ({p.age_days:g} so far)",
                   {True: "yes", False: "no", None: ""}[p.within_target]] for p in t.pilots])
     a = r.adoption
     print_table("Adoption", ["business unit", "in production", "pilots", "rate", "requests"],

@@ -243,14 +243,21 @@ def allocate(rule: str, total: float, ledgers: dict[str, Ledger],
 
 def time_to_scale(pilot: PilotRecord, now: datetime) -> dict[str, Any]:
     """Days from the pilot's creation to its first 100 % rollout (or, not yet
-    scaled, how long it has waited), against the six-month target."""
+    scaled, how long it has waited: until now, or until it was sunset, which is a
+    decision rather than a missed target), against the six-month target."""
+    sunset = pilot.status == "sunset"
     if pilot.created_at is None:
         return {"pilot": pilot.name, "businessUnit": pilot.business_unit, "createdAt": None,
-                "scaledAt": None, "days": None, "ageDays": None, "withinTarget": None}
+                "scaledAt": None, "days": None, "ageDays": None, "withinTarget": None,
+                "sunset": sunset}
     days = ((pilot.scaled_at - pilot.created_at).total_seconds() / DAY
             if pilot.scaled_at else None)
-    age = (now - pilot.created_at).total_seconds() / DAY
-    return {"pilot": pilot.name, "businessUnit": pilot.business_unit,
+    age = ((pilot.sunset_at or now) - pilot.created_at).total_seconds() / DAY
+    if sunset and days is None:
+        return {"pilot": pilot.name, "businessUnit": pilot.business_unit,
+                "createdAt": pilot.created_at.isoformat(), "scaledAt": None, "days": None,
+                "ageDays": round(age, 1), "withinTarget": None, "sunset": True}
+    return {"pilot": pilot.name, "businessUnit": pilot.business_unit, "sunset": sunset,
             "createdAt": pilot.created_at.isoformat(),
             "scaledAt": pilot.scaled_at.isoformat() if pilot.scaled_at else None,
             "days": round(days, 1) if days is not None else None,

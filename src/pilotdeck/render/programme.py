@@ -124,7 +124,8 @@ def to_html(r: ProgrammeReport) -> str:
         "<h2>Time from pilot to scale</h2>", _svg(r, "time-to-scale"),
         _table(["pilot", "created", "scaled", "days", "within 6 months"],
                [[p.pilot, (p.created_at or "")[:10], (p.scaled_at or "—")[:10],
-                 p.days if p.days is not None else f"not yet ({p.age_days} so far)",
+                 p.days if p.days is not None else f"sunset after {p.age_days}" if p.sunset
+                 else f"not yet ({p.age_days} so far)",
                  {True: "yes", False: "no", None: "—"}[p.within_target]]
                 for p in tts.pilots]),
         "<h2>Cost per scaled pilot</h2>", _svg(r, "cost-per-scaled-pilot"),

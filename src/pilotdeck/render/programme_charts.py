@@ -68,7 +68,8 @@ def value_figure(r: ProgrammeReport) -> Any:
 
 def time_to_scale_figure(r: ProgrammeReport) -> Any:
     t = r.time_to_scale_days
-    rows = [p for p in t.pilots if p.days is not None or p.age_days is not None]
+    rows = [p for p in t.pilots if p.days is not None
+            or (p.age_days is not None and not p.sunset)]
     fig, ax = plt.subplots(figsize=(9, max(2.8, 0.38 * len(rows) + 1.4)))
     if not rows:
         _empty(ax, "no pilot has an audited creation yet")

@@ -110,8 +110,11 @@ class PilotTimeToScale(View):
     created_at: str | None
     scaled_at: str | None
     days: float | None
-    age_days: float | None
-    within_target: bool | None = Field(description="null: not scaled yet, still in time.")
+    age_days: float | None = Field(description="Days since creation (to the sunset, if "
+                                   "it was sunset before scaling).")
+    within_target: bool | None = Field(description="null: not scaled yet and still in time, "
+                                       "or sunset before scaling.")
+    sunset: bool
 
 
 class TimeToScale(View):
