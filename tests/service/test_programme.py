@@ -143,3 +143,24 @@ def test_an_empty_programme(tmp_path: Path, db_url: str) -> None:
         p.close()
     assert r["byPilot"] == [] and r["roi"] is None and r["value"]["total"] == 0
     assert len(r["periods"]) == 1 and r["costPerScaledPilot"][0]["costPerScaledPilot"] is None
+
+
+def test_scale_is_a_deployment_to_one_version_or_a_promoted_rollout(programme: Platform
+                                                                     ) -> None:
+    from datetime import UTC, datetime
+
+    def beta_scaled_at() -> str | None:
+        r = programme.programme.report("month", since=fx.SINCE, now=fx.NOW).dump()
+        return next(p["scaledAt"] for p in r["timeToScaleDays"]["pilots"]
+                    if p["pilot"] == "beta")
+
+    one = {"after": {"variants": [{"name": "champion", "version": 1, "weight": 100.0},
+                                  {"name": "challenger", "version": 2, "weight": 0.0}]}}
+    with programme.store.write() as uow:  # a rollback is not scaling up
+        uow.audit.record("t", "deployment.rolled-back", "deployment", "beta", one,
+                         datetime(2026, 3, 2, tzinfo=UTC))
+    assert beta_scaled_at() is None
+    with programme.store.write() as uow:
+        uow.audit.record("t", "rollout.promoted", "rollout", "beta", {"rollout": 1},
+                         datetime(2026, 3, 3, tzinfo=UTC))
+    assert beta_scaled_at() == "2026-03-03T00:00:00+00:00"

@@ -65,7 +65,7 @@ class ProgrammeService:
         with self.store.read() as uow:
             rows = uow.pilots.list(PilotFilter())
             events: dict[str, list[tuple[datetime, str, dict[str, Any]]]] = {}
-            for kind, action in (("pilot", "pilot."), ("deployment", "deployment."),
+            for kind, action in (("pilot", "pilot."), ("deployment", "deployment.updated"),
                                  ("rollout", "rollout.promoted")):
                 for e in uow.audit_events.events(entity_type=kind, action=action,
                                                  limit=EVENTS):
@@ -88,7 +88,9 @@ class ProgrammeService:
                 if not statuses or statuses[-1][1] != status:
                     statuses.append((at, status))
             elif scaled is None and (action == "rollout.promoted" or (
-                    action.startswith("deployment.") and _full_rollout(data))):
+                    action == "deployment.updated" and _full_rollout(data))):
+                # A rollback or an opened breaker may leave one version at 100 %
+                # too, but taking traffic away is not scaling up.
                 scaled = at
         economics = ((row.manifest or {}).get("spec") or {}).get("economics") or {}
         return rules.PilotRecord(
