@@ -100,11 +100,11 @@ class ProgrammeService:
             currency=str(economics.get("currency", "USD")), created_at=created,
             scaled_at=scaled, statuses=tuple(statuses))
 
-    def usage(self, pilot: str, since: datetime
+    def usage(self, pilot: str, since: datetime, until: datetime | None = None
               ) -> tuple[dict[str, rules.Usage], dict[str, rules.Outcomes]]:
         """One pilot's requests, computed seconds and outcomes per month, and its
         outcomes per variant over the whole window."""
-        reqs = self.lake.requests(pilot, since, None, include_shadow=True, ok_only=False)
+        reqs = self.lake.requests(pilot, since, until, include_shadow=True, ok_only=False)
         if reqs.num_rows == 0:
             return {}, {}
         df = reqs.select(["request_id", "ts", "variant", "latency_ms", "cache_hit",
@@ -146,7 +146,7 @@ class ProgrammeService:
         usage: dict[tuple[str, str], rules.Usage] = {}
         variants: dict[str, dict[str, rules.Outcomes]] = {}
         for p in pilots:
-            per_period, variants[p.name] = self.usage(p.name, since)
+            per_period, variants[p.name] = self.usage(p.name, since, now)
             usage.update({(p.name, k): u for k, u in per_period.items()})
         prog = rules.compute(pilots, usage, kind, since, now,
                              cost_per_cpu_second=self.cost_per_cpu_second,
