@@ -90,6 +90,16 @@ class Settings(BaseSettings):
     predlog_max_rows: int = Field(default=5000, ge=1, description="Flush when this many wait.")
     cost_per_cpu_second: float = Field(default=0.00005, ge=0,
                                        description="Inference cost per CPU-second (currency).")
+    platform_cost_per_month: float = Field(
+        default=0.0, ge=0, le=1e12, allow_inf_nan=False, description=(
+            "What the platform itself costs per month (people, infrastructure, licences), "
+            "in the pilots' currency; the programme report allocates it to pilots "
+            "(PILOTDECK_PLATFORM_COST_PER_MONTH)."))
+    platform_cost_rule: Literal["requests", "equal", "production"] = Field(
+        default="requests", description=(
+            "How the programme report allocates the platform cost each period: by share "
+            "of requests served, equally over the pilots that existed, or equally over "
+            "the pilots in production (scaling or production status)."))
     drift_min_rows: int = Field(default=30, ge=1, description="Rows each side of a drift "
                                 "window needs for a verdict; fewer is 'not enough data' "
                                 "(no verdict, no alert).")

@@ -368,3 +368,14 @@ def test_prioritization_assessment_audit_and_charts(api) -> None:
     assert api.get("/healthz").json()["status"] == "ok"
     spec = api.get("/openapi.json").json()
     assert "/v1/pilots" in spec["paths"] and "/v1/audit/verify" in spec["paths"]
+
+
+def test_programme_report_for_readers_not_clients(api) -> None:
+    r = api.get("/v1/programme/report", params={"period": "quarter"},
+                headers=auth(api, Role.VIEWER))
+    assert r.status_code == 200
+    body = r.json()
+    assert {"revenue", "costSavings", "cost", "netValue", "roi", "byBusinessUnit", "byPilot",
+            "timeToScaleDays", "costPerScaledPilot", "adoption"} <= set(body)
+    assert len(body["byPilot"]) == 16 and body["adoption"]["users"] is None
+    assert api.get("/v1/programme/report", headers=auth(api, Role.CLIENT)).status_code == 403

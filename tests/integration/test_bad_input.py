@@ -345,3 +345,13 @@ def test_a_bad_plan_file_or_traffic_table_is_one_line_and_non_zero(tmp_path: Pat
     ok = run_cli("rollout", "simulate", "--traffic", str(good), "--plan", str(plan),
                  "--format", "json", env=env)
     assert ok.returncode == 0 and json.loads(ok.stdout)["decision"] == "held"
+
+
+@pytest.mark.parametrize(("query", "field"), [
+    ("period=week", "period"), ("period=" + HUGE, "period"), ("since=2999-01-01", "since"),
+    ("since=1900-01-01", "since"), ("since=" + HUGE + "d", "since"),
+    ("since=99999-01-01", "since"), ("since=nonsense", "since"), ("format=pdf", "format"),
+])
+def test_a_bad_programme_report_query_is_422_naming_the_field(api: TestClient, query: str,
+                                                              field: str) -> None:
+    assert field in fields(api.get(f"/v1/programme/report?{query}"))

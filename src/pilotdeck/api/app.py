@@ -25,6 +25,7 @@ from pilotdeck.api.routers import (
     monitoring,
     pilots,
     prioritization,
+    programme,
     readiness,
     risk,
     rollouts,
@@ -108,7 +109,7 @@ def create_app(platform: Platform) -> FastAPI:
     set_authenticator(app, platform.access.authenticate)
     for module in (system, pilots, models, assessments, prioritization, audit, tokens,
                    monitoring, alerts, risk, approvals, explain, datasets,
-                   lineage, features, readiness, rollouts, sla, training):
+                   lineage, features, readiness, rollouts, sla, training, programme):
         app.include_router(module.router)
     install_ui(app)
     return app

@@ -25,6 +25,7 @@ from pilotdeck.cli import (
     monitor_log,
     monitor_report,
     pilots,
+    programme,
     readiness,
     risk,
     rollout,
@@ -93,6 +94,7 @@ app.command("prioritize")(prioritize)
 app.add_typer(readiness.app, name="readiness")
 app.add_typer(training.app, name="training")
 app.command("runbook")(runbook)
+app.add_typer(programme.app, name="programme")
 
 
 def _print_admin_token() -> None:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pilotdeck.config import Settings, read_yaml_config
-from pilotdeck.platform import scale
+from pilotdeck.platform import programme, scale
 
 if TYPE_CHECKING:
     from pilotdeck.domain.maturity import MaturityModel
@@ -45,6 +45,7 @@ if TYPE_CHECKING:
     from pilotdeck.services.paths import ServerPaths
     from pilotdeck.services.portfolio import PortfolioService
     from pilotdeck.services.prioritization import PrioritizationService
+    from pilotdeck.services.programme import ProgrammeService
     from pilotdeck.services.readiness import ReadinessService
     from pilotdeck.services.registry import RegistryService
     from pilotdeck.services.risk import RiskService
@@ -319,6 +320,10 @@ class Platform:
     @cached_property
     def rollouts(self) -> RolloutService:
         return scale.rollouts(self)
+
+    @cached_property
+    def programme(self) -> ProgrammeService:
+        return programme.programme_service(self)
 
     @cached_property
     def access(self) -> AccessService:
