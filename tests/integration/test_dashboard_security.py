@@ -34,7 +34,9 @@ UI_PAGES: dict[str, tuple[str, Permission]] = {
     "/ui/pilots/{pilot}": (f"/ui/pilots/{PILOT}", Permission.PILOTS_READ),
     "/ui/governance": ("/ui/governance", Permission.MODELS_READ),
     "/ui/platform": ("/ui/platform", Permission.MODELS_READ),
-    "/ui/programme": ("/ui/programme", Permission.PILOTS_READ),
+    "/ui/programme": ("/ui/programme?period=month", Permission.PRIORITIZATION_READ),
+    "/ui/charts/programme/{name}.png": ("/ui/charts/programme/value.png",
+                                        Permission.PRIORITIZATION_READ),
     "/ui/charts/matrix.png": ("/ui/charts/matrix.png", Permission.PRIORITIZATION_READ),
 }
 # Every form (POST), with a body and the permission of the matching API route.
@@ -249,3 +251,21 @@ def test_bad_form_input_is_a_4xx_never_a_500(ui) -> None:
     assert client.get("/ui/portfolio?businessUnit=" + "%00").status_code < 500
     page = client.get("/ui/portfolio")
     assert "script-src 'self'" in page.headers["content-security-policy"]
+
+
+def test_the_programme_page_shows_the_programme_report(world) -> None:
+    """The page's figures are the report's (the report's own numbers are tested
+    against hand-computed totals in tests/service/test_programme.py)."""
+    platform, app, tokens = world
+    client = browser(app)
+    sign_in(client, tokens[Role.VIEWER])
+    report = platform.programme.report("month")
+    page = client.get("/ui/programme?period=month")
+    assert page.status_code == 200
+    assert f"{report.currency} {report.net_value:,.0f}" in page.text
+    assert f"Target: under {report.time_to_scale_days.target_days} days" in page.text
+    for unit in report.adoption.by_business_unit:
+        assert unit.business_unit in page.text
+    png = client.get("/ui/charts/programme/time-to-scale.png?period=quarter")
+    assert png.status_code == 200 and png.content[:8] == b"\x89PNG\r\n\x1a\n"
+    assert client.get("/ui/charts/programme/nope.png").status_code == 404

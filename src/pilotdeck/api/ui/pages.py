@@ -100,9 +100,30 @@ def platform_page(request: Request, signed: Signed = page(Permission.MODELS_READ
                   database=platform.store.backend)
 
 
+PERIODS = ("month", "quarter")
+
+
 @router.get("/programme", response_class=HTMLResponse)
-def programme(signed: Signed = page(Permission.PILOTS_READ)) -> Response:
-    return render("programme.html", signed=signed, active="Programme")
+def programme(period: str | None = text(), signed: Signed = page(Permission.PRIORITIZATION_READ),
+              platform: Platform = Depends(get_platform)) -> Response:
+    """ROI, time to scale, cost per scaled pilot and adoption (the programme report)."""
+    chosen = period if period in PERIODS else "quarter"
+    report = platform.programme.report(chosen)
+    return render("programme.html", signed=signed, active="Programme", r=report,
+                  period=chosen, periods=PERIODS)
+
+
+@router.get("/charts/programme/{name}.png")
+def programme_png(name: str, period: str | None = text(),
+                  signed: Signed = page(Permission.PRIORITIZATION_READ),
+                  platform: Platform = Depends(get_platform)) -> Response:
+    from pilotdeck.render.programme_charts import CHARTS, chart_bytes
+
+    if name not in CHARTS:
+        raise NotFound("programme chart", name)
+    report = platform.programme.report(period if period in PERIODS else "quarter")
+    return Response(chart_bytes(report, name, "png"), media_type="image/png",
+                    headers={**HEADERS, "Cache-Control": "private, max-age=60"})
 
 
 CHART_CACHE = 32  # charts kept per process (per business unit and log size)
