@@ -30,6 +30,7 @@ from pilotdeck.api.routers import (
     rollouts,
     sla,
     system,
+    teams,
     tokens,
     training,
 )
@@ -107,7 +108,7 @@ def create_app(platform: Platform) -> FastAPI:
     set_authenticator(app, platform.access.authenticate)
     for module in (system, pilots, models, assessments, prioritization, audit, tokens,
                    monitoring, alerts, risk, approvals, explain, datasets,
-                   lineage, features, readiness, rollouts, sla, training):
+                   lineage, features, readiness, rollouts, sla, training, teams):
         app.include_router(module.router)
     return app
 

@@ -29,6 +29,7 @@ from pilotdeck.cli import (
     risk,
     rollout,
     sla,
+    teams,
     tokens,
     training,
 )
@@ -92,6 +93,7 @@ app.add_typer(monitor.app, name="monitor")
 app.command("prioritize")(prioritize)
 app.add_typer(readiness.app, name="readiness")
 app.add_typer(training.app, name="training")
+app.add_typer(teams.app, name="teams")
 app.command("runbook")(runbook)
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pilotdeck.config import Settings, read_yaml_config
-from pilotdeck.platform import scale
+from pilotdeck.platform import coe, scale
 
 if TYPE_CHECKING:
     from pilotdeck.domain.maturity import MaturityModel
@@ -52,6 +52,7 @@ if TYPE_CHECKING:
     from pilotdeck.services.runbook import RunbookService
     from pilotdeck.services.serving import ServingService
     from pilotdeck.services.sla import SLAService
+    from pilotdeck.services.teams import TeamService
 
 __all__ = ["Platform"]
 
@@ -319,6 +320,11 @@ class Platform:
     @cached_property
     def rollouts(self) -> RolloutService:
         return scale.rollouts(self)
+
+    # Phase 4 (the centre of excellence): wired in platform/coe.py.
+    @cached_property
+    def teams(self) -> TeamService:
+        return coe.teams(self)
 
     @cached_property
     def access(self) -> AccessService:
