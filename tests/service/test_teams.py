@@ -232,3 +232,34 @@ def test_api(pilots: Any, admin: Any) -> None:
     assert client.delete("/v1/teams/crm", headers=root).status_code == 204
     assert client.get("/v1/teams/crm", headers=viewer).status_code == 404
 
+
+def test_team_trained_counts_the_owning_teams_members(pilots: Any, admin: Any) -> None:
+    from datetime import timedelta
+
+    from pilotdeck.audit.log import utcnow
+
+    t = pilots.readiness.training
+    # Without a team: the earlier rule (a current record naming the pilot).
+    assert t.trained(PILOT).status.value == "fail"
+    t.record("lea", "ML in production", admin, pilot=PILOT)
+    assert t.trained(PILOT).status.value == "pass"
+    # Owned by a team: every member (clients aside) must be trained.
+    pilots.teams.create("crm", "pilot", admin, pilots=[PILOT])
+    got = t.trained(PILOT)
+    assert got.status.value == "fail" and "no members" in got.evidence
+    for user, role in (("lea", None), ("bo", None), ("cy", "viewer"), ("shop-app", "client")):
+        pilots.teams.add_member("crm", user, admin, role=role)
+    got = t.trained(PILOT)
+    assert got.status.value == "fail" and got.evidence.startswith(
+        "1 of 3 member(s) of team crm trained; not yet: bo, cy"), got.evidence
+    assert got.next_step == "pilotdeck training record bo --course COURSE --team crm"
+    t.record("bo", "Responsible AI", admin, team="crm")
+    t.record("cy", "ML 101", admin, team="crm", completed_at=utcnow() - timedelta(days=400),
+             expires_at=utcnow() - timedelta(days=35))  # expired: does not count
+    t.record("cy", "ML 101", admin, team="other")  # another team's course: does not count
+    assert t.trained(PILOT).evidence.startswith("2 of 3 member(s)")
+    t.record("cy", "ML 101", admin, pilot=PILOT)
+    got = t.trained(PILOT)
+    assert got.status.value == "pass" and got.evidence.startswith(
+        "3 of 3 member(s) of team crm trained: "), got.evidence
+    assert {r.user for r in t.list(pilot=PILOT, current=True)} == {"lea", "bo", "cy"}
