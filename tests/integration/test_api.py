@@ -229,6 +229,7 @@ MUTATIONS: list[tuple[str, str, Any, Permission]] = [
     ("PUT", "/v1/teams/coe-test/members/ana", {}, Permission.TOKENS_MANAGE),
     ("DELETE", "/v1/teams/coe-test/members/ana", None, Permission.TOKENS_MANAGE),
     ("DELETE", "/v1/teams/coe-test", None, Permission.TOKENS_MANAGE),
+    ("POST", "/v1/playbook/publish", None, Permission.AUDIT_CHECKPOINT),
 ]
 
 

@@ -24,6 +24,7 @@ from pilotdeck.api.routers import (
     models,
     monitoring,
     pilots,
+    playbook,
     prioritization,
     readiness,
     risk,
@@ -108,7 +109,8 @@ def create_app(platform: Platform) -> FastAPI:
     set_authenticator(app, platform.access.authenticate)
     for module in (system, pilots, models, assessments, prioritization, audit, tokens,
                    monitoring, alerts, risk, approvals, explain, datasets,
-                   lineage, features, readiness, rollouts, sla, training, teams):
+                   lineage, features, readiness, rollouts, sla, training, teams,
+                   playbook):
         app.include_router(module.router)
     return app
 

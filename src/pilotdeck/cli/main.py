@@ -25,6 +25,7 @@ from pilotdeck.cli import (
     monitor_log,
     monitor_report,
     pilots,
+    playbook,
     readiness,
     risk,
     rollout,
@@ -94,6 +95,7 @@ app.command("prioritize")(prioritize)
 app.add_typer(readiness.app, name="readiness")
 app.add_typer(training.app, name="training")
 app.add_typer(teams.app, name="teams")
+app.add_typer(playbook.app, name="playbook")
 app.command("runbook")(runbook)
 
 

@@ -43,6 +43,7 @@ if TYPE_CHECKING:
     from pilotdeck.services.model_card import ModelCardService
     from pilotdeck.services.monitoring import MonitoringService
     from pilotdeck.services.paths import ServerPaths
+    from pilotdeck.services.playbook import PlaybookService
     from pilotdeck.services.portfolio import PortfolioService
     from pilotdeck.services.prioritization import PrioritizationService
     from pilotdeck.services.readiness import ReadinessService
@@ -325,6 +326,10 @@ class Platform:
     @cached_property
     def teams(self) -> TeamService:
         return coe.teams(self)
+
+    @cached_property
+    def playbook(self) -> PlaybookService:
+        return coe.playbook(self)
 
     @cached_property
     def access(self) -> AccessService:
