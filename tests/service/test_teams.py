@@ -229,6 +229,13 @@ def test_api(pilots: Any, admin: Any) -> None:
     assert client.delete("/v1/teams/crm/members/ana", headers=root).status_code == 200
     assert client.get("/v1/teams/crm", headers=ana).status_code == 401
     assert client.delete("/v1/teams/crm/members/ana", headers=root).status_code == 404
+    # The SDK issues a team token too.
+    from pilotdeck import Client
+
+    sdk = Client(http=client, token=root["Authorization"].split()[1])
+    client.put("/v1/teams/crm/members/bo", json={"role": "viewer"}, headers=root)
+    issued = sdk.tokens.create("bo", team="crm")
+    assert (issued.role, issued.team) == ("viewer", "crm")
     assert client.delete("/v1/teams/crm", headers=root).status_code == 204
     assert client.get("/v1/teams/crm", headers=viewer).status_code == 404
 
