@@ -241,11 +241,28 @@ def test_demo_runs_end_to_end_without_serving(tmp_path) -> None:
         "champion": 95, "challenger": 5}
     held = pd(env, "rollout", "tick").stdout  # no traffic yet: it holds, never fails
     assert "credit-risk-scoring: wait" in held or "credit-risk-scoring: hold" in held
+    # The centre of excellence: teams own the deployed pilots; the playbook is published.
+    teams = {t["name"]: t for t in json.loads(pd(env, "teams", "list", "--format",
+                                                  "json").stdout)}
+    assert {"platform", "enablement", "board", "crm", "risk-analytics"} <= set(teams)
+    assert {m["user"] for m in teams["board"]["members"]} == {"board:amara.okafor",
+                                                                "board:jonas.berg"}
+    assert teams["crm"]["pilots"] == ["churn-prediction"]
+    assert got["team-trained"] == "pass"  # the CRM team is trained
+    assert "0 of 4 member(s) of team risk-analytics trained" in next(
+        i["evidence"] for i in credit["items"] if i["id"] == "team-trained")
+    token = pd(env, "tokens", "create", "--user", "lena.vogel", "--team", "crm").stdout
+    assert "pilot-team" in token and "churn-prediction" in token
+    book = pd(env, "playbook").stdout
+    assert "Version **1** of the standard" in book and "| crm | pilot |" in book
+    assert json.loads(pd(env, "playbook", "versions", "--format", "json").stdout)[0][
+        "version"] == 1
     again = pd(env, "demo", "--no-serve")
     assert "16 unchanged" in again.stdout and "already exists" in again.stdout
     assert "rollout: credit-risk-scoring v2 running at 5%" in again.stdout
     assert "already there" in again.stdout
     assert "SLA set for 0 pilot(s), runbooks published for 0" in again.stdout
+    assert "0 team(s) created" in again.stdout and "playbook version 1 stands" in again.stdout
 
 
 def test_bad_database_url_is_one_line(tmp_path) -> None:

@@ -39,7 +39,8 @@ def test_the_quick_start_uses_the_api_and_gateway_commands() -> None:
     assert "server" not in commands and "serve" not in commands
 
 
-SECTIONS = ("Quick start", "Datasets", "Lineage", "SLA and runbook", "Programme ROI")
+SECTIONS = ("Quick start", "Datasets", "Lineage", "SLA and runbook", "Programme ROI",
+            "Centre of excellence", "Playbook")
 
 
 @pytest.mark.parametrize("args", [c for section in SECTIONS

@@ -224,6 +224,12 @@ MUTATIONS: list[tuple[str, str, Any, Permission]] = [
      Permission.PILOTS_WRITE),
     ("DELETE", "/v1/pilots/next-best-offer/sla", None, Permission.PILOTS_WRITE),
     ("POST", "/v1/pilots/next-best-offer/runbook/publish", None, Permission.PILOTS_WRITE),
+    ("POST", "/v1/teams", {"name": "coe-test", "kind": "platform"}, Permission.TOKENS_MANAGE),
+    ("PATCH", "/v1/teams/coe-test", {"description": "x"}, Permission.TOKENS_MANAGE),
+    ("PUT", "/v1/teams/coe-test/members/ana", {}, Permission.TOKENS_MANAGE),
+    ("DELETE", "/v1/teams/coe-test/members/ana", None, Permission.TOKENS_MANAGE),
+    ("DELETE", "/v1/teams/coe-test", None, Permission.TOKENS_MANAGE),
+    ("POST", "/v1/playbook/publish", None, Permission.AUDIT_CHECKPOINT),
 ]
 
 
@@ -244,7 +250,8 @@ def test_mutating_routes_cover_every_mutating_route(platform) -> None:
                .replace("pilots/next-best-offer/", "pilots/{pilot}/")
                .replace("next-best-offer", "{name}").replace("aliases/champion", "aliases/{alias}")
                .replace("email-subject-generator", "{name}").replace("/1", "/{token_id}")
-               .replace("datasets/customers", "datasets/{name}"))
+               .replace("datasets/customers", "datasets/{name}")
+               .replace("teams/coe-test", "teams/{team}").replace("members/ana", "members/{user}"))
               for m, p, _, _ in MUTATIONS}
     assert declared == tested
 

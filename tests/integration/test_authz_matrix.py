@@ -174,11 +174,12 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     platform.portfolio.import_path(DEMO_PILOTS, _local_admin())
     manifest = platform.portfolio.get(PILOT).manifest()
     spare = platform.access.create("spare", "viewer", [], _local_admin())
+    platform.teams.create("coe", "platform", _local_admin())
     people = callers(platform)
     samples = {"pilot": PILOT, "name": PILOT, "DELETE name": VICTIM, "alias": "champion",
                "token_id": str(spare.id), "seq": "0", "version": "1", "approval_id": "1",
                "alert_id": "1", "silence_id": "1", "view": "customer_stats",
-               "item": "runbook"}
+               "item": "runbook", "team": "coe", "user": "ana"}
     bodies: dict[tuple[str, str], Any] = {
         ("POST", "/v1/pilots"): manifest,
         ("PUT", "/v1/pilots/{name}"): manifest,

@@ -120,6 +120,10 @@ def test_a_nul_character_is_422_before_it_reaches_postgresql(pg_api: TestClient)
     assert fields(r) == ["escalation"]
     r = api.get("/v1/pilots/churn-prediction/sla/compliance", params={"window": "1h\x00"})
     assert fields(r) == ["window"]
+    r = api.post("/v1/teams", json={"name": "crm", "kind": "pilot", "description": "a\x00"})
+    assert fields(r) == ["description"]
+    assert fields(api.put("/v1/teams/crm/members/a%00b", json={})) == ["user"]
+    assert fields(api.get("/v1/teams", params={"kind": "x\x00"})) == ["kind"]
     # The store is intact: the same calls without the NUL still work.
     assert api.get("/v1/pilots", params={"owner": "nobody"}).status_code == 200
     assert api.get("/v1/audit/events", params={"actor": "x"}).status_code == 200

@@ -44,7 +44,9 @@ FEWER = {"/v1/prioritization/chart": 3, "/v1/assessments/chart": 3,
          # Each reads the prediction log (compliance) or writes a file and an audit event.
          "/v1/pilots/{pilot}/sla/compliance": 8, "/v1/pilots/{pilot}/runbook/publish": 8,
          # Reads every pilot's logs and, as HTML, draws four charts.
-         "/v1/programme/report": 5}
+         "/v1/programme/report": 5,
+         # Each evaluates every pilot's checklist (and publishing writes a version).
+         "/v1/playbook": 6, "/v1/playbook/publish": 3}
 DEMO = Path(__file__).resolve().parents[2] / "src/pilotdeck/demo/pilots"
 # No shrinking: a failure is reported as found, which keeps a red run fast too.
 FUZZ = settings(max_examples=EXAMPLES, derandomize=True, deadline=None, database=None,

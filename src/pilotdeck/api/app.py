@@ -24,6 +24,7 @@ from pilotdeck.api.routers import (
     models,
     monitoring,
     pilots,
+    playbook,
     prioritization,
     programme,
     readiness,
@@ -31,6 +32,7 @@ from pilotdeck.api.routers import (
     rollouts,
     sla,
     system,
+    teams,
     tokens,
     training,
 )
@@ -109,7 +111,8 @@ def create_app(platform: Platform) -> FastAPI:
     set_authenticator(app, platform.access.authenticate)
     for module in (system, pilots, models, assessments, prioritization, audit, tokens,
                    monitoring, alerts, risk, approvals, explain, datasets,
-                   lineage, features, readiness, rollouts, sla, training, programme):
+                   lineage, features, readiness, rollouts, sla, training, programme,
+                   teams, playbook):
         app.include_router(module.router)
     install_ui(app)
     return app

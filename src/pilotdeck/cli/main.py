@@ -25,11 +25,13 @@ from pilotdeck.cli import (
     monitor_log,
     monitor_report,
     pilots,
+    playbook,
     programme,
     readiness,
     risk,
     rollout,
     sla,
+    teams,
     tokens,
     training,
 )
@@ -93,6 +95,8 @@ app.add_typer(monitor.app, name="monitor")
 app.command("prioritize")(prioritize)
 app.add_typer(readiness.app, name="readiness")
 app.add_typer(training.app, name="training")
+app.add_typer(teams.app, name="teams")
+app.add_typer(playbook.app, name="playbook")
 app.command("runbook")(runbook)
 app.add_typer(programme.app, name="programme")
 

@@ -11,14 +11,19 @@ app = typer.Typer(help="API tokens and roles.", no_args_is_help=True)
 
 @app.command()
 def create(user: str = typer.Option(..., "--user"),
-           role: str = typer.Option(..., "--role", help="viewer | pilot-team | "
-                                    "platform-engineer | governance-board | admin | client"),
+           role: str | None = typer.Option(None, "--role", help="viewer | pilot-team | "
+                                           "platform-engineer | governance-board | admin | "
+                                           "client; required unless --team names a "
+                                           "registered team (the member's role there)."),
            pilot: list[str] = typer.Option([], "--pilot", help="Pilot(s) a pilot-team token "
                                            "may change (required) or a client token may "
                                            "call (optional: all without); repeat for "
                                            "several."),
            team: str | None = typer.Option(None, "--team", help="The holder's team (owns "
-                                           "datasets; receives team grants).")) -> None:
+                                           "datasets; receives team grants). A registered "
+                                           "team (pilotdeck teams) issues a team token: "
+                                           "only to a member, with the member's role and "
+                                           "the team's pilots.")) -> None:
     """Create a token and print it once (only its hash is stored)."""
     t = platform().access.create(user, role, pilot, me(), team)
     console.print(f"token {t.id} for {t.user} ({t.role}"

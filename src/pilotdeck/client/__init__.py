@@ -189,10 +189,13 @@ class Tokens(_Resource):
     def list(self) -> TokenList:
         return self._core.get("/v1/tokens", TokenList)
 
-    def create(self, user: str, role: str, pilots: builtins.list[str] | None = None
+    def create(self, user: str, role: str | None = None,
+               pilots: builtins.list[str] | None = None, team: str | None = None
                ) -> IssuedToken:
-        return self._core.send("POST", "/v1/tokens", IssuedToken,
-                               {"user": user, "role": role, "pilots": pilots or []})
+        """A token; with a registered ``team`` (and no role), a team token for a member."""
+        body = {"user": user, "role": role, "pilots": pilots or [],
+                **({"team": team} if team is not None else {})}
+        return self._core.send("POST", "/v1/tokens", IssuedToken, body)
 
     def revoke(self, token_id: int) -> None:
         self._core.request("DELETE", f"/v1/tokens/{int(token_id)}")

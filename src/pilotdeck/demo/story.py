@@ -124,6 +124,10 @@ def run(platform: Platform, who: Principal, console: Console,
 
     console.print(start_rollout(platform, who))
 
+    from pilotdeck.demo.teams import set_up as centre_of_excellence
+
+    console.print(centre_of_excellence(platform, who))
+
     result = platform.prioritization.run()
     scores = platform.prioritization.scores()
     matrix_chart(scores, platform.rubric, reports / "prioritization-matrix.png")

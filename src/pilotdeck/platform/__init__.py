@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pilotdeck.config import Settings, read_yaml_config
-from pilotdeck.platform import programme, scale
+from pilotdeck.platform import coe, programme, scale
 
 if TYPE_CHECKING:
     from pilotdeck.domain.maturity import MaturityModel
@@ -43,6 +43,7 @@ if TYPE_CHECKING:
     from pilotdeck.services.model_card import ModelCardService
     from pilotdeck.services.monitoring import MonitoringService
     from pilotdeck.services.paths import ServerPaths
+    from pilotdeck.services.playbook import PlaybookService
     from pilotdeck.services.portfolio import PortfolioService
     from pilotdeck.services.prioritization import PrioritizationService
     from pilotdeck.services.programme import ProgrammeService
@@ -53,6 +54,7 @@ if TYPE_CHECKING:
     from pilotdeck.services.runbook import RunbookService
     from pilotdeck.services.serving import ServingService
     from pilotdeck.services.sla import SLAService
+    from pilotdeck.services.teams import TeamService
 
 __all__ = ["Platform"]
 
@@ -320,6 +322,15 @@ class Platform:
     @cached_property
     def rollouts(self) -> RolloutService:
         return scale.rollouts(self)
+
+    # Phase 4 (the centre of excellence): wired in platform/coe.py.
+    @cached_property
+    def teams(self) -> TeamService:
+        return coe.teams(self)
+
+    @cached_property
+    def playbook(self) -> PlaybookService:
+        return coe.playbook(self)
 
     @cached_property
     def programme(self) -> ProgrammeService:

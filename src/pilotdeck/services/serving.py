@@ -40,7 +40,9 @@ class ServingService:
         with self.store.read() as uow:
             deployments = uow.models.deployments()
             names = uow.pilots.names_by_id()
-            tokens = {t.token_hash: principal_of(t, names) for t in uow.tokens.list()}
+            teams = uow.teams.scopes()  # team tokens carry their membership's scope now
+            tokens = {t.token_hash: p for t in uow.tokens.list()
+                      if (p := principal_of(t, names, teams)) is not None}
             signatures: dict[tuple[str, int], dict[str, Any] | None] = {}
             for pilot, rev, _ in deployments:
                 if known.get(pilot) == rev:

@@ -1,9 +1,12 @@
 """Training (enablement) records: who completed which course, for a pilot or a team.
 
-Small on purpose: issue 12 (centre of excellence) adds teams and an enablement
-role. The readiness item ``team-trained`` passes when a current record (not
-expired) names the pilot, or the pilot's owner team: the manifest's
-``metadata.tags.team`` when it has one (the manifest's ``owner`` is a person).
+The readiness item ``team-trained`` asks about the people who run the pilot.
+When a pilot team owns the pilot (:mod:`pilotdeck.services.teams`), it passes
+when every member of that team (clients, which are applications, aside) has a
+current record (not expired) naming the pilot or the team, and says how many of
+how many are trained. A pilot no team owns keeps the earlier rule: a current
+record naming the pilot or its owner team, the manifest's ``metadata.tags.team``
+(the manifest's ``owner`` is a person).
 
 Who may record: holders of ``tokens:manage`` (administrators), the people who
 already decide who may do what on the platform. Not ``assessments:write``: a
@@ -85,14 +88,23 @@ class TrainingService:
             pid = None
             if pilot is not None:
                 row = uow.pilots.get(pilot)
-                pid, team = row.id, team or _owner_team(row.manifest)
+                owner = uow.teams.owner_of(row.id)
+                pid = row.id
+                team = team or (owner.name if owner is not None else _owner_team(row.manifest))
             rows = uow.training.list(pilot_id=pid, team=team,
                                      current_at=now if current else None, limit=limit)
             return [_view(r, name, now) for r, name in rows]
 
     def trained(self, pilot: str) -> Finding:
         """The readiness item ``team-trained`` for ``pilot``."""
-        records = self.list(pilot=pilot, current=True, limit=50)
+        with self.store.read() as uow:
+            owner = uow.teams.owner_of(uow.pilots.get(pilot).id)
+            team = owner.name if owner is not None else None
+            people = ([m.user for m in uow.teams.members(owner.id) if m.role != "client"]
+                      if owner is not None else [])
+        records = self.list(pilot=pilot, current=True, limit=500 if team else 50)
+        if team is not None:
+            return _members_trained(team, people, records)
         if not records:
             return Finding("team-trained", Status.FAIL, "no current training record for the "
                            "pilot or its team", f"pilotdeck training record USER --course "
@@ -100,6 +112,28 @@ class TrainingService:
         shown = ", ".join(f"{r.user} ({r.course}, {r.completed_at[:10]})" for r in records[:3])
         more = f" and {len(records) - 3} more" if len(records) > 3 else ""
         return Finding("team-trained", Status.PASS, f"trained: {shown}{more}")
+
+
+def _members_trained(team: str, people: list[str], records: list[TrainingRecord]) -> Finding:
+    """Every member of the owning team has a current record (for the pilot or team)."""
+    if not people:
+        return Finding("team-trained", Status.FAIL, f"team {team} owns the pilot but has no "
+                       "members", f"pilotdeck teams add-member {team} USER")
+    latest: dict[str, TrainingRecord] = {}
+    for r in records:  # newest first: keep each person's latest course
+        latest.setdefault(r.user, r)
+    done = [u for u in people if u in latest]
+    missing = [u for u in people if u not in latest]
+    count = f"{len(done)} of {len(people)} member(s) of team {team} trained"
+    if missing:
+        more = f" and {len(missing) - 5} more" if len(missing) > 5 else ""
+        return Finding("team-trained", Status.FAIL,
+                       f"{count}; not yet: {', '.join(missing[:5])}{more}",
+                       f"pilotdeck training record {missing[0]} --course COURSE --team {team}")
+    shown = ", ".join(f"{u} ({latest[u].course}, {latest[u].completed_at[:10]})"
+                      for u in done[:3])
+    more = f" and {len(done) - 3} more" if len(done) > 3 else ""
+    return Finding("team-trained", Status.PASS, f"{count}: {shown}{more}")
 
 
 def _owner_team(manifest: dict[str, Any]) -> str | None:

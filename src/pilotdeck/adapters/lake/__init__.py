@@ -45,7 +45,7 @@ if TYPE_CHECKING:
     from pilotdeck.adapters.lake.migrate import Migrated
 
 TABLE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_]{0,99}$")
-REPORT_KINDS = ("explanations", "fairness", "runbooks")
+REPORT_KINDS = ("explanations", "fairness", "runbooks", "playbooks")
 PROFILE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 LOG_KINDS = ("predictions", "feedback")
 

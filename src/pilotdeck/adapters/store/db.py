@@ -24,7 +24,7 @@ from pilotdeck.adapters.store.uow import UnitOfWork
 VERSION_TABLE = "pilotdeck_alembic_version"
 # The newest migration. Checked against Alembic's own head by a test, so a
 # command on an up-to-date database never imports Alembic (0.4 s of start-up).
-HEAD_REVISION = "0013"
+HEAD_REVISION = "0015"
 MIGRATIONS = Path(__file__).with_name("migrations")
 _PG_MIGRATION_LOCK = 7_014_221_337  # arbitrary, constant advisory-lock key
 

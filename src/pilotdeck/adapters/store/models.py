@@ -116,6 +116,8 @@ class TokenRow(Base):
     token_hash: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
     # The holder's team (owner of datasets, grantee of dataset grants); optional.
     team: Mapped[str | None] = mapped_column(String(63), nullable=True)
+    # Issued to a member of this registered team: role and pilots follow the membership.
+    team_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
     prefix: Mapped[str] = mapped_column(String(16), nullable=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     created_by: Mapped[str] = mapped_column(String(320), nullable=False)

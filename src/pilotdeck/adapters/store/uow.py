@@ -21,6 +21,7 @@ from pilotdeck.adapters.store.readiness import (
 from pilotdeck.adapters.store.risk import RiskRepository
 from pilotdeck.adapters.store.rollouts import LeaseRepository, RolloutRepository
 from pilotdeck.adapters.store.slas import SLARepository
+from pilotdeck.adapters.store.teams import TeamRepository
 from pilotdeck.adapters.store.tokens import TokenRepository
 from pilotdeck.audit.log import AuditWriter
 
@@ -45,6 +46,7 @@ class UnitOfWork:
         self.readiness = ReadinessAttestationRepository(session)
         self.training = TrainingRepository(session)
         self.slas = SLARepository(session)
+        self.teams = TeamRepository(session)
         self.audit_events = AuditRepository(session)
         self.audit = AuditWriter(self.audit_events)
         self._after_commit: list[Callable[[], None]] = []

@@ -22,11 +22,14 @@ router = APIRouter(prefix="/v1/tokens", tags=["access"])
 class TokenRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     user: Text = Field(min_length=1, max_length=320)
-    role: Role
+    role: Role | None = Field(default=None, description="Required, unless `team` names a "
+                              "registered team: a team token carries the member's role.")
     pilots: list[Annotated[str, Field(pattern=NAME_RE.pattern, max_length=63)]] = Field(
         default_factory=list, description="Pilots a pilot-team token may change.")
     team: str | None = Field(default=None, pattern=TEAM_RE.pattern, max_length=63,
-                             description="The holder's team: owner of datasets, grantee.")
+                             description="The holder's team: owner of datasets, grantee. "
+                             "A registered team makes this a team token: only for a member, "
+                             "with the member's role and a pilot team's pilots.")
 
 
 @router.get("", summary="Active tokens (never their secrets)")
@@ -39,7 +42,8 @@ def list_tokens(include_revoked: bool = False, who: Principal = require(Permissi
              summary="Grant a role: returns the token once")
 def create_token(body: TokenRequest, who: Principal = require(Permission.TOKENS_MANAGE),
                  platform: Platform = Depends(get_platform)) -> IssuedToken:
-    return platform.access.create(body.user, body.role.value, body.pilots, who, body.team)
+    return platform.access.create(body.user, body.role.value if body.role else None, body.pilots,
+                                   who, body.team)
 
 
 @router.delete("/{token_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Revoke a token")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
+from pilotdeck.adapters.store import team_rows  # noqa: F401 - its tables join Base.metadata
 from pilotdeck.adapters.store.db import VERSION_TABLE
 from pilotdeck.adapters.store.models import Base
 
