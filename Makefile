@@ -56,6 +56,7 @@ screenshots: install-test
 	cp $(SHOTS)/platform-engineer-pilot-rollout-paused.png docs/screenshots/pilot.png
 	cp $(SHOTS)/governance-board-governance.png docs/screenshots/governance.png
 	cp $(SHOTS)/admin-platform.png docs/screenshots/platform.png
+	cp $(SHOTS)/admin-programme.png docs/screenshots/programme.png
 
 bench-features: install-features
 	$(FBIN)/python benchmarks/features/run.py

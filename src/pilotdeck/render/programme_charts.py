@@ -27,7 +27,9 @@ def _money(currency: str) -> FuncFormatter:
         for div, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
             if abs(v) >= div:
                 return f"{v / div:,.1f}{suffix}"
-        return f"{v:,.0f}"
+        # Small amounts (a new programme, a test) keep their cents: whole numbers
+        # would label 0.25, 0.5 and 0.75 all "0" or "1".
+        return f"{v:,.0f}" if v == int(v) or abs(v) >= 100 else f"{v:,.2f}"
     return FuncFormatter(fmt)
 
 
