@@ -6,11 +6,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from pilotdeck.adapters.store.models import DeploymentRow, ModelVersionRow, PilotRow
-from pilotdeck.domain.revisions import stale
+from pilotdeck.adapters.store.pilot_specs import save_spec
 
 
 class ModelRepository:
@@ -51,25 +51,8 @@ class ModelRepository:
         """Insert the pilot's deployment at revision ``first``, or replace it with a
         compare-and-set: ``UPDATE … WHERE pilot_id = ? AND revision = ?`` against
         ``expected`` (default: the revision this transaction reads)."""
-        row = self.session.get(DeploymentRow, pilot_id)
-        if row is None:
-            row = DeploymentRow(pilot_id=pilot_id, spec=spec, revision=first, updated_at=now,
-                                updated_by=who)
-            self.session.add(row)
-            self.session.flush()
-            return row
-        want = row.revision if expected is None else expected
-        result = self.session.execute(
-            update(DeploymentRow)
-            .where(DeploymentRow.pilot_id == pilot_id, DeploymentRow.revision == want)
-            .values(spec=spec, revision=DeploymentRow.revision + 1, updated_at=now,
-                    updated_by=who)
-            .execution_options(synchronize_session=False))
-        if result.rowcount != 1:  # type: ignore[attr-defined]
-            pilot = self.session.get(PilotRow, pilot_id)
-            raise stale("deployment of pilot", pilot.name if pilot else str(pilot_id), want)
-        self.session.expire(row)
-        return row
+        return save_spec(self.session, DeploymentRow, "deployment of pilot", pilot_id, spec,
+                         now, who, expected=expected, first=first)
 
     def deployments(self) -> list[tuple[str, int, dict[str, Any]]]:
         """(pilot name, revision, spec) for every deployment: the gateway's one query."""

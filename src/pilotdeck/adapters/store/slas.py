@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, update
+from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
-from pilotdeck.adapters.store.models import PilotRow, SLARow
+from pilotdeck.adapters.store.models import SLARow
+from pilotdeck.adapters.store.pilot_specs import pilot_name, save_spec
 from pilotdeck.domain.revisions import stale
 
 
@@ -23,22 +24,8 @@ class SLARepository:
              expected: int | None = None, first: int = 1) -> SLARow:
         """Insert at revision ``first``, or replace with ``UPDATE … WHERE revision = ?``
         against ``expected`` (default: the revision this transaction reads)."""
-        row = self.session.get(SLARow, pilot_id)
-        if row is None:
-            row = SLARow(pilot_id=pilot_id, spec=spec, revision=first, updated_at=now,
-                         updated_by=who)
-            self.session.add(row)
-            self.session.flush()
-            return row
-        want = row.revision if expected is None else expected
-        result = self.session.execute(
-            update(SLARow).where(SLARow.pilot_id == pilot_id, SLARow.revision == want)
-            .values(spec=spec, revision=SLARow.revision + 1, updated_at=now, updated_by=who)
-            .execution_options(synchronize_session=False))
-        if result.rowcount != 1:  # type: ignore[attr-defined]
-            raise stale("SLA of pilot", self._name(pilot_id), want)
-        self.session.expire(row)
-        return row
+        return save_spec(self.session, SLARow, "SLA of pilot", pilot_id, spec, now, who,
+                         expected=expected, first=first)
 
     def delete(self, pilot_id: int, expected: int) -> None:
         """Delete the row if it is still at ``expected`` (a compare-and-set)."""
@@ -46,8 +33,4 @@ class SLARepository:
             delete(SLARow).where(SLARow.pilot_id == pilot_id, SLARow.revision == expected)
             .execution_options(synchronize_session=False))
         if result.rowcount != 1:  # type: ignore[attr-defined]
-            raise stale("SLA of pilot", self._name(pilot_id), expected)
-
-    def _name(self, pilot_id: int) -> str:
-        pilot = self.session.get(PilotRow, pilot_id)
-        return pilot.name if pilot else str(pilot_id)
+            raise stale("SLA of pilot", pilot_name(self.session, pilot_id), expected)
