@@ -10,6 +10,7 @@ from fastapi import FastAPI
 
 from pilotdeck._version import __version__
 from pilotdeck.gateway.explain import router as explain_router
+from pilotdeck.gateway.fastpath import GatewayApp
 from pilotdeck.gateway.request_ids import RequestIds
 from pilotdeck.gateway.routes import router
 from pilotdeck.gateway.serving import Gateway
@@ -37,7 +38,7 @@ def create_gateway(platform: Platform) -> FastAPI:
             await gw.cache.close()
             gw.state.close()
 
-    app = FastAPI(title="pilotdeck gateway", version=__version__, lifespan=lifespan,
+    app = GatewayApp(title="pilotdeck gateway", version=__version__, lifespan=lifespan,
                   docs_url=None, redoc_url=None,
                   description="Real-time scoring of registered models with A/B routing, "
                               "shadow traffic, circuit breakers, a prediction cache and "

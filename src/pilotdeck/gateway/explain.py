@@ -17,7 +17,8 @@ import numpy as np
 from fastapi import APIRouter, Query, Request
 
 from pilotdeck.auth.roles import Permission, Principal
-from pilotdeck.gateway.routes import predict_doc, routed
+from pilotdeck.gateway.predict import routed
+from pilotdeck.gateway.routes import predict_doc
 from pilotdeck.gateway.schema import unsigned_rows, validate
 from pilotdeck.gateway.serving import Gateway
 from pilotdeck.http import require
@@ -32,7 +33,9 @@ async def explain(pilot: str, request: Request,
                   key: str | None = Query(None, description="Sticky routing key (or header "
                                           "X-Pilotdeck-Key), as for predict."),
                   who: Principal = require(Permission.GATEWAY_PREDICT)) -> ExplanationResponse:
-    gw, route, columns, raw_rows, variant = await routed(request, pilot, key)
+    gw: Gateway = request.app.state.gateway
+    route, columns, raw_rows, variant = await routed(
+        gw, pilot, await request.body(), request.headers.get("x-pilotdeck-key") or key)
     served = route.variants[variant]
     if served.columns is not None:
         rows = validate(columns, raw_rows, served.columns, frozenset(route.spec.allow_missing))

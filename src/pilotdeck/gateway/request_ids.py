@@ -16,12 +16,15 @@ Ids issued before this scheme (32 hex digits) carry no proof and are refused.
 
 from __future__ import annotations
 
+import hashlib
 import hmac
-import secrets
+import os
+import weakref
 
 NONCE_HEX = 24  # 96 random bits: collisions stay negligible for billions of requests
 TAG_HEX = 16  # 64 bits of HMAC: forging an id means guessing it
 LENGTH = NONCE_HEX + TAG_HEX
+_POOL_IDS = 1024  # nonces drawn per read of the OS's random source
 
 
 class RequestIds:
@@ -30,13 +33,37 @@ class RequestIds:
     def __init__(self, key: bytes) -> None:
         if len(key) < 16:
             raise ValueError("the request-id key must be at least 16 bytes")
-        self._key = key
+        # Keyed once; each tag copies it. The one-shot ``hmac.digest`` releases the
+        # GIL around OpenSSL's call, and on the event loop under load re-taking it
+        # waited behind the model threads (a copy+update of a short message keeps
+        # the GIL, and is faster too: 1.5 against 3.6 microseconds).
+        self._keyed = hmac.new(key, digestmod=hashlib.sha256)
+        self._pool = b""
+        self._at = 0
+        # A forked worker must never reuse its parent's unread nonces.
+        forget = weakref.WeakMethod(self._forget_pool)
+        os.register_at_fork(after_in_child=lambda: (m := forget()) is not None and m())
+
+    def _forget_pool(self) -> None:
+        self._pool, self._at = b"", 0
 
     def _tag(self, pilot: str, nonce: str) -> str:
-        return hmac.digest(self._key, f"{pilot}\0{nonce}".encode(), "sha256").hex()[:TAG_HEX]
+        mac = self._keyed.copy()
+        mac.update(f"{pilot}\0{nonce}".encode())
+        return mac.hexdigest()[:TAG_HEX]
+
+    def _nonce(self) -> str:
+        """96 bits from the OS's CSPRNG, read 1,024 nonces at a time: one
+        ``getrandom`` per request released and re-took the GIL on the event
+        loop, and under load each re-take waited behind the model threads."""
+        size = NONCE_HEX // 2
+        if self._at + size > len(self._pool):
+            self._pool, self._at = os.urandom(size * _POOL_IDS), 0
+        start, self._at = self._at, self._at + size
+        return self._pool[start:self._at].hex()
 
     def new(self, pilot: str) -> str:
-        nonce = secrets.token_hex(NONCE_HEX // 2)
+        nonce = self._nonce()
         return nonce + self._tag(pilot, nonce)
 
     def issued(self, request_id: str, pilot: str) -> bool:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-import uuid
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -18,12 +17,9 @@ from pilotdeck.auth.roles import Permission, Principal
 from pilotdeck.domain.errors import FieldError, Forbidden, NotFound, ValidationFailed
 from pilotdeck.domain.inputs import Finite, Storable
 from pilotdeck.domain.pilot import NAME_RE
-from pilotdeck.gateway.faults import InputRejected
-from pilotdeck.gateway.features import parse_entities
+from pilotdeck.gateway.predict import answer
 from pilotdeck.gateway.request_ids import RequestIds
-from pilotdeck.gateway.schema import PayloadTooLarge, decode, unsigned_rows, validate
-from pilotdeck.gateway.serving import Gateway, ModelUnavailable
-from pilotdeck.gateway.state import PilotRoute, ServedModel
+from pilotdeck.gateway.serving import Gateway
 from pilotdeck.http import public, require
 from pilotdeck.views.gateway import (
     CacheStats,
@@ -77,29 +73,6 @@ class Feedback(BaseModel):
 router = APIRouter()
 
 
-async def routed(request: Request, pilot: str, key: str | None
-                 ) -> tuple[Gateway, PilotRoute, list[str] | None, Any, str]:
-    """The pilot's route, the decoded body and the variant the sticky key picks:
-    the same for predict and for explain, so an explanation is of the answer."""
-    gw: Gateway = request.app.state.gateway
-    route = gw.state.routes.get(pilot)
-    if route is None:
-        raise NotFound("deployment of pilot", pilot)
-    body = await request.body()
-    if len(body) > gw.settings.max_body_bytes:
-        raise PayloadTooLarge(f"body of {len(body)} bytes; at most {gw.settings.max_body_bytes}")
-    lookup = gw.state.entity_lookups.get(pilot)
-    entities = parse_entities(body, lookup, gw.settings.max_rows,
-                              gw.state.feature_lookups.unavailable)
-    if entities is not None and lookup is not None:  # entity keys: features fetched online
-        columns, raw_rows = None, await gw.state.feature_lookups.rows(lookup, entities,
-                                                                      gw.metrics)
-    else:
-        columns, raw_rows = decode(body, gw.settings.max_rows)
-    return gw, route, columns, raw_rows, route.router.pick(
-        request.headers.get("x-pilotdeck-key") or key)
-
-
 @router.post("/v1/pilots/{pilot}/predict", summary="Score rows with the pilot's deployment",
              response_model=Prediction, openapi_extra=predict_doc(),
              responses={503: {"description": "No variant can answer (breakers open)"},
@@ -110,53 +83,15 @@ async def predict(pilot: str, request: Request,
                   key: str | None = Query(None, description="Sticky routing key (or header "
                                           "X-Pilotdeck-Key)."),
                   who: Principal = require(Permission.GATEWAY_PREDICT)) -> Response:
+    """Answered by the gateway's fast path (``gateway.fastpath``) before FastAPI
+    sees the request; this route documents the endpoint and serves any app that
+    mounts the router without it. Both call ``gateway.predict.answer``."""
     start = time.perf_counter()
-    gw, route, columns, raw_rows, variant = await routed(request, pilot, key)
-    served = route.variants[variant]
-    allow = frozenset(route.spec.allow_missing)
-    views: dict[Any, Any] = {}
-
-    def rows_for(model: ServedModel) -> Any:
-        """The request in ``model``'s signature order, validated once per signature.
-
-        Versions of one pilot may have different signatures; rows validated for
-        one must never be fed to another (the array path would misorder them).
-        """
-        key = tuple((c.name, c.type, c.required) for c in model.columns or ())
-        if key not in views:
-            if model.columns is not None:
-                views[key] = validate(columns, raw_rows, model.columns, allow)
-            else:
-                views[key] = unsigned_rows(columns, raw_rows)
-        return views[key]
-
-    rows = rows_for(served)  # a bad request is a 4xx before any model is called
-    try:
-        out, used, version, cached = await gw.serve(route, variant, rows_for)
-    except InputRejected:
-        gw.metrics.requests.labels(pilot, variant, "422").inc()
-        raise
-    except ModelUnavailable:
-        gw.metrics.requests.labels(pilot, variant, "503").inc()
-        # Logged too, so health and error rates can be read back from the log.
-        gw.log_prediction(uuid.uuid4().hex, pilot, variant, served.version, served.names,
-                          rows, None, (time.perf_counter() - start) * 1000, False, 503)
-        raise
-    ids: RequestIds = request.app.state.request_ids
-    request_id = ids.new(pilot)
-    latency = time.perf_counter() - start
-    gw.metrics.latency.labels(pilot, used).observe(latency)
-    gw.metrics.requests.labels(pilot, used, "200").inc()
-    logged = route.variants.get(used, served)
-    gw.log_prediction(request_id, pilot, used, version, logged.names,
-                      rows_for(logged) if used in route.variants else rows, out,
-                      latency * 1000, cached, 200)
-    if route.shadows:
-        gw.shadow(route, rows_for, request_id)
-    # Written by hand with orjson (the hot path); the shape is views.gateway.Prediction.
-    return Response(orjson.dumps({"predictions": out, "requestId": request_id,
-                                  "variant": used, "modelVersion": version,
-                                  "cached": cached}), media_type="application/json")
+    gw: Gateway = request.app.state.gateway
+    return Response(await answer(gw, request.app.state.request_ids, pilot,
+                                 await request.body(),
+                                 request.headers.get("x-pilotdeck-key") or key, start),
+                    media_type="application/json")
 
 
 @router.post("/v1/feedback", status_code=202,

@@ -33,8 +33,40 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 log = logging.getLogger("pilotdeck.http")
 
 
-class _TooLarge(Exception):
+class BodyTooLarge(Exception):
     """The body passed the limit while it streamed in."""
+
+
+async def read_body(receive: Receive, limit: int) -> tuple[bytes, bool]:
+    """The whole body and whether the client left first; ``BodyTooLarge`` as
+    soon as it passes ``limit`` (the rest is never read)."""
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return b"", True
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            raise BodyTooLarge()
+        if chunk:
+            chunks.append(chunk)
+        if not message.get("more_body", False):
+            break
+    return (chunks[0] if len(chunks) == 1 else b"".join(chunks)), False
+
+
+async def refuse_too_large(scope: Scope, receive: Receive, send: Send, what: str,
+                           limit: int) -> None:
+    """413 problem+json, and the connection closes (the rest is never read)."""
+    response = problem(413, "Payload too large", f"{what} is over the limit of {limit} bytes",
+                       headers={"Connection": "close"})
+    await response(scope, receive, send)
+
+
+def internal_error() -> Any:
+    return problem(500, "Internal error", "an unexpected error occurred; see the server log")
 
 
 class RequestGuard:
@@ -48,14 +80,14 @@ class RequestGuard:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        declared = _content_length(scope)
+        declared = content_length(scope)
         if declared is not None and declared > self.limit:
-            await self._refuse(scope, receive, send, f"body of {declared} bytes")
+            await refuse_too_large(scope, receive, send, f"body of {declared} bytes", self.limit)
             return
         try:
-            body, disconnected = await self._read(receive)
-        except _TooLarge:
-            await self._refuse(scope, receive, send, "body")
+            body, disconnected = await read_body(receive, self.limit)
+        except BodyTooLarge:
+            await refuse_too_large(scope, receive, send, "body", self.limit)
             return
         if disconnected:
             return  # the client left; nobody is waiting for an answer
@@ -83,36 +115,10 @@ class RequestGuard:
             log.exception("unhandled error", exc_info=exc)
             if started:
                 raise  # half an answer is out: only closing the connection is honest
-            response = problem(500, "Internal error",
-                               "an unexpected error occurred; see the server log")
-            await response(scope, replay, send)
-
-    async def _read(self, receive: Receive) -> tuple[bytes, bool]:
-        """The whole body, or ``_TooLarge`` as soon as it passes the limit."""
-        chunks: list[bytes] = []
-        size = 0
-        while True:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                return b"", True
-            chunk = message.get("body", b"")
-            size += len(chunk)
-            if size > self.limit:
-                raise _TooLarge()
-            if chunk:
-                chunks.append(chunk)
-            if not message.get("more_body", False):
-                break
-        return (chunks[0] if len(chunks) == 1 else b"".join(chunks)), False
-
-    async def _refuse(self, scope: Scope, receive: Receive, send: Send, what: str) -> None:
-        response = problem(413, "Payload too large",
-                           f"{what} is over the limit of {self.limit} bytes",
-                           headers={"Connection": "close"})
-        await response(scope, receive, send)
+            await internal_error()(scope, replay, send)
 
 
-def _content_length(scope: Scope) -> int | None:
+def content_length(scope: Scope) -> int | None:
     for name, value in scope["headers"]:
         if name == b"content-length":
             try:

@@ -34,6 +34,12 @@ def problem(status: int, title: str, detail: str, errors: list[dict[str, str]] |
     return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
 
 
+def problem_for(exc: PilotdeckError) -> JSONResponse:
+    """The answer to a domain error (401s say how to authenticate)."""
+    headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+    return problem(exc.status, exc.title, str(exc), [e.as_dict() for e in exc.errors], headers)
+
+
 def _loc(loc: tuple[Any, ...]) -> str:
     parts = [p for p in loc if p not in ("body", "query", "path", "header")]
     out = ""
@@ -58,9 +64,7 @@ def install_problems(app: FastAPI) -> None:
     """Map every error to problem+json once, for the whole app."""
     @app.exception_handler(PilotdeckError)
     async def _domain(_: Request, exc: PilotdeckError) -> JSONResponse:
-        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
-        return problem(exc.status, exc.title, str(exc), [e.as_dict() for e in exc.errors],
-                       headers)
+        return problem_for(exc)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
