@@ -64,6 +64,10 @@ def test_bad_input_is_a_4xx_naming_the_column(env: Env) -> None:
          422, "[0].tenure", "missing"),
         ({"instances": [[1, 2, 3]]}, 422, "[0]", "has 3 values, expected 4"),
         ({"nothing": []}, 422, "body", "exactly one of"),
+        # A boolean is never read as 1.0: in a list row, where the float array
+        # would have taken it, and in the last row of many.
+        ({"instances": [[1.0, 2.0, 3.0, 4.0]] * 50 + [[1.0, True, 3.0, 4.0]]}, 422,
+         "[50].spend", "expected double, got boolean"),
     ]
     for body, code, field, problem in cases:
         r = env.predict(body)
@@ -79,6 +83,10 @@ def test_bad_input_is_a_4xx_naming_the_column(env: Env) -> None:
     assert env.http.post("/v1/pilots/nope/predict", json=split(X)).status_code == 404
     anon = httpx.post(f"{env.base}/v1/pilots/churn-prediction/predict", json=split(X))
     assert anon.status_code == 401
+    assert anon.headers["www-authenticate"] == "Bearer"
+    basic = httpx.post(f"{env.base}/v1/pilots/churn-prediction/predict", json=split(X),
+                       headers={"Authorization": "Basic dXNlcjpwdw=="})
+    assert basic.status_code == 401
 
 
 def test_client_role_can_predict_and_send_feedback_but_nothing_else(env: Env) -> None:

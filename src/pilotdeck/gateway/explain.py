@@ -34,7 +34,7 @@ async def explain(pilot: str, request: Request,
                                           "X-Pilotdeck-Key), as for predict."),
                   who: Principal = require(Permission.GATEWAY_PREDICT)) -> ExplanationResponse:
     gw: Gateway = request.app.state.gateway
-    route, columns, raw_rows, variant = await routed(
+    route, columns, raw_rows, variant, _ = await routed(
         gw, pilot, await request.body(), request.headers.get("x-pilotdeck-key") or key)
     served = route.variants[variant]
     if served.columns is not None:

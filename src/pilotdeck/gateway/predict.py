@@ -25,8 +25,9 @@ from pilotdeck.gateway.state import PilotRoute, ServedModel
 
 
 async def routed(gw: Gateway, pilot: str, body: bytes, key: str | None
-                 ) -> tuple[PilotRoute, list[str] | None, Any, str]:
-    """The pilot's route, the decoded body and the variant the sticky key picks."""
+                 ) -> tuple[PilotRoute, list[str] | None, Any, str, bool]:
+    """The pilot's route, the rows, the variant the sticky key picks, and
+    whether the rows are the body's own (not fetched for entity keys)."""
     route = gw.state.routes.get(pilot)
     if route is None:
         raise NotFound("deployment of pilot", pilot)
@@ -38,9 +39,11 @@ async def routed(gw: Gateway, pilot: str, body: bytes, key: str | None
     if entities is not None and lookup is not None:  # entity keys: features fetched online
         columns, raw_rows = None, await gw.state.feature_lookups.rows(lookup, entities,
                                                                       gw.metrics)
+        from_body = False
     else:
         columns, raw_rows = decode(body, gw.settings.max_rows)
-    return route, columns, raw_rows, route.router.pick(key)
+        from_body = True
+    return route, columns, raw_rows, route.router.pick(key), from_body
 
 
 async def answer(gw: Gateway, ids: RequestIds, pilot: str, body: bytes, key: str | None,
@@ -49,9 +52,12 @@ async def answer(gw: Gateway, ids: RequestIds, pilot: str, body: bytes, key: str
 
     ``start`` is when the request arrived (``time.perf_counter``): the latency
     logged and observed is the caller's, not just this function's."""
-    route, columns, raw_rows, variant = await routed(gw, pilot, body, key)
+    route, columns, raw_rows, variant, from_body = await routed(gw, pilot, body, key)
     served = route.variants[variant]
     allow = frozenset(route.spec.allow_missing)
+    # Rows fetched for entity keys are not the body's: only the body's bytes
+    # can promise the validator that no value is a boolean.
+    bools = not from_body or b"true" in body or b"false" in body
     views: dict[Any, Any] = {}
 
     def rows_for(model: ServedModel) -> Any:
@@ -63,7 +69,7 @@ async def answer(gw: Gateway, ids: RequestIds, pilot: str, body: bytes, key: str
         key = tuple((c.name, c.type, c.required) for c in model.columns or ())
         if key not in views:
             if model.columns is not None:
-                views[key] = validate(columns, raw_rows, model.columns, allow)
+                views[key] = validate(columns, raw_rows, model.columns, allow, bools)
             else:
                 views[key] = unsigned_rows(columns, raw_rows)
         return views[key]
