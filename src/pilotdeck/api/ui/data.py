@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from pilotdeck.api.ui.data_governance import SOON, Calendar, calendar
 from pilotdeck.api.ui.data_pilot import PilotInsights, pilot_insights
 from pilotdeck.api.ui.sections import Section, section
 from pilotdeck.audit.log import utcnow
@@ -93,6 +94,8 @@ class GovernancePage:
     checkpoint: Section
     can_decide: bool
     can_audit: bool
+    calendar: Calendar  # what lapses soon, and the waivers in force
+    soon_days: int
 
 
 def governance_page(platform: Platform, who: Principal) -> GovernancePage:
@@ -105,7 +108,8 @@ def governance_page(platform: Platform, who: Principal) -> GovernancePage:
             missing="your role may not read the audit log"),
         checkpoint=section(lambda: _latest_checkpoint(platform)) if can_audit else Section(
             missing="your role may not read the audit log"),
-        can_decide=who.can(Permission.APPROVALS_DECIDE), can_audit=can_audit)
+        can_decide=who.can(Permission.APPROVALS_DECIDE), can_audit=can_audit,
+        calendar=calendar(platform, who, SOON), soon_days=SOON.days)
 
 
 def _latest_checkpoint(platform: Platform) -> Any:
