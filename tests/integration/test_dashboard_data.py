@@ -87,9 +87,11 @@ def test_without_a_serving_version_the_card_is_the_newest_versions(platform: Pla
 def test_monitoring_reads_only_the_newest_requests(platform: Platform,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(data_pilot, "MAX_REQUESTS", 100)
+    monkeypatch.setattr(data_pilot, "FAIRNESS_ROWS", 40)
     i = pilot_page(platform, PILOT, ADMIN).insights
     assert i.capped and i.drift.value.windows[0].rows == 100
     assert i.quality.value.labelled_rows == 100
+    assert sum(g.count for g in i.fairness_live.value.groups) == 40
 
 
 def test_sections_obey_the_api_permissions(platform: Platform) -> None:

@@ -3,7 +3,8 @@ version that serves, drift, quality, fairness, business impact and explanations.
 
 Each obeys the permission of the API route that returns the same data, and each
 reads what is cheap: monitoring takes the newest :data:`MAX_REQUESTS` requests of
-the last :data:`MONITOR_WINDOW` (one read shared by drift, quality and fairness), and
+the last :data:`MONITOR_WINDOW` (one read shared by drift, quality and fairness, the
+last on its newest :data:`FAIRNESS_ROWS` rows), and
 explanations and the pre-serving fairness report are the stored ones, never a SHAP
 run on a page load.
 """
@@ -22,7 +23,10 @@ from pilotdeck.platform import Platform
 from pilotdeck.views.monitoring import OUTCOMES
 
 MONITOR_WINDOW = timedelta(days=7)
-MAX_REQUESTS = 20_000  # newest requests a page load reads from the prediction log
+MAX_REQUESTS = 10_000  # newest requests a page load reads from the prediction log
+# fairlearn's per-group metrics cost ~0.1 s per 1,000 rows (a Python loop per row):
+# live fairness takes the newest rows only.
+FAIRNESS_ROWS = 5_000
 TOP_FEATURES = 12
 NO_VERSION = "No model version registered yet (pilotdeck models register)."
 NO_TRAFFIC = f"Not enough data: no requests logged in the last {MONITOR_WINDOW.days} days."
@@ -71,6 +75,7 @@ class PilotInsights:
     explanation: Section
     window_days: int
     max_requests: int
+    fairness_rows: int
     capped: bool = False
 
 
@@ -83,17 +88,18 @@ def pilot_insights(platform: Platform, name: str, who: Principal, serving: int |
                               lambda: _stored(platform.fairness.stored, name, version,
                                               "No fairness report stored for v{version} "
                                               "(pilotdeck models fairness)."))
-    monitoring = _read_log(platform, name) if who.can(Permission.MONITORING_READ) else None
+    log = allowed(who, Permission.MONITORING_READ, lambda: _read_log(platform, name))
     since = utcnow() - MONITOR_WINDOW
     sensitive = (stored_fairness.value.report.sensitive
                  if stored_fairness.value is not None else [])
 
-    def monitored(build: Callable[[Monitoring], Any], empty: str) -> Section:
-        if monitoring is None:
-            return Section(missing=FORBIDDEN[Permission.MONITORING_READ])
-        if not monitoring.rows.num_rows:
-            return Section(missing=empty)
-        return section(lambda: build(monitoring))
+    def monitored(build: Callable[[Monitoring], Any]) -> Section:
+        m: Monitoring | None = log.value
+        if m is None:  # refused, or the log could not be read: the same sentence
+            return Section(missing=log.missing)
+        if not m.rows.num_rows:
+            return Section(missing=NO_TRAFFIC)
+        return section(lambda: build(m))
 
     return PilotInsights(
         maturity=allowed(who, Permission.ASSESSMENTS_READ,
@@ -101,18 +107,17 @@ def pilot_insights(platform: Platform, name: str, who: Principal, serving: int |
                          "Not assessed yet (pilotdeck assess run --pilot NAME)."),
         model_card=allowed(who, Permission.MODELS_READ,
                            lambda: _card(platform, name, version, serving)),
-        drift=monitored(lambda m: platform.monitoring.window_drift(name, rows=m.rows),
-                        NO_TRAFFIC),
-        quality=monitored(lambda m: _quality(platform, name, m), NO_TRAFFIC),
-        fairness_live=monitored(lambda m: _live_fairness(platform, name, sensitive, m),
-                                NO_TRAFFIC),
+        drift=monitored(lambda m: platform.monitoring.window_drift(name, rows=m.rows)),
+        quality=monitored(lambda m: _quality(platform, name, m)),
+        fairness_live=monitored(lambda m: _live_fairness(platform, name, sensitive, m)),
         fairness_stored=stored_fairness,
         impact=allowed(who, Permission.MONITORING_READ,
                        lambda: _impact(platform, name, since)),
         explanation=allowed(who, Permission.MODELS_READ,
                             lambda: _explanation(platform, name, version)),
         window_days=MONITOR_WINDOW.days, max_requests=MAX_REQUESTS,
-        capped=bool(monitoring and monitoring.capped))
+        fairness_rows=FAIRNESS_ROWS,
+        capped=bool(log.value and log.value.capped))
 
 
 def _read_log(platform: Platform, name: str) -> Monitoring:
@@ -150,7 +155,8 @@ def _live_fairness(platform: Platform, name: str, sensitive: list[str],
     if missing:
         raise Empty(f"The logged requests do not carry "
                     f"{', '.join(missing)}: live fairness cannot be measured from the log.")
-    report = platform.monitoring.fairness(name, sensitive, rows=m.rows)
+    rows = m.rows.slice(max(m.rows.num_rows - FAIRNESS_ROWS, 0))
+    report = platform.monitoring.fairness(name, sensitive, rows=rows)
     if report.overall is None:
         raise Empty("Not enough data: no feedback labels for the "
                     "logged requests yet.")
