@@ -44,11 +44,11 @@ Adoption: 2 pilots not sunset, both in production, 9 requests served.
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime
 from typing import Any
 
 from pilotdeck.platform import Platform
+from tests.lake_logs import write_logs
 
 SINCE = datetime(2026, 1, 1, tzinfo=UTC)
 NOW = datetime(2026, 4, 1, tzinfo=UTC)
@@ -125,11 +125,4 @@ def build(p: Platform) -> None:
                 fb("r4", "alpha", 6), fb("b1", "beta", 5, 1), fb("b2", "beta", 7, 2),
                 fb("b3", "beta", 9, 3)]
 
-    async def go() -> None:
-        for writer, records in ((p.lake.prediction_log(60, 10**9), preds),
-                                (p.lake.feedback_log(60, 10**9), feedback)):
-            for r in records:
-                writer.append(r)
-            await writer.flush()
-
-    asyncio.run(go())
+    write_logs(p, preds, feedback)

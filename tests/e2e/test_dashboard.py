@@ -30,7 +30,7 @@ from pilotdeck.auth.roles import Principal, Role, local_admin
 from pilotdeck.config import Settings
 from pilotdeck.platform import Platform
 from tests.backends import missing
-from tests.governance import minimal_risk
+from tests.dashboard_fixture import populate
 from tests.polling import wait_until
 
 pytestmark = pytest.mark.browser
@@ -78,14 +78,8 @@ class Site:
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
-    import numpy as np
-    import pandas as pd
-    from sklearn.linear_model import LogisticRegression
-
-    from pilotdeck.adapters.registry import save_sklearn
     from pilotdeck.api.app import create_app
     from pilotdeck.domain.readiness import parse_blocks
-    from pilotdeck.domain.serving import DeploymentSpec
     from pilotdeck.gateway.app import create_gateway
 
     home = tmp_path_factory.mktemp("dash")
@@ -94,15 +88,9 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
                           rollout_interval_s=0, alert_interval_s=0))
     p.readiness.blocks.update(parse_blocks(UNBLOCKED))
     p.portfolio.import_path(REPO / "src/pilotdeck/demo/pilots", ADMIN)
-    rng = np.random.default_rng(3)
-    X = pd.DataFrame(rng.normal(size=(200, 3)), columns=["tenure", "spend", "calls"])
-    y = (X.tenure - X.spend > 0).astype(int)
-    save_sklearn(LogisticRegression().fit(X, y), home / "lr", X)
-    for _ in range(2):
-        p.models.register(PILOT, ADMIN, path=home / "lr", metrics={"auc": 0.81})
-    minimal_risk(p, PILOT)
-    p.models.deploy(PILOT, DeploymentSpec.parse(
-        {"variants": [{"name": "champion", "version": 1, "weight": 100}]}), ADMIN)
+    # Assessed, two versions (v1 with a profile, explanation and fairness report) and
+    # v1 serving, a day of labelled traffic, a waiver and an attestation lapsing soon.
+    populate(p, PILOT, home)
     approval = p.approvals.request(PILOT, 2, ADMIN, "ready for live traffic").id
     p.audit.checkpoint(ADMIN)
     tokens = {r: p.access.create(f"{r.value}-user", r.value,
@@ -220,10 +208,29 @@ def _walk(page: Any, site: Site, role: Role, checked: set[str]) -> None:
     for pilot in (PILOT, OTHER):
         page.goto(f"{base}/ui/pilots/{pilot}")
         assert page.locator("h1").inner_text() == pilot
+        if pilot == PILOT:
+            _pilot_sections(page)
         _shoot(page, role, f"pilot-{pilot}", checked)
     for name in ("governance", "platform", "programme"):
         page.goto(f"{base}/ui/{name}")
+        if name == "governance":
+            assert "runbook" in page.locator("#waivers").inner_text()
+            assert page.locator("#expiring tbody tr").count() == 2
         _shoot(page, role, name, checked)
+
+
+def _pilot_sections(page: Any) -> None:
+    """The maturity radar is drawn, monitoring has the day's traffic, and the model
+    card opens from the keyboard (so axe checks its content too)."""
+    page.wait_for_selector("#maturity-radar")
+    assert page.evaluate(
+        "() => document.querySelector('#maturity-radar').naturalWidth") > 500
+    for table in ("#maturity-gaps", "#drift", "#quality", "#impact", "#importance"):
+        assert page.locator(f"{table} tbody tr").count() >= 1, table
+    page.focus("details.card summary")
+    page.keyboard.press("Enter")
+    assert page.locator("details.card").get_attribute("open") is not None
+    assert page.locator("details.card h3", has_text="Model details").is_visible()
 
 
 def _csrf(page: Any) -> str:

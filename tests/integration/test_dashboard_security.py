@@ -21,6 +21,7 @@ from fastapi.testclient import TestClient
 from pilotdeck.api.app import api_routes, create_app
 from pilotdeck.auth.roles import GRANTS, Permission, Role, local_admin
 from tests.conftest import DEMO_PILOTS
+from tests.dashboard_fixture import assess
 from tests.integration.test_api import permissions_of
 
 ADMIN = local_admin("tester")
@@ -38,6 +39,8 @@ UI_PAGES: dict[str, tuple[str, Permission]] = {
     "/ui/charts/programme/{name}.png": ("/ui/charts/programme/value.png",
                                         Permission.PRIORITIZATION_READ),
     "/ui/charts/matrix.png": ("/ui/charts/matrix.png", Permission.PRIORITIZATION_READ),
+    "/ui/charts/maturity/{pilot}.png": (f"/ui/charts/maturity/{PILOT}.png",
+                                        Permission.ASSESSMENTS_READ),
 }
 # Every form (POST), with a body and the permission of the matching API route.
 UI_FORMS: dict[str, tuple[str, dict[str, str], Permission]] = {
@@ -67,6 +70,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, Any, 
     platform = Platform(Settings(home=tmp_path_factory.mktemp("ui"), alert_interval_s=0,
                                  rollout_interval_s=0))
     platform.portfolio.import_path(DEMO_PILOTS, ADMIN)
+    assess(platform, PILOT)  # the maturity radar has something to draw
     tokens = {r: platform.access.create(f"u-{r.value}", r.value,
                                         [PILOT] if r is Role.PILOT_TEAM else [],
                                         ADMIN).token for r in Role}

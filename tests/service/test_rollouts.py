@@ -4,7 +4,6 @@ audited deployment path; the regression cases from peers' trackers included."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -22,6 +21,7 @@ from pilotdeck.domain.rollout import Plan
 from pilotdeck.domain.serving import profile_name
 from pilotdeck.platform import Platform
 from tests.governance import minimal_risk
+from tests.lake_logs import write_logs
 from tests.service.test_registry_service import MLMODEL
 
 DEMO = Path(__file__).resolve().parents[2] / "src" / "pilotdeck" / "demo" / "pilots"
@@ -104,14 +104,7 @@ def _log(p: Platform, variant: str, version: int, n: int, *, correct: float = 1.
                    "label": json.dumps(1 if right else 0), "revenue": None,
                    "cost_saved": None, "satisfaction": None})
 
-    async def go() -> None:
-        for writer, records in ((p.lake.prediction_log(60, 10**9), preds),
-                                (p.lake.feedback_log(60, 10**9), fb)):
-            for r in records:
-                writer.append(r)
-            await writer.flush()
-
-    asyncio.run(go())
+    write_logs(p, preds, fb)
 
 
 def _check(p: Platform) -> tuple[str, str]:

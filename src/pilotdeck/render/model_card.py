@@ -114,11 +114,12 @@ def _inline(text: str) -> str:
     return "".join(out)
 
 
-def html_sections(sections: list[Section]) -> str:
-    """The sections as HTML (headings, paragraphs, tables), escaped."""
+def html_sections(sections: list[Section], heading: int = 2) -> str:
+    """The sections as HTML (headings, paragraphs, tables), escaped; ``heading`` is
+    the level of their titles (3 inside a page whose sections are h2)."""
     body = []
     for s in sections:
-        body.append(f"<h2>{html.escape(s.title)}</h2>")
+        body.append(f"<h{heading}>{html.escape(s.title)}</h{heading}>")
         body += [f"<p>{_inline(line)}</p>" for line in s.lines]
         if s.header and s.rows:
             head = "".join(f"<th>{html.escape(h)}</th>" for h in s.header)

@@ -11,6 +11,9 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from pilotdeck.api.ui.data_governance import SOON, Calendar, calendar
+from pilotdeck.api.ui.data_pilot import PilotInsights, pilot_insights
+from pilotdeck.api.ui.sections import Section, section
 from pilotdeck.audit.log import utcnow
 from pilotdeck.auth.roles import Permission, Principal
 from pilotdeck.domain.errors import NotFound, PilotdeckError
@@ -18,24 +21,6 @@ from pilotdeck.platform import Platform
 
 HEALTH_WINDOW = timedelta(hours=24)
 AUDIT_ROWS = 30
-
-
-@dataclass
-class Section:
-    """A section's data, or why there is none (``missing``)."""
-
-    value: Any = None
-    missing: str | None = None
-
-
-def section(build: Any, empty: str | None = None) -> Section:
-    try:
-        value = build()
-    except NotFound as exc:
-        return Section(missing=empty or str(exc))
-    except PilotdeckError as exc:
-        return Section(missing=str(exc))
-    return Section(value=value)
 
 
 @dataclass
@@ -53,6 +38,7 @@ class PilotPage:
     alerts: Section
     audit: Section
     can_deploy: bool
+    insights: PilotInsights  # maturity, model card, drift, quality, fairness, impact
     challengers: list[int] = field(default_factory=list)
 
 
@@ -87,6 +73,7 @@ def pilot_page(platform: Platform, name: str, who: Principal) -> PilotPage:
         alerts=section(lambda: platform.alerts.list(pilot=name)),
         audit=section(lambda: _pilot_audit(platform, name, numbers)),
         can_deploy=who.can(Permission.DEPLOYMENTS_WRITE, name) and deployment.value is not None,
+        insights=pilot_insights(platform, name, who, champion, newest),
         challengers=challengers)
 
 
@@ -107,6 +94,8 @@ class GovernancePage:
     checkpoint: Section
     can_decide: bool
     can_audit: bool
+    calendar: Calendar  # what lapses soon, and the waivers in force
+    soon_days: int
 
 
 def governance_page(platform: Platform, who: Principal) -> GovernancePage:
@@ -119,7 +108,8 @@ def governance_page(platform: Platform, who: Principal) -> GovernancePage:
             missing="your role may not read the audit log"),
         checkpoint=section(lambda: _latest_checkpoint(platform)) if can_audit else Section(
             missing="your role may not read the audit log"),
-        can_decide=who.can(Permission.APPROVALS_DECIDE), can_audit=can_audit)
+        can_decide=who.can(Permission.APPROVALS_DECIDE), can_audit=can_audit,
+        calendar=calendar(platform, who, SOON), soon_days=SOON.days)
 
 
 def _latest_checkpoint(platform: Platform) -> Any:

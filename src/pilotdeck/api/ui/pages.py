@@ -129,6 +129,35 @@ def programme_png(name: str, period: str | None = text(),
 CHART_CACHE = 32  # charts kept per process (per business unit and log size)
 
 
+def _cached_chart(request: Request, key: Any, draw: Any) -> Response:
+    """A PNG drawn once per ``key`` (drawing takes a while; the key changes with
+    whatever the chart shows), kept per process."""
+    cache: dict[Any, bytes] | None = getattr(request.app.state, "ui_charts", None)
+    if cache is None:
+        cache = request.app.state.ui_charts = {}
+    data = cache.get(key)
+    if data is None:
+        data = draw()
+        if len(cache) >= CHART_CACHE:
+            cache.clear()
+        cache[key] = data
+    return Response(data, media_type="image/png",
+                    headers={**HEADERS, "Cache-Control": "private, max-age=60"})
+
+
+@router.get("/charts/maturity/{pilot}.png")
+def maturity_png(request: Request, pilot: PilotPath,
+                 signed: Signed = page(Permission.ASSESSMENTS_READ),
+                 platform: Platform = Depends(get_platform)) -> Response:
+    """The pilot's latest maturity assessment as a radar, current against target
+    (an assessment is never changed once saved, so its id is the cache key)."""
+    from pilotdeck.render.charts import maturity_bytes
+
+    latest = platform.assessments.latest(pilot)  # NotFound: 404
+    return _cached_chart(request, ("maturity", pilot, latest.id),
+                         lambda: maturity_bytes(latest.dump(), "png"))
+
+
 @router.get("/charts/matrix.png")
 def matrix_png(request: Request, business_unit: str | None = text(alias="businessUnit"),
                signed: Signed = page(Permission.PRIORITIZATION_READ),
@@ -140,15 +169,6 @@ def matrix_png(request: Request, business_unit: str | None = text(alias="busines
 
     unit = business_unit or None
     key = (unit, platform.audit.head().size, id(platform.rubric))
-    cache: dict[Any, bytes] | None = getattr(request.app.state, "ui_charts", None)
-    if cache is None:
-        cache = request.app.state.ui_charts = {}
-    data = cache.get(key)
-    if data is None:
-        scores = platform.prioritization.scores(PilotFilter(business_unit=unit))
-        data = matrix_bytes(scores, platform.rubric, "png")
-        if len(cache) >= CHART_CACHE:
-            cache.clear()
-        cache[key] = data
-    return Response(data, media_type="image/png",
-                    headers={**HEADERS, "Cache-Control": "private, max-age=60"})
+    return _cached_chart(request, key, lambda: matrix_bytes(
+        platform.prioritization.scores(PilotFilter(business_unit=unit)), platform.rubric,
+        "png"))

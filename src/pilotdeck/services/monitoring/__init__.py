@@ -139,6 +139,16 @@ class MonitoringService:
         return self.lake.rows(self.lake.requests(pilot, since, until, variant=variant,
                                                  version=version))
 
+    def recent_rows(self, pilot: str, since: datetime, limit: int) -> tuple[pa.Table, bool]:
+        """The scored rows of the newest ``limit`` requests since ``since``, and whether
+        older ones were left out: a bounded sample for pages that must answer quickly
+        (expanding the log's JSON is what costs, so the cut is made before it)."""
+        requests = self.lake.requests(pilot, since)  # ordered by time
+        cut = requests.num_rows > limit
+        if cut:
+            requests = requests.slice(requests.num_rows - limit)
+        return self.lake.rows(requests), cut
+
     def window_drift(self, pilot: str, *, profile: str | None = None,
                      version: int | None = None, since: datetime | None = None,
                      until: datetime | None = None, variant: str | None = None,
