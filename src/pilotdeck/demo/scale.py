@@ -19,6 +19,7 @@ from pilotdeck.demo.governance import BOARD
 from pilotdeck.demo.operations import publish_runbook
 from pilotdeck.demo.teams import COURSE, PILOT_TEAMS
 from pilotdeck.demo.traffic import demand_outcome, fraud_outcome, replay
+from pilotdeck.domain.errors import PilotdeckError
 from pilotdeck.domain.rollout import Plan
 from pilotdeck.domain.serving import DeploymentSpec
 from pilotdeck.platform import Platform
@@ -58,20 +59,27 @@ def scale_fraud(platform: Platform, who: Principal) -> str:
     """Clear the fraud challenger for 100 % and roll it out there; a line to print."""
     if any(r.phase == "promoted" for r in platform.rollouts.history(FRAUD)):
         return f"scale: {FRAUD} already at 100 % (pilotdeck rollout history {FRAUD})"
-    version = platform.models.deployment(FRAUD).spec.variant("challenger")
-    assert version is not None
-    v = version.version
-    _ready_for_production(platform, FRAUD, v, who)
-    platform.rollouts.start(FRAUD, v, who, Plan.parse(PLAN))
+    challenger = platform.models.deployment(FRAUD).spec.variant("challenger")
+    if challenger is None:
+        return f"scale: {FRAUD} has no challenger to roll out"
+    v = challenger.version
     decisions = []
-    for n, seed in ((1200, 11), (100, 12)):  # the 50 % step, then the 100 % step
-        replay(platform, FRAUD, n, seed, fraud_outcome)
-        decisions.append(platform.rollouts.check(FRAUD))
+    try:
+        _ready_for_production(platform, FRAUD, v, who)
+        platform.rollouts.start(FRAUD, v, who, Plan.parse(PLAN))
+        for n, seed in ((1200, 11), (100, 12)):  # the 50 % step, then the 100 % step
+            replay(platform, FRAUD, n, seed, fraud_outcome)
+            decisions.append(platform.rollouts.check(FRAUD))
+    except PilotdeckError as exc:  # e.g. a rollout left running by an interrupted run
+        return f"scale: {FRAUD} not scaled ({exc}; pilotdeck rollout status {FRAUD})"
     publish_runbook(platform, FRAUD, who)  # the runbook follows the new deployment
     last = platform.rollouts.status(FRAUD)
-    steps = " → ".join(f"{d.action}" for d in decisions)
+    steps = " → ".join(d.action for d in decisions)
+    if last.phase != "promoted":
+        return (f"scale: {FRAUD} v{v} {last.phase} at {last.weight:g}% ({steps}: "
+                f"{last.reason}; pilotdeck rollout status {FRAUD})")
     return (f"scale: {FRAUD} v{v} rolled out 50 % → 100 % by its gates ({steps}); "
-            f"{last.phase} (pilotdeck programme report)")
+            "promoted (pilotdeck programme report)")
 
 
 def _ready_for_production(platform: Platform, pilot: str, version: int,
