@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -171,27 +172,35 @@ def test_two_processes_importing_at_once_corrupt_nothing(env, demo_pilots, tmp_p
     assert verify["ok"] and verify["size"] == 16
 
 
-def test_demo_runs_end_to_end_without_serving(tmp_path) -> None:
-    env = env_for(tmp_path / "home", f"sqlite:///{tmp_path / 'home' / 'pilotdeck.db'}")
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, str], Result, Path]:
+    """One demo run shared by the tests that read what it left (it takes a while)."""
+    home = tmp_path_factory.mktemp("demo") / "home"
+    env = env_for(home, f"sqlite:///{home / 'pilotdeck.db'}")
     env.pop("PILOTDECK_DB_URL")
-    r = pd(env, "demo", "--no-serve")
+    return env, pd(env, "demo", "--no-serve"), home
+
+
+def test_demo_runs_end_to_end_without_serving(demo) -> None:
+    env, r, home = demo
     assert "admin token" in r.stdout and "Portfolio plan" in r.stdout
     assert "/ui and sign in with an API token" in r.stdout  # the dashboard's address
-    reports = tmp_path / "home" / "reports"
+    reports = home / "reports"
     assert (reports / "prioritization-matrix.png").stat().st_size > 10_000
     assert (reports / "maturity-organisation.png").exists()
     versions = json.loads(pd(env, "models", "list", "churn-prediction", "--format",
                              "json").stdout)
     assert [v["aliases"] for v in versions] == [["champion"], ["challenger"], []]
     assert versions[0]["metrics"]["roc_auc"] > 0.6 and versions[0]["datasets"]
-    assert (tmp_path / "home" / "lakehouse" / "tables" / "churn_prediction_training"
+    assert (home / "lakehouse" / "tables" / "churn_prediction_training"
             / "v1.parquet").exists()
     tiers = {p: json.loads(pd(env, "risk", "show", p, "--format", "json").stdout)["tier"]
              for p in ("credit-risk-scoring", "customer-support-assistant")}
     assert tiers == {"credit-risk-scoring": "high", "customer-support-assistant": "limited"}
     approvals = json.loads(pd(env, "approvals", "list", "--format", "json").stdout)
     approved = {(a["pilot"], a["required"]) for a in approvals if a["status"] == "approved"}
-    assert approved == {("credit-risk-scoring", 2), ("customer-support-assistant", 1)}
+    assert approved == {("credit-risk-scoring", 2), ("customer-support-assistant", 1),
+                        ("fraud-detection-realtime", 1)}  # its v2, before 100 %
     assert all(len({v["by"] for v in a["votes"]}) == a["required"] for a in approvals)
     status = json.loads(pd(env, "approvals", "status", "credit-risk-scoring", "--version", "1",
                            "--format", "json").stdout)
@@ -263,6 +272,39 @@ def test_demo_runs_end_to_end_without_serving(tmp_path) -> None:
     assert "already there" in again.stdout
     assert "SLA set for 0 pilot(s), runbooks published for 0" in again.stdout
     assert "0 team(s) created" in again.stdout and "playbook version 1 stands" in again.stdout
+    assert "fraud-detection-realtime already at 100 %" in again.stdout
+    assert "demand-forecasting already has traffic" in again.stdout
+
+
+def test_demo_programme_report_shows_measured_value_and_a_scaled_pilot(demo) -> None:
+    env, r, _ = demo
+    assert "fraud-detection-realtime v2 rolled out 50 % → 100 % by its gates" in r.stdout
+    report = json.loads(pd(env, "programme", "report", "--format", "json").stdout)
+    # Measured, not estimated: demand's revenue is its uplift over the baseline
+    # control group (an interval above zero), fraud's savings are recorded outcomes.
+    assert report["revenue"]["total"] > 0 and report["revenue"]["ciLow"] > 0
+    assert report["costSavings"]["total"] > 0
+    assert report["value"]["measured"] > 0 and report["cost"]["total"] > 0
+    pilots = {p["pilot"]: p for p in report["byPilot"]}
+    assert pilots["demand-forecasting"]["uplift"]["against"] == "baseline"
+    assert pilots["fraud-detection-realtime"]["costSavings"]["total"] > 0
+    # Scaled through a staged rollout: time to scale and cost per scaled pilot show.
+    scale = report["timeToScaleDays"]
+    assert scale["scaled"] >= 1 and scale["medianDays"] is not None
+    assert any(p["pilot"] == "fraud-detection-realtime" and p["days"] is not None
+               for p in scale["pilots"])
+    assert any(c["costPerScaledPilot"] for c in report["costPerScaledPilot"])
+    history = json.loads(pd(env, "rollout", "history", "fraud-detection-realtime",
+                            "--format", "json").stdout)
+    assert history[0]["phase"] == "promoted"
+    dep = json.loads(pd(env, "models", "deployment", "fraud-detection-realtime", "--format",
+                        "json").stdout)
+    live = {v["name"]: (v["version"], v["weight"]) for v in dep["spec"]["variants"]
+            if v["weight"] > 0}
+    assert live == {"champion": (2, 100)}
+    # The playbook reads the same milestones: one pilot went from live traffic to 100 %.
+    assert re.search(r"\| live traffic to 100 % of traffic \| [0-9.]+ (h|days) \| 1 \|",
+                     pd(env, "playbook").stdout)
 
 
 def test_bad_database_url_is_one_line(tmp_path) -> None:

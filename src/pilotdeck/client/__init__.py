@@ -22,7 +22,9 @@ from typing import Any
 
 import httpx
 
-from pilotdeck.client._http import HttpCore, RemoteNotFound, error_from
+from pilotdeck.client._http import HttpCore, RemoteNotFound, Resource, error_from, segment
+from pilotdeck.client._programme import Playbook, Programme, Teams, Training
+from pilotdeck.client._rollouts import Rollouts
 from pilotdeck.domain.errors import PreconditionFailed
 from pilotdeck.views.alerts import AlertList, Evaluation
 from pilotdeck.views.audit import AuditEventPage, TreeHead, VerifyResult
@@ -43,19 +45,14 @@ from pilotdeck.views.tokens import IssuedToken, TokenList
 __all__ = ["Client", "RemoteNotFound", "error_from"]
 
 
-class _Resource:
-    def __init__(self, core: HttpCore) -> None:
-        self._core = core
-
-
-class Pilots(_Resource):
+class Pilots(Resource):
     def list(self, *, business_unit: str | None = None, status: str | None = None,
              owner: str | None = None, limit: int = 50, offset: int = 0) -> PilotPage:
         return self._core.get("/v1/pilots", PilotPage, businessUnit=business_unit,
                               status=status, owner=owner, limit=limit, offset=offset)
 
     def get(self, name: str) -> Pilot:
-        return self._core.get(f"/v1/pilots/{_segment(name)}", Pilot)
+        return self._core.get(f"/v1/pilots/{segment(name)}", Pilot)
 
     def put(self, manifest: dict[str, Any] | Pilot, *, revision: int | None = None
             ) -> PilotWriteResult:
@@ -70,7 +67,7 @@ class Pilots(_Resource):
         if revision is None and isinstance(record, dict):
             revision = record.get("revision")
         name = doc.get("metadata", {}).get("name", "")
-        return self._core.send("PUT", f"/v1/pilots/{_segment(name)}", PilotWriteResult,
+        return self._core.send("PUT", f"/v1/pilots/{segment(name)}", PilotWriteResult,
                                doc, revision=revision)
 
     def update(self, name: str, change: Callable[[dict[str, Any]], dict[str, Any]],
@@ -89,15 +86,15 @@ class Pilots(_Resource):
 
     def delete(self, name: str, *, revision: int | None = None) -> None:
         """Delete a pilot (only if still at ``revision``, when given)."""
-        self._core.request("DELETE", f"/v1/pilots/{_segment(name)}", revision=revision)
+        self._core.request("DELETE", f"/v1/pilots/{segment(name)}", revision=revision)
 
 
-class Models(_Resource):
+class Models(Resource):
     def versions(self, pilot: str) -> ModelVersionList:
-        return self._core.get(f"/v1/pilots/{_segment(pilot)}/models", ModelVersionList)
+        return self._core.get(f"/v1/pilots/{segment(pilot)}/models", ModelVersionList)
 
     def deployment(self, pilot: str) -> Deployment:
-        return self._core.get(f"/v1/pilots/{_segment(pilot)}/deployment", Deployment)
+        return self._core.get(f"/v1/pilots/{segment(pilot)}/deployment", Deployment)
 
     def deploy(self, pilot: str, spec: dict[str, Any] | Deployment, *,
                revision: int | None = None) -> Deployment:
@@ -108,26 +105,26 @@ class Models(_Resource):
             body: dict[str, Any] = spec.spec.document()
         else:
             body = spec
-        return self._core.send("PUT", f"/v1/pilots/{_segment(pilot)}/deployment", Deployment,
+        return self._core.send("PUT", f"/v1/pilots/{segment(pilot)}/deployment", Deployment,
                                body, revision=revision)
 
     def set_weights(self, pilot: str, weights: dict[str, float], reason: str = "", *,
                     revision: int | None = None) -> Deployment:
         """Change weights (only if the deployment is still at ``revision``, when given)."""
-        return self._core.send("POST", f"/v1/pilots/{_segment(pilot)}/deployment/weights",
+        return self._core.send("POST", f"/v1/pilots/{segment(pilot)}/deployment/weights",
                                Deployment, {"weights": weights, "reason": reason},
                                revision=revision)
 
     def rollback(self, pilot: str, reason: str, variant: str = "challenger", *,
                  revision: int | None = None) -> Deployment:
-        return self._core.send("POST", f"/v1/pilots/{_segment(pilot)}/deployment/rollback",
+        return self._core.send("POST", f"/v1/pilots/{segment(pilot)}/deployment/rollback",
                                Deployment, {"variant": variant, "reason": reason},
                                revision=revision)
 
 
-class Monitoring(_Resource):
+class Monitoring(Resource):
     def _path(self, pilot: str, view: str) -> str:
-        return f"/v1/pilots/{_segment(pilot)}/monitoring/{view}"
+        return f"/v1/pilots/{segment(pilot)}/monitoring/{view}"
 
     def drift(self, pilot: str, *, since: str | None = None, until: str | None = None,
               by: str | None = None, variant: str | None = None, version: int | None = None,
@@ -162,7 +159,7 @@ class Monitoring(_Resource):
                               until=until, sensitive=sensitive, every=every)
 
 
-class Alerts(_Resource):
+class Alerts(Resource):
     def list(self, *, pilot: str | None = None, status: str | None = None) -> AlertList:
         return self._core.get("/v1/alerts", AlertList, pilot=pilot, status=status)
 
@@ -170,7 +167,7 @@ class Alerts(_Resource):
         return self._core.send("POST", "/v1/alerts/evaluate", Evaluation)
 
 
-class Audit(_Resource):
+class Audit(Resource):
     def events(self, *, actor: str | None = None, entity_type: str | None = None,
                entity_id: str | None = None, action: str | None = None, limit: int = 100,
                offset: int = 0) -> AuditEventPage:
@@ -185,7 +182,7 @@ class Audit(_Resource):
         return self._core.get("/v1/audit/verify", VerifyResult)
 
 
-class Tokens(_Resource):
+class Tokens(Resource):
     def list(self) -> TokenList:
         return self._core.get("/v1/tokens", TokenList)
 
@@ -201,16 +198,10 @@ class Tokens(_Resource):
         self._core.request("DELETE", f"/v1/tokens/{int(token_id)}")
 
 
-def _segment(value: str) -> str:
-    """A path segment, percent-encoded (names are validated server-side too)."""
-    from urllib.parse import quote
-
-    return quote(str(value), safe="")
-
-
 class Client:
-    """The REST API as Python: ``pilots``, ``models``, ``monitoring``, ``alerts``,
-    ``audit``, ``tokens``, plus ``version()``, ``health()`` and ``prioritization()``.
+    """The REST API as Python: ``pilots``, ``models``, ``rollouts``, ``monitoring``,
+    ``alerts``, ``audit``, ``tokens``, ``teams``, ``training``, ``playbook``,
+    ``programme``, plus ``version()``, ``health()`` and ``prioritization()``.
 
     ``base_url`` defaults to ``$PILOTDECK_URL`` (else http://127.0.0.1:8000) and
     ``token`` to ``$PILOTDECK_TOKEN``."""
@@ -225,6 +216,11 @@ class Client:
         self.alerts = Alerts(self._core)
         self.audit = Audit(self._core)
         self.tokens = Tokens(self._core)
+        self.rollouts = Rollouts(self._core)
+        self.teams = Teams(self._core)
+        self.training = Training(self._core)
+        self.playbook = Playbook(self._core)
+        self.programme = Programme(self._core)
 
     def version(self) -> VersionInfo:
         return self._core.get("/v1/version", VersionInfo)

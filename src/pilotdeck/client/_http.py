@@ -110,3 +110,17 @@ class HttpCore:
 
     def close(self) -> None:
         self.http.close()
+
+
+class Resource:
+    """One group of routes (``client.pilots``, ``client.rollouts``, ...) over the core."""
+
+    def __init__(self, core: HttpCore) -> None:
+        self._core = core
+
+
+def segment(value: str) -> str:
+    """A path segment, percent-encoded (names are validated server-side too)."""
+    from urllib.parse import quote
+
+    return quote(str(value), safe="")

@@ -139,6 +139,15 @@ def _metrics(kind: str, model: Any, X: pd.DataFrame, y: np.ndarray) -> dict[str,
     return {"mae": float(m.mean_absolute_error(y, pred)), "r2": float(m.r2_score(y, pred))}
 
 
+def register_fitted(platform: Platform, pilot: str, model: Any, X: pd.DataFrame,
+                    who: Principal, **details: Any) -> Any:
+    """Save a fitted scikit-learn model in MLflow's format (its signature from ``X``)
+    and register it as the pilot's next version."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = save_sklearn(model, Path(tmp) / "model", X)
+        return platform.models.register(pilot, who, path=path, **details)
+
+
 def train_and_register(platform: Platform, who: Principal,
                        progress: Callable[[str], None] | None = None) -> list[str]:
     """Train, register and deploy the demo models; skips pilots that have versions."""
@@ -167,13 +176,11 @@ def train_and_register(platform: Platform, who: Principal,
             if progress:
                 progress(f"{problem.pilot}: {name}")
             model.fit(X.iloc[train], y[train])
-            with tempfile.TemporaryDirectory() as tmp:
-                path = save_sklearn(model, Path(tmp) / "model", X.iloc[train])
-                v = platform.models.register(
-                    problem.pilot, who, path=path, datasets=[dataset],
-                    metrics=_metrics(problem.kind, model, X.iloc[test], y[test]),
-                    description=f"{name} trained on {dataset}",
-                    reference=table / "v1.parquet")  # profile PILOT.vN for drift
+            v = register_fitted(
+                platform, problem.pilot, model, X.iloc[train], who, datasets=[dataset],
+                metrics=_metrics(problem.kind, model, X.iloc[test], y[test]),
+                description=f"{name} trained on {dataset}",
+                reference=table / "v1.parquet")  # profile PILOT.vN for drift
             versions.append(v.version)
         platform.models.set_alias(problem.pilot, "champion", versions[0], who)
         platform.models.set_alias(problem.pilot, "challenger", versions[1], who)

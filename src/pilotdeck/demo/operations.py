@@ -40,7 +40,6 @@ def sla_and_runbooks(platform: Platform, who: Principal) -> str:
     """Set the SLAs the deployed pilots lack and publish their runbooks where the
     published one is missing or stale; returns a line for the demo's output."""
     from pilotdeck.domain.errors import NotFound
-    from pilotdeck.render.runbook import markdown, page
 
     set_, published = [], []
     for pilot, doc in SLAS.items():
@@ -51,10 +50,20 @@ def sla_and_runbooks(platform: Platform, who: Principal) -> str:
         if platform.sla.get(pilot) is None:
             platform.sla.set(pilot, SLA.parse({**_BASE, **doc}), who)
             set_.append(pilot)
-        if platform.runbooks.stale(pilot) is not None:
-            r = platform.runbooks.generate(pilot)
-            platform.runbooks.publish(r, markdown(r), page(r), who)
+        if publish_runbook(platform, pilot, who):
             published.append(pilot)
     return (f"operations: SLA set for {len(set_)} pilot(s), runbooks published for "
             f"{len(published)} (try `pilotdeck sla churn-prediction` and `pilotdeck runbook "
             "churn-prediction`)")
+
+
+def publish_runbook(platform: Platform, pilot: str, who: Principal) -> bool:
+    """Publish the pilot's runbook when the published one is missing or stale (its
+    deployment, SLA or alert rules changed since); True when it did."""
+    from pilotdeck.render.runbook import markdown, page
+
+    if platform.runbooks.stale(pilot) is None:
+        return False
+    r = platform.runbooks.generate(pilot)
+    platform.runbooks.publish(r, markdown(r), page(r), who)
+    return True

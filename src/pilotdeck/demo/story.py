@@ -128,6 +128,13 @@ def run(platform: Platform, who: Principal, console: Console,
 
     console.print(centre_of_excellence(platform, who))
 
+    from pilotdeck.demo.scale import control_group, scale_fraud
+
+    with Progress(console=bars, transient=True) as progress:
+        progress.add_task("scaling fraud detection; replaying traffic", total=None)
+        console.print(scale_fraud(platform, who))
+        console.print(control_group(platform, who))
+
     result = platform.prioritization.run()
     scores = platform.prioritization.scores()
     matrix_chart(scores, platform.rubric, reports / "prioritization-matrix.png")

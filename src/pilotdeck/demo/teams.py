@@ -29,7 +29,8 @@ PEOPLE: dict[tuple[str, str], list[tuple[str, str | None]]] = {
     ("enablement", "enablement"): [("ines.moreau", None)],
     ("board", "governance-board"): [(b.user, None) for b in BOARD],
 }
-TRAINED = {"crm": "ML in production on pilotdeck"}
+COURSE = "ML in production on pilotdeck"
+TRAINED = {"crm": COURSE}
 
 
 def user_id(name: str) -> str:

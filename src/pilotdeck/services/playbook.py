@@ -23,7 +23,6 @@ import hashlib
 import statistics
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from pilotdeck.audit.log import iso, utcnow
@@ -31,6 +30,7 @@ from pilotdeck.auth.roles import GRANTS, Permission, Principal
 from pilotdeck.domain.canonical import canonical_json, loads
 from pilotdeck.domain.errors import Forbidden, NotFound, PilotdeckError
 from pilotdeck.domain.maturity import MaturityModel
+from pilotdeck.domain.milestones import MILESTONES, phase_days
 from pilotdeck.domain.ports.lake import Lake
 from pilotdeck.domain.ports.store import Store
 from pilotdeck.domain.prioritization import Rubric
@@ -39,7 +39,7 @@ from pilotdeck.domain.risk import Questionnaire
 from pilotdeck.domain.rollout import Plan
 from pilotdeck.domain.serving import DeploymentSpec
 from pilotdeck.domain.sla import SLA
-from pilotdeck.domain.when import as_utc
+from pilotdeck.services.milestones import read_paths
 from pilotdeck.views.playbook import (
     FailureCount,
     GateCount,
@@ -61,12 +61,6 @@ __all__ = ["PHASES", "PlaybookService", "PlaybookSources", "RUNBOOK_SECTIONS"]
 # test keeps the two lists the same).
 RUNBOOK_SECTIONS = ("Owners", "Endpoints", "Deployment and fallback", "Alert rules",
                     "Rollback", "SLA", "Escalation", "Dashboards, metrics and logs")
-# Milestones of a pilot's path in the audit log: (name, action, entity type).
-MILESTONES = (("created", "pilot.created", "pilot"),
-              ("model registered", "model.registered", "model"),
-              ("board sign-off", "approval.approved", "model"),
-              ("live traffic", "deployment.updated", "deployment"),
-              ("100 % of traffic", "rollout.promoted", "rollout"))
 PHASES = tuple(zip(MILESTONES, MILESTONES[1:], strict=False))
 EVENTS_MAX = 100_000
 
@@ -171,20 +165,11 @@ class PlaybookService:
     def _phases(self) -> list[PhaseTime]:
         """Median days between consecutive milestones, over the pilots that passed both
         (the first time each pilot reached each milestone)."""
-        first: dict[str, dict[str, datetime]] = {}
         with self.s.store.read() as uow:
-            for name, action, kind in MILESTONES:
-                seen = first.setdefault(name, {})
-                for e in uow.audit_events.events(action=action, entity_type=kind,
-                                                 limit=EVENTS_MAX):
-                    if e.action != action:
-                        continue
-                    pilot = e.entity_id.split("/")[0]
-                    seen.setdefault(pilot, as_utc(e.at))
+            paths = list(read_paths(uow).values())
         out = []
         for (a, start, _), (b, end, _) in PHASES:
-            days = [(first[b][p] - first[a][p]).total_seconds() / 86_400
-                    for p in first[a] if p in first[b] and first[b][p] >= first[a][p]]
+            days = phase_days(paths, a, b)
             out.append(PhaseTime(phase=f"{a} to {b}", start=start, end=end,
                                  median_days=round(statistics.median(days), 3) if days
                                  else None, pilots=len(days)))

@@ -12,12 +12,12 @@ from typing import TYPE_CHECKING, Any
 
 from pilotdeck.audit.log import utcnow
 from pilotdeck.domain import programme as rules
-from pilotdeck.domain.canonical import loads
+from pilotdeck.domain.milestones import PilotPath
 from pilotdeck.domain.periods import Period, check_period, periods
 from pilotdeck.domain.ports.lake import Lake
 from pilotdeck.domain.ports.store import Store
 from pilotdeck.domain.query import PilotFilter
-from pilotdeck.domain.when import as_utc
+from pilotdeck.services.milestones import read_paths
 from pilotdeck.views.programme import (
     Adoption,
     CostPerScaledPilot,
@@ -37,17 +37,8 @@ from pilotdeck.views.programme import (
 if TYPE_CHECKING:
     import pandas as pd
 
-EVENTS = 10_000_000  # every event of a kind: the log is read once per report
 USERS_NOTE = ("not counted: the prediction log records no user id or client token, and "
               "pilotdeck does not invent one")
-
-
-def _full_rollout(data: dict[str, Any]) -> bool:
-    """A deployment whose live traffic all goes to one version."""
-    after = data.get("after") or {}
-    live = [v for v in after.get("variants", []) if float(v.get("weight", 0)) > 0]
-    return len({v.get("version") for v in live}) == 1 and sum(
-        float(v["weight"]) for v in live) >= 99.999
 
 
 class ProgrammeService:
@@ -64,41 +55,18 @@ class ProgrammeService:
         """Every current pilot with its economics, status timeline and first 100 %."""
         with self.store.read() as uow:
             rows = uow.pilots.list(PilotFilter())
-            events: dict[str, list[tuple[datetime, str, dict[str, Any]]]] = {}
-            for kind, action in (("pilot", "pilot."), ("deployment", "deployment.updated"),
-                                 ("rollout", "rollout.promoted")):
-                for e in uow.audit_events.events(entity_type=kind, action=action,
-                                                 limit=EVENTS):
-                    events.setdefault(e.entity_id, []).append(
-                        (as_utc(e.at), e.action, loads(e.body)["data"]))
-            return [self._record(r, events.get(r.name, [])) for r in rows]
+            paths = read_paths(uow)
+            return [self._record(r, paths.get(r.name, PilotPath())) for r in rows]
 
     @staticmethod
-    def _record(row: Any, events: list[tuple[datetime, str, dict[str, Any]]]
-                ) -> rules.PilotRecord:
-        created = max((at for at, action, _ in events if action == "pilot.created"),
-                      default=None)
-        statuses: list[tuple[datetime, str]] = []
-        scaled = None
-        for at, action, data in events:  # oldest first
-            if created is None or at < created:
-                continue  # an earlier pilot of the same name
-            if action in ("pilot.created", "pilot.updated"):
-                status = ((data.get("after") or {}).get("spec") or {}).get("status", "pilot")
-                if not statuses or statuses[-1][1] != status:
-                    statuses.append((at, status))
-            elif scaled is None and (action == "rollout.promoted" or (
-                    action == "deployment.updated" and _full_rollout(data))):
-                # A rollback or an opened breaker may leave one version at 100 %
-                # too, but taking traffic away is not scaling up.
-                scaled = at
+    def _record(row: Any, path: PilotPath) -> rules.PilotRecord:
         economics = ((row.manifest or {}).get("spec") or {}).get("economics") or {}
         return rules.PilotRecord(
             name=row.name, business_unit=row.business_unit, status=row.status,
             run_cost_per_year=float(economics.get("productionCostPerYear", 0.0)),
             expected_value_per_year=float(economics.get("expectedValuePerYear", 0.0)),
-            currency=str(economics.get("currency", "USD")), created_at=created,
-            scaled_at=scaled, statuses=tuple(statuses))
+            currency=str(economics.get("currency", "USD")), created_at=path.created_at,
+            scaled_at=path.scaled_at, statuses=path.statuses)
 
     def usage(self, pilot: str, since: datetime, until: datetime | None = None
               ) -> tuple[dict[str, rules.Usage], dict[str, rules.Outcomes]]:
