@@ -84,6 +84,36 @@ def test_batcher_coalesces_while_busy_and_preserves_order() -> None:
     assert sizes[0] == 1 and max(sizes) == 8 and sum(sizes) == 13
 
 
+def test_a_caller_that_stops_waiting_keeps_the_model_busy_for_the_others() -> None:
+    """The idle path: the first request goes straight to the model. If its caller
+    times out, the model still counts as busy until the call returns, so the
+    next requests queue and go as one batch after it (not behind it one by one)."""
+    sizes: list[int] = []
+    release = threading.Event()
+
+    def predict(rows: list[tuple[int]]) -> list[int]:
+        if rows[0][0] == 0:
+            release.wait(5)  # the slow call
+        return [r[0] for r in rows]
+
+    async def run() -> tuple[list[list[int]], bool]:
+        b = MicroBatcher(predict, ThreadPoolExecutor(1), max_batch=8, on_batch=sizes.append)
+        try:
+            async with asyncio.timeout(0.05):
+                await b.submit([(0,)])
+        except TimeoutError:
+            pass
+        rest = [asyncio.create_task(b.submit([(i,)])) for i in range(1, 4)]
+        await asyncio.sleep(0.05)
+        queued = not any(t.done() for t in rest)
+        release.set()
+        return [await t for t in rest], queued
+
+    out, queued = asyncio.run(run())
+    assert queued and out == [[1], [2], [3]]
+    assert sizes == [1, 3]
+
+
 def test_batcher_passes_model_errors_to_every_waiter() -> None:
     def boom(rows: list[tuple[int]]) -> list[int]:
         raise RuntimeError("model broke")

@@ -1,8 +1,9 @@
 """Adaptive micro-batching: concurrent requests to one model share a predict call.
 
 No timer: while the model is busy, arriving requests queue; when it frees up
-they all go in one call (up to ``max_batch`` rows). At concurrency 1 this adds
-no latency; under load batches grow by themselves.
+they all go in one call (up to ``max_batch`` rows). A request that finds the
+model idle goes straight to it, so at concurrency 1 this adds no latency and
+no task; under load batches grow by themselves.
 
 When a batch of several requests fails, each request's rows are predicted
 again on their own, so one client's bad row fails only that client's request
@@ -30,14 +31,39 @@ class MicroBatcher:
         self.on_batch = on_batch
         self._pending: list[tuple[Rows, asyncio.Future[list[Any]]]] = []
         self._draining = False
+        self._drainer: asyncio.Task[None] | None = None  # held: the loop keeps weak refs
 
     async def submit(self, rows: Rows) -> list[Any]:
-        fut: asyncio.Future[list[Any]] = asyncio.get_running_loop().create_future()
-        self._pending.append((rows, fut))
+        loop = asyncio.get_running_loop()
+        fut: asyncio.Future[list[Any]] = loop.create_future()
         if not self._draining:
+            # The model is idle: this request is the whole batch. It goes to the
+            # model's thread at once, without a queue or a drain task (most of
+            # the event loop's cost per request at low concurrency). The model
+            # counts as busy until the call returns, even if this caller stops
+            # waiting (a timeout): later requests queue and batch meanwhile.
             self._draining = True
-            asyncio.get_running_loop().create_task(self._drain())
+            if self.on_batch is not None:
+                self.on_batch(len(rows))
+            call = loop.run_in_executor(self.executor, self.predict, rows)
+            call.add_done_callback(lambda done: self._idle_call_done(done, fut))
+            return await fut
+        self._pending.append((rows, fut))
         return await fut
+
+    def _idle_call_done(self, call: asyncio.Future[list[Any]],
+                        fut: asyncio.Future[list[Any]]) -> None:
+        if not fut.done():
+            if call.cancelled():
+                fut.cancel()
+            elif call.exception() is not None:
+                fut.set_exception(call.exception())  # type: ignore[arg-type]
+            else:
+                fut.set_result(call.result())
+        if self._pending:
+            self._drainer = asyncio.get_running_loop().create_task(self._drain())
+        else:
+            self._draining = False
 
     async def _drain(self) -> None:
         loop = asyncio.get_running_loop()

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client.metrics import MetricWrapperBase
 
 LATENCY_BUCKETS = (0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5)
 
 
 class GatewayMetrics:
     def __init__(self) -> None:
+        self._children: dict[tuple[int, tuple[str, ...]], Any] = {}
         r = self.registry = CollectorRegistry()
         self.latency = Histogram("pilotdeck_request_latency_seconds",
                                  "Predict latency as seen by the caller.",
@@ -42,3 +46,13 @@ class GatewayMetrics:
                                        ["pilot", "outcome"], registry=r)
         self.rollbacks = Counter("pilotdeck_rollbacks_total", "Automatic rollbacks.",
                                  ["pilot", "variant"], registry=r)
+
+    def child(self, metric: MetricWrapperBase, *labels: str) -> Any:
+        """``metric.labels(*labels)``, looked up once: ``labels`` takes a lock and
+        builds its key on every call, several times per request on the hot path.
+        Labels are pilots, variants and statuses the gateway serves: bounded."""
+        key = (id(metric), labels)
+        found = self._children.get(key)
+        if found is None:
+            found = self._children[key] = metric.labels(*labels)
+        return found

@@ -66,7 +66,7 @@ async def answer(gw: Gateway, ids: RequestIds, pilot: str, body: bytes, key: str
         Versions of one pilot may have different signatures; rows validated for
         one must never be fed to another (the array path would misorder them).
         """
-        key = tuple((c.name, c.type, c.required) for c in model.columns or ())
+        key = model.signature_key
         if key not in views:
             if model.columns is not None:
                 views[key] = validate(columns, raw_rows, model.columns, allow, bools)
@@ -88,8 +88,8 @@ async def answer(gw: Gateway, ids: RequestIds, pilot: str, body: bytes, key: str
         raise
     request_id = ids.new(pilot)
     latency = time.perf_counter() - start
-    gw.metrics.latency.labels(pilot, used).observe(latency)
-    gw.metrics.requests.labels(pilot, used, "200").inc()
+    gw.metrics.child(gw.metrics.latency, pilot, used).observe(latency)
+    gw.metrics.child(gw.metrics.requests, pilot, used, "200").inc()
     logged = route.variants.get(used, served)
     gw.log_prediction(request_id, pilot, used, version, logged.names,
                       rows_for(logged) if used in route.variants else rows, out,

@@ -56,6 +56,9 @@ class ServedModel:
         self.pilot, self.version = pilot, version
         self.columns: list[ColumnSpec] | None = columns_of(signature)
         self.names = [c.name for c in self.columns] if self.columns else None
+        # What a request's validated view depends on: versions with equal keys
+        # share one view of a request (computed once here, not per request).
+        self.signature_key = tuple((c.name, c.type, c.required) for c in self.columns or ())
         self.breaker = CircuitBreaker(spec.breaker)
         self.metrics = metrics
         self.cost_per_cpu_s = cost_per_cpu_s
@@ -124,7 +127,7 @@ class ServedModel:
         self.batcher.max_batch = spec.batching.max_batch
 
     def _observe_batch(self, rows: int) -> None:
-        self.metrics.batch.labels(*self._labels).observe(rows)
+        self.metrics.child(self.metrics.batch, *self._labels).observe(rows)
 
     def predict_rows(self, rows: Rows) -> list[Any]:
         start = time.thread_time()
@@ -137,8 +140,8 @@ class ServedModel:
             frame = pd.DataFrame.from_records([tuple(r) for r in rows], columns=self.names)
             out = _to_list(self._fn(self._typed(frame)))
         cpu = time.thread_time() - start
-        self.metrics.cpu.labels(*self._labels).inc(cpu)
-        self.metrics.cost.labels(*self._labels).inc(cpu * self.cost_per_cpu_s)
+        self.metrics.child(self.metrics.cpu, *self._labels).inc(cpu)
+        self.metrics.child(self.metrics.cost, *self._labels).inc(cpu * self.cost_per_cpu_s)
         return out
 
     def _typed(self, frame: pd.DataFrame) -> pd.DataFrame:
