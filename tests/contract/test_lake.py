@@ -75,6 +75,23 @@ def test_prediction_log_round_trip_and_filters(lake: Lake) -> None:
     assert rows["prediction"].to_pylist() == [i % 2 for i in range(10)]
 
 
+def test_log_files_are_zstd_without_dictionaries_on_distinct_columns(lake: Lake,
+                                                                    tmp_path: Path) -> None:
+    """The writer settings that made commits cheaper (benchmarks/serving) hold."""
+    import pyarrow.parquet as pq
+
+    _write(lake.prediction_log(60, 10_000), [_request(i) for i in range(5)])
+    files = list((tmp_path / "lake").rglob("*.parquet"))
+    assert files
+    meta = pq.ParquetFile(files[0]).metadata
+    columns = {meta.row_group(0).column(j).path_in_schema: meta.row_group(0).column(j)
+               for j in range(meta.num_columns)}
+    assert {c.compression for c in columns.values()} == {"ZSTD"}
+    for name in ("request_id", "inputs", "outputs"):
+        assert not columns[name].has_dictionary_page, name
+    assert columns["variant"].has_dictionary_page  # repeated values keep theirs
+
+
 def test_feedback_keeps_the_latest_per_request_and_joins_labels(lake: Lake) -> None:
     _write(lake.prediction_log(60, 10_000), [_request(i) for i in range(4)])
     fb = [{"request_id": "r1", "ts": T0, "pilot": "churn", "label": "0", "revenue": 1.0,

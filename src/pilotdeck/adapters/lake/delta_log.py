@@ -55,6 +55,18 @@ CHECKPOINT_INTERVAL = 100
 AUTO_COMPACT_EVERY = 200
 AUTO_COMPACT_TARGET = 16 * 1024 * 1024
 _UMASK_LOCK = threading.Lock()
+# Columns whose values are (nearly) all distinct: a dictionary page is built and
+# thrown away for each of them. Without it, and with zstd level 1 instead of
+# snappy, a commit of 100-row requests was 27 % cheaper and 40 % smaller
+# (benchmarks/serving; the JSON inputs compress well).
+_DISTINCT = ("request_id", "inputs", "outputs", "label")
+
+
+def _writer_properties() -> Any:
+    from deltalake import ColumnProperties, WriterProperties
+
+    return WriterProperties(compression="ZSTD", compression_level=1, column_properties={
+        c: ColumnProperties(dictionary_enabled=False) for c in _DISTINCT})
 
 
 class LogWriteFailed(OSError):
@@ -172,7 +184,8 @@ class LogTable:
                     self.create()
                     self._dt = self.open()
                 with owner_only():
-                    write_deltalake(self._dt, table, mode="append", partition_by=PARTITION_BY)
+                    write_deltalake(self._dt, table, mode="append", partition_by=PARTITION_BY,
+                                    writer_properties=_writer_properties())
             except (DeltaError, OSError, ValidationFailed) as exc:
                 self._dt = None  # reload the table's state on the next try
                 raise LogWriteFailed(f"commit to the {self.kind} log failed: "
