@@ -167,7 +167,10 @@ def api(host: str | None = HOST, port: int | None = PORT) -> None:
 
 
 @app.command("gateway")
-def gateway(host: str | None = HOST, port: int | None = PORT) -> None:
+def gateway(host: str | None = HOST, port: int | None = PORT,
+            workers: int = typer.Option(1, min=1, max=64, help=(
+                "Gateway processes sharing the port (each loads every model; "
+                "use a redis:// cache so they share it)."))) -> None:
     """Run the inference gateway (predictions, feedback; a separate process from the
     API); default port 8100."""
     # Models run single-threaded in their own threads; OpenMP's default
@@ -183,6 +186,12 @@ def gateway(host: str | None = HOST, port: int | None = PORT) -> None:
 
     console.print(f"gateway: http://{h}:{p}/v1/pilots/PILOT/predict  metrics: "
                   f"http://{h}:{p}/metrics  docs: http://{h}:{p}/docs")
+    if workers > 1:
+        # Each worker builds its own gateway from the same settings (uvicorn's
+        # parent holds the socket; the kernel spreads connections over them).
+        uvicorn.run("pilotdeck.gateway.app:from_environment", factory=True,
+                    workers=workers, host=h, port=p, log_level="warning", access_log=False)
+        return
     uvicorn.run(create_gateway(platform()), host=h, port=p, log_level="warning",
                 access_log=False)
 

@@ -17,7 +17,15 @@ from pilotdeck.gateway.serving import Gateway
 from pilotdeck.http import install_http, set_authenticator
 from pilotdeck.platform import Platform
 
-__all__ = ["create_gateway"]
+__all__ = ["create_gateway", "from_environment"]
+
+
+def from_environment() -> FastAPI:
+    """The gateway of the configured home (``PILOTDECK_*``, the config file): the
+    factory each worker process of ``pilotdeck gateway --workers N`` calls."""
+    from pilotdeck.config import load_settings
+
+    return create_gateway(Platform(load_settings()))
 
 
 def create_gateway(platform: Platform) -> FastAPI:
