@@ -120,3 +120,32 @@ def test_methods_that_do_not_fit_the_data_say_so() -> None:
         statistic("ks", np.array(["a", "b"]), np.array(["a"]), "cat")
     with pytest.raises(ValueError, match="distinct"):
         statistic("chisquare", RNG.normal(size=3000), RNG.normal(size=3000), "num")
+
+
+def test_jensen_shannon_and_the_z_test_match_scipy_without_importing_it() -> None:
+    import math
+    import subprocess
+    import sys
+
+    import numpy as np
+    from scipy import stats
+    from scipy.spatial import distance
+
+    from pilotdeck.domain.drift import jensen_shannon
+
+    rng = np.random.default_rng(3)
+    for _ in range(200):
+        p, q = rng.random(12), rng.random(12)
+        p[rng.random(12) < 0.3] = 0  # values seen on one side only
+        q[rng.random(12) < 0.3] = 0
+        if p.sum() == 0 or q.sum() == 0:
+            continue
+        assert math.isclose(jensen_shannon(p, q), distance.jensenshannon(p, q),
+                            rel_tol=1e-12, abs_tol=1e-15)
+    for z in (0.0, 0.5, 1.96, 3.0, 6.0):
+        assert math.isclose(math.erfc(z / math.sqrt(2)), 2 * (1 - stats.norm.cdf(z)),
+                            rel_tol=1e-9, abs_tol=1e-15)
+    loaded = subprocess.run([sys.executable, "-c", "import sys, pilotdeck.domain.drift; "
+                             "print('scipy.stats' in sys.modules)"],
+                            capture_output=True, text=True, check=True).stdout.strip()
+    assert loaded == "False"

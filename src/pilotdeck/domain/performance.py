@@ -11,7 +11,6 @@ import math
 from typing import Any
 
 import numpy as np
-from scipy import stats
 
 from pilotdeck.domain.errors import FieldError, ValidationFailed
 
@@ -119,6 +118,8 @@ def mean_ci(values: np.ndarray, level: float = 0.95) -> dict[str, Any]:
     mean = float(v.mean())
     if n < 2:
         return {"n": 1, "sum": float(v.sum()), "mean": mean, "ci_low": None, "ci_high": None}
+    from scipy import stats  # lazily: ~50 MB that drift runs never need
+
     half = float(stats.t.ppf((1 + level) / 2, n - 1) * v.std(ddof=1) / math.sqrt(n))
     return {"n": n, "sum": float(v.sum()), "mean": mean, "ci_low": mean - half,
             "ci_high": mean + half}
@@ -129,6 +130,8 @@ def difference_ci(a: np.ndarray, b: np.ndarray, level: float = 0.95) -> dict[str
     a, b = a[~np.isnan(a)].astype(float), b[~np.isnan(b)].astype(float)
     if len(a) < 2 or len(b) < 2:
         return {"difference": None, "ci_low": None, "ci_high": None, "significant": False}
+    from scipy import stats  # lazily: ~50 MB that drift runs never need
+
     res = stats.ttest_ind(a, b, equal_var=False)
     ci = res.confidence_interval(level)
     return {"difference": float(a.mean() - b.mean()), "ci_low": float(ci.low),
