@@ -185,6 +185,7 @@ def serving(args: argparse.Namespace, work: Path, X: pd.DataFrame, env: dict[str
         [str(BIN / "pilotdeck"), "gateway", "--port", str(port)],
         f"http://127.0.0.1:{port}/v1/pilots/bench/predict", token, None)
     results: dict[str, dict[str, dict[str, float]]] = {}
+    batches: dict[str, dict[str, float]] = {}
     for name, (cmd, url, tok, cwd) in servers.items():
         e = dict(env, MODEL_DIR=str(model_dir))
         proc = start(cmd, e, cwd)
@@ -204,11 +205,14 @@ def serving(args: argparse.Namespace, work: Path, X: pd.DataFrame, env: dict[str
             s1 = lua_script(work / "s1.lua", single, tok)
             s100 = lua_script(work / "s100.lua", hundred, tok)
             wrk(url, s1, 4, 2)  # warm up
-            results[name] = {
-                "1 row, c=1": wrk(url, s1, 1, args.duration),
-                "1 row, c=32": wrk(url, s1, 32, args.duration),
-                "100 rows, c=8": wrk(url, s100, 8, args.duration),
-            }
+            results[name] = {}
+            for scenario, script, conns in (("1 row, c=1", s1, 1), ("1 row, c=32", s1, 32),
+                                            ("100 rows, c=8", s100, 8)):
+                before = _batches(url, name)
+                results[name][scenario] = wrk(url, script, conns, args.duration)
+                after = _batches(url, name)
+                if before and after:
+                    batches[scenario] = {k: after[k] - before[k] for k in after}
         finally:
             stop(proc)
     report(results)
@@ -222,6 +226,20 @@ def serving(args: argparse.Namespace, work: Path, X: pd.DataFrame, env: dict[str
                      if scenario.endswith("c=1") else None)
     print("  http server = a request's wall time at c=1 minus answer (uvicorn, httptools, "
           "the socket)")
+    print("  while serving (from /metrics):")
+    for scenario, b in batches.items():
+        if b["calls"]:
+            print(f"    {scenario:14} {b['rows'] / b['calls']:6.1f} rows per model call, "
+                  f"model thread CPU {b['cpu'] / b['calls'] * 1e6:7,.0f} us per call")
+
+
+def _batches(url: str, name: str) -> dict[str, float] | None:
+    if not name.startswith("pilotdeck"):
+        return None
+    from stages import served_batches
+
+    base = url.split("/v1/")[0]
+    return served_batches(httpx.get(f"{base}/metrics", timeout=10).text)
 
 
 def report(results: dict[str, dict[str, dict[str, float]]]) -> None:
@@ -283,6 +301,10 @@ def start_and_memory(work: Path, X: pd.DataFrame, env: dict[str, str]) -> None:
                       f"{ready or float('nan'):.2f} s [<= 3 s] {verdict}")
         finally:
             stop(proc)
+    from stages import startup_breakdown
+
+    steps = startup_breakdown(str(BIN / "python"), work / "home")
+    print("where start-up goes (s): " + ", ".join(f"{k} {v:.2f}" for k, v in steps.items()))
     per_model = (rss["two versions loaded"] - rss["nothing deployed"]) / 2
     print(f"resident memory: idle {rss['nothing deployed']:.0f} MiB, with two versions "
           f"{rss['two versions loaded']:.0f} MiB -> {per_model:.0f} MiB per loaded version")
@@ -331,9 +353,11 @@ def batch(args: argparse.Namespace, work: Path, model: Any, X: pd.DataFrame,
     for i in range(0, len(data), 50_000):
         model.predict(data.iloc[i:i + 50_000])
     raw = time.perf_counter() - start
+    cli_start = time.perf_counter()
     out = subprocess.run([str(BIN / "pilotdeck"), "batch", "score", "bench", "--input",
                           str(src), "--output", str(work / "scored.parquet"), "--version", "1"],
                          env=env, capture_output=True, text=True, check=True).stdout
+    cli_wall = time.perf_counter() - cli_start
     from pilotdeck.adapters.compute import ScoreJob
     from pilotdeck.adapters.compute.local import LocalEngine, load_predict
 
@@ -351,6 +375,12 @@ def batch(args: argparse.Namespace, work: Path, model: Any, X: pd.DataFrame,
           f"-> {raw / engine:.0%} of raw (target >= 70%), including the one-time model "
           f"load of {load:.2f}s; {raw / (engine - load):.0%} without it")
     print(f"CLI run: {out.strip().splitlines()[-1]}")
+    reported = re.search(r"in ([\d.]+)s", out)
+    job = float(reported.group(1)) if reported else float("nan")
+    print(f"  the CLI's {cli_wall:.1f} s wall = {job:.1f} s of scoring job (the engine above "
+          f"plus reading the model from the registry) + {cli_wall - job:.1f} s of process "
+          f"start-up (interpreter, imports, store); its rows/s counts the job, the engine "
+          f"line above counts the engine alone: {n / job:,.0f} vs {n / engine:,.0f} rows/s")
 
 
 def main() -> None:

@@ -6,7 +6,7 @@ own over the benchmark's bodies (median per request, microseconds):
 - decode:    ``schema.decode`` (orjson, shape checks)
 - validate:  ``schema.validate`` against the signature (the float array)
 - auth+route: token lookup, permission, sticky variant pick
-- predict:   the model itself (``ServedModel.predict_rows`` on this thread)
+- predict:   the model itself (``ServedModel.predict_rows`` in the model's thread)
 - hop+batch: the model thread's round trip and the batcher, i.e. ``call``
              minus ``predict``
 - log:       the prediction-log record (``log_prediction``) plus its share of
@@ -67,7 +67,8 @@ async def _stages(home: Path, token: str, bodies: list[bytes]) -> dict[str, floa
                "auth+route": _median_us(lambda b: (permit(gw.authenticate(bearer_token(
                    f"Bearer {token}")), Permission.GATEWAY_PREDICT, "bench"),
                    route.router.pick(None)), bodies)}
-        out["predict"] = _median_us(served.predict_rows, rows)
+        # In the model's own thread, as it runs when serving (one OpenMP thread).
+        out["predict"] = served.executor.submit(_median_us, served.predict_rows, rows).result()
         calls = []
         for r in rows * 3:
             start = time.perf_counter()
@@ -128,3 +129,51 @@ if __name__ == "__main__":
         for label, rows, count in (("1 row", 1, 1000), ("100 rows", 100, 200)):
             print_stages(label, stages(work / "home", env["PILOTDECK_BENCH_TOKEN"],
                                        run.bodies(X, rows, count)))
+
+
+def served_batches(metrics_text: str) -> dict[str, float]:
+    """From a gateway's /metrics: model calls, rows per call and the model
+    thread's CPU per call (``pilotdeck_inference_cpu_seconds_total``)."""
+    sums = {"cpu": 0.0, "rows": 0.0, "calls": 0.0}
+    names = {"pilotdeck_inference_cpu_seconds_total{": "cpu",
+             "pilotdeck_batch_size_rows_sum{": "rows", "pilotdeck_batch_size_rows_count{": "calls"}
+    for line in metrics_text.splitlines():
+        for prefix, key in names.items():
+            if line.startswith(prefix):
+                sums[key] += float(line.rsplit(" ", 1)[1])
+    return sums
+
+
+STARTUP = """
+import json, sys, time
+t0 = time.perf_counter()
+from pilotdeck.gateway.app import create_gateway
+from pilotdeck.config import Settings
+from pilotdeck.platform import Platform
+t1 = time.perf_counter()
+import sklearn.ensemble
+t2 = time.perf_counter()
+import mlflow.pyfunc
+t3 = time.perf_counter()
+import skops.io
+t4 = time.perf_counter()
+gw = create_gateway(Platform(Settings(home=sys.argv[1]))).state.gateway
+t5 = time.perf_counter()
+gw.state.apply(gw.state.load())
+t6 = time.perf_counter()
+print(json.dumps({"pilotdeck, FastAPI, pandas, pyarrow": t1 - t0, "scikit-learn": t2 - t1,
+                  "mlflow.pyfunc": t3 - t2,
+                  "skops.io (lists every scikit-learn estimator)": t4 - t3,
+                  "gateway objects, store": t5 - t4,
+                  "load the deployed versions": t6 - t5}))
+"""
+
+
+def startup_breakdown(python: str, home: Path) -> dict[str, float]:
+    """Seconds per start-up step, each import timed after the ones before it."""
+    import json
+    import subprocess
+
+    out = subprocess.run([python, "-c", STARTUP, str(home)], capture_output=True, text=True,
+                         check=True).stdout
+    return dict(json.loads(out.strip().splitlines()[-1]))
