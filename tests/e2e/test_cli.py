@@ -314,3 +314,57 @@ def test_bad_database_url_is_one_line(tmp_path) -> None:
     assert len(r.stderr.strip().splitlines()) == 1
     assert "unsupported database URL scheme" in r.stderr
     assert run_cli("pilots", "list", env=env).stderr == r.stderr  # in-process: the same
+
+
+def test_every_dashboard_page_works_for_every_role_on_the_demo_data(demo) -> None:
+    """Issue 12's "every page works for every role with the demo data": the
+    demo's own home behind the API app, each role signed in, each page and
+    chart asked for; an answer is the page, or a 403 the role's permissions
+    explain, never an error page."""
+    from fastapi.testclient import TestClient
+
+    from pilotdeck.api.app import create_app
+    from pilotdeck.auth.roles import GRANTS, Role, local_admin
+    from pilotdeck.config import Settings
+    from pilotdeck.domain.query import PilotFilter
+    from pilotdeck.platform import Platform
+    from tests.integration.test_dashboard_security import UI_PAGES, sign_in
+
+    _, _, home = demo
+    platform = Platform(Settings(home=home, alert_interval_s=0, rollout_interval_s=0))
+    try:
+        pilots = [p.name for p in platform.portfolio.list(PilotFilter())[0]]
+        assert len(pilots) >= 5
+        app = create_app(platform)
+        for role in Role:
+            # Roles that must name their pilots get the first one.
+            scope = [pilots[0]] if role in (Role.PILOT_TEAM, Role.CLIENT) else []
+            token = platform.access.create(f"walk-{role.value}", role.value, scope,
+                                           local_admin("tester")).token
+            with TestClient(app, base_url="http://127.0.0.1", follow_redirects=False) as client:
+                if role is Role.CLIENT:  # a machine's token: no dashboard session
+                    page = client.get("/ui/sign-in").text
+                    nonce = re.search(r'name="csrf" value="([^"]+)"', page)
+                    assert nonce is not None
+                    assert client.post("/ui/sign-in", data={
+                        "csrf": nonce.group(1), "token": token}).status_code == 401
+                    continue
+                sign_in(client, token)
+                paths = [sample for route, (sample, _) in UI_PAGES.items()
+                         if "{pilot}" not in route and route != "/ui/sign-in"]
+                paths += [f"/ui/pilots/{p}" for p in pilots]
+                paths += [f"/ui/charts/maturity/{p}.png" for p in pilots[:2]]
+                for path in paths:
+                    r = client.get(path)
+                    need = next((perm for route, (sample, perm) in UI_PAGES.items()
+                                 if sample == path), None)
+                    if r.status_code == 403:
+                        other_pilot = any(p in path for p in pilots if p not in scope)
+                        assert ((need is not None and need not in GRANTS[role])
+                                or (scope and other_pilot)), (role, path)
+                        continue
+                    assert r.status_code in (200, 303), (role, path, r.status_code)
+                    if r.headers.get("content-type", "").startswith("text/html"):
+                        assert "Internal error" not in r.text, (role, path)
+    finally:
+        platform.close()
