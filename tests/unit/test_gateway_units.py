@@ -114,6 +114,22 @@ def test_a_caller_that_stops_waiting_keeps_the_model_busy_for_the_others() -> No
     assert sizes == [1, 3]
 
 
+def test_a_batcher_whose_executor_is_gone_fails_each_call_and_never_sticks() -> None:
+    async def run() -> list[BaseException | list[int]]:
+        pool = ThreadPoolExecutor(1)
+        pool.shutdown()
+        b = MicroBatcher(lambda rows: [1], pool, max_batch=8)
+        out: list[BaseException | list[int]] = []
+        for _ in range(2):  # the second call is refused too, not queued forever
+            try:
+                out.append(await asyncio.wait_for(b.submit([(1,)]), 1))
+            except (RuntimeError, TimeoutError) as exc:
+                out.append(exc)
+        return out
+
+    assert [type(r) for r in asyncio.run(run())] == [RuntimeError, RuntimeError]
+
+
 def test_batcher_passes_model_errors_to_every_waiter() -> None:
     def boom(rows: list[tuple[int]]) -> list[int]:
         raise RuntimeError("model broke")

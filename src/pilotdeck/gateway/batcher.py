@@ -45,7 +45,11 @@ class MicroBatcher:
             self._draining = True
             if self.on_batch is not None:
                 self.on_batch(len(rows))
-            call = loop.run_in_executor(self.executor, self.predict, rows)
+            try:
+                call = loop.run_in_executor(self.executor, self.predict, rows)
+            except RuntimeError:  # the executor is shut down (the version was unloaded)
+                self._draining = False
+                raise
             call.add_done_callback(lambda done: self._idle_call_done(done, fut))
             return await fut
         self._pending.append((rows, fut))

@@ -24,7 +24,6 @@ from __future__ import annotations
 import logging
 import re
 import time
-from typing import Any
 from urllib.parse import parse_qsl
 
 from fastapi import FastAPI
@@ -99,12 +98,12 @@ class GatewayApp(FastAPI):
         await send({"type": "http.response.body", "body": payload})
 
 
-def _query_key(scope: Scope) -> Any:
+def _query_key(scope: Scope) -> str | None:
     """The ``key`` query parameter (the last one, as FastAPI reads it), or None."""
     query = scope.get("query_string") or b""
     if b"key" not in query:
         return None
-    found = None
+    found: str | None = None
     for name, value in parse_qsl(query.decode("latin-1"), keep_blank_values=True):
         if name == "key":
             found = value
