@@ -11,11 +11,13 @@ import pytest
 
 from pilotdeck.domain.prioritization import Quadrant, score_portfolio
 from pilotdeck.render.matrix_layout import (
+    NAME_PT,
     Box,
     MatrixPoint,
     area,
     quadrant_titles,
     radius,
+    text_width,
     top_value,
 )
 from pilotdeck.render.matrix_svg import PX_PER_PT, layout, matrix_svg
@@ -65,7 +67,8 @@ def test_each_name_is_drawn_in_its_box_at_its_measured_width() -> None:
         text = texts[b.point.name]
         assert text is not None
         x, length = float(text.get("x", "")), float(text.get("textLength", ""))
-        assert b.label.x0 <= x and x + length <= b.label.x1 + 0.1, b.point.name
+        assert b.label.x0 <= x and x + length <= b.label.x1, b.point.name
+        assert math.isclose(length, text_width(b.point.name, NAME_PT * PX_PER_PT), abs_tol=0.06)
 
 
 def test_bubbles_sit_on_the_axes_and_are_sized_like_the_png() -> None:

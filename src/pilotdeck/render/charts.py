@@ -11,6 +11,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 
+from matplotlib import patheffects  # noqa: E402
 from matplotlib import pyplot as plt  # noqa: E402
 
 from pilotdeck.domain.errors import FieldError, ValidationFailed  # noqa: E402
@@ -23,6 +24,7 @@ from pilotdeck.render.matrix_layout import (  # noqa: E402
     COLOURS,
     NAME_PT,
     QUADRANT_PT,
+    RIGHT_HAND,
     Box,
     Frame,
     MatrixPoint,
@@ -40,6 +42,8 @@ __all__ = ["COLOURS", "matrix_bytes", "matrix_chart", "matrix_figure", "maturity
            "maturity_chart", "money"]
 
 FORMATS = {".png": "png", ".svg": "svg"}
+# A white outline under each name, so a grid or threshold line never runs through it.
+HALO = [patheffects.withStroke(linewidth=3, foreground="white")]
 
 
 def _format(path: Path) -> str:
@@ -80,11 +84,13 @@ def _frame(fig: Any, ax: Any, rubric: Rubric) -> Frame:
     return Frame.of(Box(b.x0, height - b.y1, b.x1, height - b.y0), rubric)
 
 
-def _text(ax: Any, frame: Frame, box: Box, text: str, **style: Any) -> None:
-    """``text`` in ``box`` (2 px of air on the left), stored in axes coordinates so
-    saving at another dpi or with a tight bounding box keeps it in place."""
-    x, y = _axes_xy(frame, box.x0 + 2, (box.y0 + box.y1) / 2)
-    ax.text(x, y, text, transform=ax.transAxes, ha="left", va="center", zorder=5, **style)
+def _text(ax: Any, frame: Frame, box: Box, text: str, right: bool = False,
+          **style: Any) -> None:
+    """``text`` in ``box``, flush left (or ``right``) with 2 px of air, stored in axes
+    coordinates so saving at another dpi or with a tight bounding box keeps it in place."""
+    x, y = _axes_xy(frame, box.x1 - 2 if right else box.x0 + 2, (box.y0 + box.y1) / 2)
+    ax.text(x, y, text, transform=ax.transAxes, ha="right" if right else "left",
+            va="center", zorder=5, **style)
 
 
 def _axes_xy(frame: Frame, x: float, y: float) -> tuple[float, float]:
@@ -102,8 +108,8 @@ def matrix_figure(pilots: list[PilotPriority], rubric: Rubric) -> Any:
         ax.axvspan(x0, x1, ymin=(y0 - lo) / (hi - lo), ymax=(y1 - lo) / (hi - lo),
                    color=COLOURS[q], alpha=0.07, lw=0)
     for q, box in quadrant_titles(frame, px_per_pt):
-        _text(ax, frame, box, QUADRANT_LABELS[q], fontsize=QUADRANT_PT, color=COLOURS[q],
-              fontweight="bold", alpha=0.9)
+        _text(ax, frame, box, QUADRANT_LABELS[q], q in RIGHT_HAND, fontsize=QUADRANT_PT,
+              color=COLOURS[q], fontweight="bold", alpha=0.9)
     ax.axvline(tc, color="#555", lw=1, ls="--")
     ax.axhline(ti, color="#555", lw=1, ls="--")
     ax.set_xlim(lo, hi)
@@ -126,7 +132,7 @@ def matrix_figure(pilots: list[PilotPriority], rubric: Rubric) -> Any:
         p = b.point
         ax.scatter(p.complexity, p.impact, s=area(p.value, top), color=COLOURS[p.quadrant],
                    alpha=0.55, edgecolor="black", lw=0.6, zorder=3)
-        _text(ax, frame, b.label, p.name, fontsize=NAME_PT)
+        _text(ax, frame, b.label, p.name, fontsize=NAME_PT, path_effects=HALO)
         if b.leader is not None:
             ax.annotate("", xy=(p.complexity, p.impact), xytext=_axes_xy(frame, *b.leader),
                         textcoords="axes fraction", zorder=4,

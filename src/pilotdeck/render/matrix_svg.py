@@ -18,6 +18,7 @@ from pilotdeck.render.matrix_layout import (
     COLOURS,
     NAME_PT,
     QUADRANT_PT,
+    RIGHT_HAND,
     Box,
     Frame,
     MatrixPoint,
@@ -29,6 +30,7 @@ from pilotdeck.render.matrix_layout import (
     quadrant_areas,
     quadrant_titles,
     radius,
+    text_width,
     top_value,
 )
 
@@ -38,19 +40,24 @@ WIDTH, HEIGHT = 1000, 660
 FRAME = Box(96, 16, 746, 586)  # the plotting area; the size legend sits to its right
 PX_PER_PT = 100 / 72  # the PNG's scale (a 100 dpi figure), so bubbles look the same
 FONT = "DejaVu Sans, Verdana, sans-serif"  # the font the names were measured in first
+# A white outline under each name, so a grid or threshold line never runs through it.
+HALO = ' stroke="#fff" stroke-width="3" stroke-linejoin="round" paint-order="stroke"'
 # Darker tones of the quadrant colours for text: AA contrast on the pale shading.
 INK = {Quadrant.SCALE_NOW: "#0f6b50", Quadrant.REFERENCE_ARCHITECTURE: "#4d4896",
        Quadrant.CONSOLIDATE: "#7a5a00", Quadrant.SUNSET: "#9a4100"}
 
 
-def _text(box: Box, text: str, size: float, bold: bool = False, fill: str = "#1a1a1a") -> str:
-    """``text`` pinned to the width it was measured at, so it stays inside ``box``
-    whichever font the browser picks; the baseline sits a third of an em below the box's
-    middle (the middle of a line of lower-case letters)."""
+def _text(box: Box, text: str, size: float, bold: bool = False, fill: str = "#1a1a1a",
+          right: bool = False) -> str:
+    """``text`` pinned to its width in DejaVu Sans, so it stays inside ``box`` whichever
+    font the browser picks, flush left (or ``right``); the baseline sits a third of an em
+    below the box's middle (the middle of a line of lower-case letters)."""
+    length = text_width(text, size, bold)
+    x = box.x1 - 2 - length if right else box.x0 + 2
     weight = ' font-weight="bold"' if bold else ""
-    return (f'<text x="{box.x0 + 2:.1f}" y="{(box.y0 + box.y1) / 2 + 0.3 * size:.1f}" '
-            f'font-size="{size:.1f}" textLength="{box.width - 4:.1f}" '
-            f'lengthAdjust="spacingAndGlyphs" fill="{fill}"{weight}>{escape(text)}</text>')
+    return (f'<text x="{x:.1f}" y="{(box.y0 + box.y1) / 2 + 0.3 * size:.1f}" '
+            f'font-size="{size:.1f}" textLength="{length:.1f}" '
+            f'lengthAdjust="spacingAndGlyphs" fill="{fill}"{weight}{HALO}>{escape(text)}</text>')
 
 
 def _tooltip(p: MatrixPoint) -> str:
@@ -94,7 +101,8 @@ def _axes(frame: Frame, rubric: Rubric) -> list[str]:
     out.append(f'<rect x="{b.x0}" y="{b.y0}" width="{b.width}" height="{b.height}" '
                'fill="none" stroke="#333"/>')
     for q, box in quadrant_titles(frame, PX_PER_PT):
-        out.append(_text(box, QUADRANT_LABELS[q], QUADRANT_PT * PX_PER_PT, True, INK[q]))
+        out.append(_text(box, QUADRANT_LABELS[q], QUADRANT_PT * PX_PER_PT, True, INK[q],
+                         q in RIGHT_HAND))
     x_label, y_label = axis_labels(rubric)
     mx, my = (b.x0 + b.x1) / 2, (b.y0 + b.y1) / 2
     out.append(f'<text x="{mx:.1f}" y="{b.y1 + 50}" font-size="14" text-anchor="middle" '
