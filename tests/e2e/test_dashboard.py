@@ -198,13 +198,15 @@ def _sign_in(page: Any, base: str, token: str) -> None:
 
 def _walk(page: Any, site: Site, role: Role, checked: set[str]) -> None:
     base = site.base
-    page.wait_for_selector("img.chart")
-    assert page.evaluate("() => document.querySelector('img.chart').naturalWidth") > 500
+    bubbles = page.locator("svg.matrix a.pilot")
+    assert bubbles.count() == len(site.platform.prioritization.scores())
     _shoot(page, role, "portfolio", checked)
     page.select_option("#business-unit", "Retail")  # HTMX swaps the body in place
     page.wait_for_url(re.compile(r"businessUnit=Retail"))
     page.wait_for_function("() => !document.body.textContent.includes('fraud-detection')")
     _shoot(page, role, "portfolio-retail", checked)
+    if role is ROLES[0]:
+        _matrix_leads_to_pilots(page)
     for pilot in (PILOT, OTHER):
         page.goto(f"{base}/ui/pilots/{pilot}")
         assert page.locator("h1").inner_text() == pilot
@@ -217,6 +219,30 @@ def _walk(page: Any, site: Site, role: Role, checked: set[str]) -> None:
             assert "runbook" in page.locator("#waivers").inner_text()
             assert page.locator("#expiring tbody tr").count() == 2
         _shoot(page, role, name, checked)
+
+
+def _matrix_leads_to_pilots(page: Any) -> None:
+    """The filtered matrix shows Retail's pilots only; a bubble is a link that a click
+    or the keyboard follows to the pilot's page; no two names overlap on screen."""
+    hrefs = page.locator("svg.matrix a.pilot").evaluate_all(
+        "links => links.map(a => a.getAttribute('href'))")
+    assert f"/ui/pilots/{PILOT}" in hrefs and f"/ui/pilots/{OTHER}" not in hrefs
+    boxes = page.locator("svg.matrix a.pilot text").evaluate_all(
+        "ts => ts.map(t => { const b = t.getBoundingClientRect();"
+        " return [b.left, b.top, b.right, b.bottom]; })")
+    assert not [(a, b) for i, a in enumerate(boxes) for b in boxes[i + 1:]
+                if a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]]
+    bubble = page.locator(f'svg.matrix a.pilot[href="/ui/pilots/{PILOT}"]')
+    assert PILOT in (bubble.locator("title").text_content() or "")
+    with page.expect_navigation():
+        bubble.locator("circle").click()
+    assert page.url.endswith(f"/ui/pilots/{PILOT}")
+    assert page.locator("h1").inner_text() == PILOT
+    page.go_back()
+    page.locator(f'svg.matrix a.pilot[href="/ui/pilots/{PILOT}"]').focus()
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert page.url.endswith(f"/ui/pilots/{PILOT}")
 
 
 def _pilot_sections(page: Any) -> None:

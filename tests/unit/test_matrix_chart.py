@@ -10,8 +10,9 @@ from typing import Any
 import pytest
 import yaml
 
-from pilotdeck.domain.prioritization import PilotPriority, Quadrant, Rubric
+from pilotdeck.domain.prioritization import QUADRANT_LABELS, PilotPriority, Quadrant, Rubric
 from pilotdeck.render.charts import matrix_bytes, matrix_figure, money
+from pilotdeck.render.matrix_layout import NAME_PT, QUADRANT_PT, label_size
 
 
 def rubric() -> Rubric:
@@ -60,6 +61,23 @@ def test_every_name_is_inside_the_axes_and_over_no_other_name() -> None:
     overlaps = [(a, b) for i, (a, ba) in enumerate(labels) for b, bb in labels[i + 1:]
                 if ba.overlaps(bb)]
     assert not overlaps
+
+
+def test_the_room_the_layout_leaves_covers_what_matplotlib_draws() -> None:
+    """The shared layout measures text without a renderer; matplotlib's hinted glyphs
+    must still fit the boxes it reserves (names, and the bold quadrant titles)."""
+    fig = matrix_figure(CROWDED, rubric())
+    frame, labels, renderer = _boxes(fig)
+    titles = set(QUADRANT_LABELS.values())
+    for t in fig.axes[0].texts:
+        name = t.get_text()
+        if name in titles or name in {p.name for p in CROWDED}:
+            bold = name in titles
+            size = (QUADRANT_PT if bold else NAME_PT) * fig.dpi / 72
+            room, _ = label_size(name, size, bold)
+            box = t.get_window_extent(renderer)
+            assert box.width <= room - 4, name
+            assert frame.x0 <= box.x0 and box.x1 <= frame.x1, f"{name} is clipped"
 
 
 def test_the_legend_explains_bubble_size_in_money() -> None:

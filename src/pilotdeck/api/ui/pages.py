@@ -26,6 +26,8 @@ from pilotdeck.auth.roles import Permission
 from pilotdeck.domain.errors import NotFound
 from pilotdeck.domain.query import PilotFilter
 from pilotdeck.platform import Platform
+from pilotdeck.render.matrix_layout import MatrixPoint
+from pilotdeck.render.matrix_svg import matrix_svg
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
 
@@ -67,10 +69,14 @@ def sign_in_form(request: Request, _: None = public()) -> Response:
 def portfolio(request: Request, business_unit: str | None = text(alias="businessUnit"),
               signed: Signed = page(Permission.PRIORITIZATION_READ),
               platform: Platform = Depends(get_platform)) -> Response:
+    """The matrix (inline SVG: each bubble a link, no script), the plan and its
+    sensitivity, for one business unit or all."""
     unit = business_unit or None
     result = platform.prioritization.run(PilotFilter(business_unit=unit))
+    matrix = matrix_svg([MatrixPoint.of(p) for p in result.pilots], platform.rubric)
     return render("portfolio.html", signed=signed, active="Portfolio", result=result,
-                  units=data.business_units(platform), unit=unit, notice=notice(request))
+                  matrix=matrix, units=data.business_units(platform), unit=unit,
+                  notice=notice(request))
 
 
 @router.get("/pilots/{pilot}", response_class=HTMLResponse)
@@ -162,7 +168,8 @@ def maturity_png(request: Request, pilot: PilotPath,
 def matrix_png(request: Request, business_unit: str | None = text(alias="businessUnit"),
                signed: Signed = page(Permission.PRIORITIZATION_READ),
                platform: Platform = Depends(get_platform)) -> Response:
-    """The matrix as PNG. Drawing it takes a while, so it is kept until the audit log
+    """The matrix as PNG, to download for slides (the page shows it as SVG). Drawing it
+    takes a while, so it is kept until the audit log
     grows: every change that could move a pilot (a manifest, an assessment) is an
     audit event, so the log's size is a cheap, exact version of the portfolio."""
     from pilotdeck.render.charts import matrix_bytes
