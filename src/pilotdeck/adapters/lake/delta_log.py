@@ -59,7 +59,7 @@ _UMASK_LOCK = threading.Lock()
 # thrown away for each of them. Without it, and with zstd level 1 instead of
 # snappy, a commit of 100-row requests was 27 % cheaper and 40 % smaller
 # (benchmarks/serving; the JSON inputs compress well).
-_DISTINCT = ("request_id", "inputs", "outputs", "label")
+_DISTINCT = ("request_id", "inputs", "outputs")
 
 
 def _writer_properties() -> Any:
