@@ -61,7 +61,11 @@ def test_two_workers_share_the_port_and_the_log(tmp_path: Path, trained: dict[st
         assert len(ids) == 200
         # Each worker counts its own requests: scrapes land on either, and the two
         # counts they show are both non-zero and add up to all of them.
-        counts = {_served(base) for _ in range(30)}
+        counts: set[int] = set()
+        for _ in range(200):  # until both workers have answered a scrape
+            counts.add(_served(base))
+            if len(counts) == 2:
+                break
         assert len(counts) == 2 and 0 not in counts and sum(counts) == 200, counts
     finally:
         os.killpg(proc.pid, signal.SIGTERM)  # each worker flushes its log on the way out
