@@ -8,6 +8,7 @@ import io
 import json
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
@@ -143,3 +144,21 @@ def fail_format(value: str, allowed: Sequence[str]) -> None:
     if value not in allowed:
         raise ValidationFailed("invalid option", [
             FieldError("--format", f"must be one of {', '.join(allowed)}, got {value!r}")])
+
+
+def emit(text: str, output: Path | None, what: str) -> None:
+    """``text`` to stdout, or to ``output`` (``--output``) with one line saying so;
+    a file that cannot be written is a one-line error naming the option."""
+    import typer
+
+    from pilotdeck.domain.errors import FieldError, ValidationFailed
+
+    if output is None:
+        typer.echo(text, nl=False)
+        return
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise ValidationFailed(f"cannot write the {what}", [
+            FieldError("--output", exc.strerror or "cannot write")]) from None
+    console.print(f"{what} written to {output}", highlight=False)

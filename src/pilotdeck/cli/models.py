@@ -10,6 +10,7 @@ import typer
 
 from pilotdeck.cli.context import (
     console,
+    emit,
     err_console,
     fail_format,
     me,
@@ -177,15 +178,7 @@ def card(pilot: str, version: int = typer.Option(..., "--version", min=1),
     c = platform().model_cards.card(pilot, version)
     text = (json.dumps(c.dump(), indent=2) + "\n" if format == "json"
             else page(c) if format == "html" else markdown(c))
-    if output is None:
-        typer.echo(text, nl=False)
-        return
-    try:
-        output.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise ValidationFailed("cannot write the card", [
-            FieldError("--output", exc.strerror or "cannot write")]) from None
-    console.print(f"model card written to {output}")
+    emit(text, output, "model card")
 
 
 @app.command()

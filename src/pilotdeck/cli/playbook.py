@@ -11,25 +11,12 @@ from pathlib import Path
 
 import typer
 
-from pilotdeck.cli.context import console, fail_format, me, platform, print_json, print_table
-from pilotdeck.domain.errors import FieldError, ValidationFailed
+from pilotdeck.cli.context import console, emit, fail_format, me, platform, print_json, print_table
 
 app = typer.Typer(help="The playbook: how we move AI from pilot to scale here, generated "
                        "from the organisation's standard and current numbers.",
                   invoke_without_command=True)
 OUTPUT = typer.Option(None, "--output", "-o", help="Write to this file instead of stdout.")
-
-
-def _emit(text: str, output: Path | None) -> None:
-    if output is None:
-        typer.echo(text, nl=False)
-        return
-    try:
-        output.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise ValidationFailed("cannot write the playbook", [
-            FieldError("--output", exc.strerror or "cannot write")]) from None
-    console.print(f"playbook written to {output}", highlight=False)
 
 
 @app.callback()
@@ -64,9 +51,9 @@ def playbook(ctx: typer.Context,
             return
         import json
 
-        _emit(json.dumps(p.dump(), indent=1) + "\n", output)
+        emit(json.dumps(p.dump(), indent=1) + "\n", output, "playbook")
         return
-    _emit(html if format == "html" else md, output)
+    emit(html if format == "html" else md, output, "playbook")
 
 
 @app.command()
@@ -89,4 +76,4 @@ def show(version: int = typer.Argument(..., min=1, help="A published version."),
          output: Path | None = OUTPUT) -> None:
     """A published version, exactly as it was published."""
     fail_format(format, ["md", "html"])
-    _emit(platform().playbook.published_text(version, format), output)
+    emit(platform().playbook.published_text(version, format), output, "playbook")

@@ -6,8 +6,7 @@ from pathlib import Path
 
 import typer
 
-from pilotdeck.cli.context import console, fail_format, me, platform
-from pilotdeck.domain.errors import FieldError, ValidationFailed
+from pilotdeck.cli.context import console, emit, fail_format, me, platform
 
 
 def runbook(pilot: str = typer.Argument(..., help="Pilot name."),
@@ -37,12 +36,4 @@ def runbook(pilot: str = typer.Argument(..., help="Pilot name."),
                           f"deployment revision {out.deployment_revision})", highlight=False)
             if output is None:
                 return
-    if output is None:
-        typer.echo(text, nl=False)
-        return
-    try:
-        output.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise ValidationFailed("cannot write the runbook", [
-            FieldError("--output", exc.strerror or "cannot write")]) from None
-    console.print(f"runbook written to {output}", highlight=False)
+    emit(text, output, "runbook")
