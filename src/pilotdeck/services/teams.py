@@ -12,7 +12,8 @@ administrators who already decide who may do what.
 
 from __future__ import annotations
 
-from typing import Any
+from enum import StrEnum
+from typing import Any, TypeVar
 
 from pilotdeck.audit.log import iso, utcnow
 from pilotdeck.auth.roles import Permission, Principal, Role
@@ -29,27 +30,29 @@ from pilotdeck.domain.revisions import ANY_REVISION, check_revision
 from pilotdeck.domain.when import as_utc
 from pilotdeck.views.teams import Team, TeamMember
 
+E = TypeVar("E", bound=StrEnum)
+
 __all__ = ["TeamService", "parse_kind"]
 
 DESCRIPTION_MAX = 2000
 
 
-def parse_kind(value: str) -> TeamKind:
+def _one_of(kind: type[E], value: str, what: str, field: str) -> E:
+    """``value`` as a member of ``kind``, or a 422 naming ``field`` and the choices."""
     try:
-        return TeamKind(value)
+        return kind(value)
     except ValueError:
-        known = ", ".join(k.value for k in TeamKind)
-        raise ValidationFailed("invalid team", [FieldError(
-            "kind", f"must be one of {known}, got {value[:40]!r}")]) from None
+        known = ", ".join(k.value for k in kind)
+        raise ValidationFailed(f"invalid {what}", [FieldError(
+            field, f"must be one of {known}, got {value[:40]!r}")]) from None
+
+
+def parse_kind(value: str) -> TeamKind:
+    return _one_of(TeamKind, value, "team", "kind")
 
 
 def _role(value: str) -> Role:
-    try:
-        return Role(value)
-    except ValueError:
-        known = ", ".join(r.value for r in Role)
-        raise ValidationFailed("invalid member", [FieldError(
-            "role", f"must be one of {known}, got {value[:40]!r}")]) from None
+    return _one_of(Role, value, "member", "role")
 
 
 def _may_manage(who: Principal) -> None:
