@@ -211,3 +211,19 @@ def split(X: pd.DataFrame) -> dict[str, Any]:
     return {"dataframe_split": {"columns": list(X.columns), "data": X.values.tolist()}}
 
 
+
+
+@pytest.fixture
+def served_home(tmp_path: Path, trained: dict[str, Any], demo_pilots: Path) -> tuple[Path, str]:
+    """A home with churn-prediction deployed (no cache: every request is logged) and a
+    client token, for tests that start the gateway as a process."""
+    platform = Platform(Settings(home=tmp_path / "home"))
+    platform.portfolio.import_path(demo_pilots / "churn-prediction.yaml", ADMIN)
+    minimal_risk(platform, "churn-prediction")
+    platform.models.register("churn-prediction", ADMIN, path=trained["dir"] / "lr")
+    platform.models.deploy("churn-prediction", DeploymentSpec.parse(
+        {"variants": [{"name": "champion", "version": 1, "weight": 100}],
+         "cacheTtlSeconds": 0}), ADMIN)
+    token = platform.access.create("load", "client", [], ADMIN).token
+    platform.close()
+    return tmp_path / "home", token

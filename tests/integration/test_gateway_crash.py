@@ -20,13 +20,10 @@ from typing import Any
 
 import httpx
 import pyarrow.parquet as pq
-import pytest
 
 from pilotdeck.config import Settings
-from pilotdeck.domain.serving import DeploymentSpec
 from pilotdeck.platform import Platform
-from tests.governance import minimal_risk
-from tests.integration.conftest import ADMIN, COLS, free_port, logged_rows
+from tests.integration.conftest import COLS, free_port, logged_rows
 from tests.polling import wait_until
 
 FLUSH_S = 0.5
@@ -41,24 +38,9 @@ SERVE = ("import sys, uvicorn\n"
          " port=int(sys.argv[1]), log_level='warning', access_log=False)\n")
 
 
-@pytest.fixture
-def home(tmp_path: Path, trained: dict[str, Any], demo_pilots: Path) -> tuple[Path, str]:
-    """A home with churn-prediction deployed (no cache: every request is logged)."""
-    platform = Platform(Settings(home=tmp_path / "home"))
-    platform.portfolio.import_path(demo_pilots / "churn-prediction.yaml", ADMIN)
-    minimal_risk(platform, "churn-prediction")
-    platform.models.register("churn-prediction", ADMIN, path=trained["dir"] / "lr")
-    platform.models.deploy("churn-prediction", DeploymentSpec.parse(
-        {"variants": [{"name": "champion", "version": 1, "weight": 100}],
-         "cacheTtlSeconds": 0}), ADMIN)
-    token = platform.access.create("load", "client", [], ADMIN).token
-    platform.close()
-    return tmp_path / "home", token
-
-
-def test_kill_9_under_load_loses_at_most_the_flush_window(home: tuple[Path, str],
+def test_kill_9_under_load_loses_at_most_the_flush_window(served_home: tuple[Path, str],
                                                           trained: dict[str, Any]) -> None:
-    root, token = home
+    root, token = served_home
     port = free_port()
     env = {**os.environ, "PILOTDECK_HOME": str(root), "PILOTDECK_PREDLOG_FLUSH_S": str(FLUSH_S)}
     proc = subprocess.Popen([sys.executable, "-c", SERVE, str(port)], env=env,

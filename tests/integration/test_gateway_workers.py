@@ -18,29 +18,19 @@ from typing import Any
 import httpx
 
 from pilotdeck.config import Settings
-from pilotdeck.domain.serving import DeploymentSpec
 from pilotdeck.platform import Platform
-from tests.governance import minimal_risk
-from tests.integration.conftest import ADMIN, COLS, free_port
+from tests.integration.conftest import COLS, free_port
 from tests.polling import wait_until
 
 
-def test_two_workers_share_the_port_and_the_log(tmp_path: Path, trained: dict[str, Any],
-                                                demo_pilots: Path) -> None:
-    home = tmp_path / "home"
-    platform = Platform(Settings(home=home))
-    platform.portfolio.import_path(demo_pilots / "churn-prediction.yaml", ADMIN)
-    minimal_risk(platform, "churn-prediction")
-    platform.models.register("churn-prediction", ADMIN, path=trained["dir"] / "lr")
-    platform.models.deploy("churn-prediction", DeploymentSpec.parse(
-        {"variants": [{"name": "champion", "version": 1, "weight": 100}],
-         "cacheTtlSeconds": 0}), ADMIN)
-    token = platform.access.create("load", "client", [], ADMIN).token
+def test_two_workers_share_the_port_and_the_log(served_home: tuple[Path, str],
+                                                trained: dict[str, Any]) -> None:
+    home, token = served_home
     port = free_port()
     env = {**os.environ, "PILOTDECK_HOME": str(home), "PILOTDECK_PREDLOG_FLUSH_S": "0.2"}
     proc = subprocess.Popen([sys.executable, "-m", "pilotdeck", "gateway", "--workers", "2",
                              "--port", str(port)], env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, start_new_session=True)
+                            stderr=subprocess.DEVNULL, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     try:
         wait_until(lambda: _up(base), timeout=90, message="the gateway's workers")
