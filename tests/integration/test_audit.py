@@ -8,10 +8,18 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from pilotdeck.audit import merkle
+from pilotdeck.audit import merkle, verify
 from pilotdeck.audit.checkpoint import load_public, parse_note, verify_note
 
 Tamper = Callable[[object], None]
+
+
+@pytest.fixture(autouse=True, params=[4, verify.BLOCK], ids=["block4", "block"])
+def block(request, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Verify works a block at a time; blocks of 4 put every case across blocks:
+    checkpoints inside a block, nodes above it (made by merging blocks), a short
+    last block, and reads re-cut into blocks."""
+    monkeypatch.setattr(verify, "BLOCK", request.param)
 
 
 @pytest.fixture
@@ -88,20 +96,25 @@ def test_edited_time_is_named(filled) -> None:
     assert len(report.problems) == 1 and "time" in report.problems[0]
 
 
-@pytest.mark.parametrize("change", ["UPDATE audit_nodes SET hash = :h WHERE level = 2 AND idx = 1",
-                                    "DELETE FROM audit_nodes WHERE level = 2 AND idx = 1"])
-def test_corrupted_stored_node_is_named(filled, change: str) -> None:
+@pytest.mark.parametrize("level,idx,first,last", [(2, 1, 5, 8), (4, 0, 1, 16)])
+@pytest.mark.parametrize("change", [
+    "UPDATE audit_nodes SET hash = :h WHERE level = :l AND idx = :i",
+    "DELETE FROM audit_nodes WHERE level = :l AND idx = :i"])
+def test_corrupted_stored_node_is_named(filled, change: str, level: int, idx: int, first: int,
+                                        last: int) -> None:
     """Proofs are served from stored nodes: a bad one breaks them, and verify says so."""
     size = filled.audit.head().size
-    sql(filled, change, h=b"\x07" * 32)
+    sql(filled, change, h=b"\x07" * 32, l=level, i=idx)
     if change.startswith("UPDATE"):
-        p = filled.audit.proof(1, size)
-        assert not merkle.verify_inclusion(bytes.fromhex(p.leaf_hash), 0, size,
+        seq = 1 if first > 1 else last + 1  # a proof with the node as a sibling
+        p = filled.audit.proof(seq, size)
+        assert not merkle.verify_inclusion(bytes.fromhex(p.leaf_hash), seq - 1, size,
                                            [bytes.fromhex(h) for h in p.path],
                                            bytes.fromhex(p.root))
     report = filled.audit.verify()
-    assert not report.ok and report.first_bad_event == 5
-    assert len(report.problems) == 1 and "node (2, 1) over events 5..8" in report.problems[0]
+    assert not report.ok and report.first_bad_event == first
+    assert len(report.problems) == 1
+    assert f"node ({level}, {idx}) over events {first}..{last}" in report.problems[0]
 
 
 def test_a_stray_stored_node_is_reported(filled) -> None:

@@ -17,6 +17,7 @@ NodeLookup = Callable[[int, int], Hash]
 EMPTY_ROOT = hashlib.sha256(b"").digest()
 
 _sha256 = hashlib.sha256
+_digest = type(hashlib.sha256()).digest
 
 
 def leaf_hash(data: bytes) -> Hash:
@@ -50,12 +51,18 @@ class Frontier:
 
     def append(self, leaf: Hash) -> list[tuple[int, int, Hash]]:
         """Add one leaf hash; return the new perfect nodes as ``(level, index, hash)``."""
+        return self.append_subtree(0, leaf)
+
+    def append_subtree(self, level: int, root: Hash) -> list[tuple[int, int, Hash]]:
+        """Add the root of a perfect subtree of ``2**level`` leaves; the size must be
+        a multiple of ``2**level``. Return the nodes the merge creates above it."""
+        if self.size & ((1 << level) - 1):
+            raise ValueError(f"a subtree of level {level} cannot start at {self.size}")
         hashes = self.hashes
-        hashes.append(leaf)
-        self.size += 1
+        hashes.append(root)
+        self.size += 1 << level
         size = self.size
         created: list[tuple[int, int, Hash]] = []
-        level = 0
         while not (size >> level) & 1:  # merge while the counter carries
             right = hashes.pop()
             left = hashes.pop()
@@ -65,6 +72,9 @@ class Frontier:
             created.append((level, (size >> level) - 1, merged))
         return created
 
+    def copy(self) -> Frontier:
+        return Frontier(self.size, self.hashes)
+
     def root(self) -> Hash:
         if not self.hashes:
             return EMPTY_ROOT
@@ -73,6 +83,20 @@ class Frontier:
         for h in it:
             acc = node_hash(h, acc)
         return acc
+
+
+def levels(leaves: list[Hash]) -> list[list[Hash]]:
+    """Every perfect subtree over a block of leaves, level by level: ``out[L][j]``
+    covers leaves ``[j * 2**L, (j + 1) * 2**L)`` of the block. One list
+    comprehension per level, so a verifier hashes a block without a Python
+    call per node (a block that starts at a multiple of its own size has the
+    same nodes as the log's tree over those leaves)."""
+    out = [leaves]
+    while len(out[-1]) > 1:
+        cur = out[-1]
+        pairs = map(bytes.__add__, cur[::2], cur[1::2])
+        out.append(list(map(_digest, map(_sha256, map(b"\x01".__add__, pairs)))))
+    return out
 
 
 def root_of(leaves: Iterable[Hash]) -> Hash:

@@ -18,7 +18,7 @@ from pilotdeck.audit.checkpoint import (
     verify_note,
 )
 from pilotdeck.audit.log import iso, utcnow
-from pilotdeck.audit.verify import verify_log
+from pilotdeck.audit.verify import BLOCK, verify_log
 from pilotdeck.auth.roles import Principal
 from pilotdeck.domain.canonical import loads
 from pilotdeck.domain.errors import FieldError, NotFound, ValidationFailed
@@ -144,8 +144,8 @@ class AuditService:
             repo = uow.audit_events
             state = uow.audit_events.state()
             cps = [(c.size, bytes(c.root), c.signed_note) for c in repo.checkpoints()]
-            r = verify_log(repo.stream(), cps, state.size, state.root(), public,
-                           nodes=repo.node_stream, node_count=repo.node_count(), witness=cp)
+            r = verify_log(repo.batches(BLOCK), cps, state.size, state.root(), public,
+                           nodes=repo, node_count=repo.node_count(), witness=cp)
         return VerifyResult(ok=r.ok, size=r.size, root=r.root,
                             checkpoints_checked=r.checkpoints_checked,
                             first_bad_event=r.first_bad_event, problems=r.problems,
