@@ -61,9 +61,9 @@ def check_columns(schema: pa.Schema, columns: list[str] | None, source: str) -> 
 
 def load_predict(model_path: Path) -> Callable[[Any], Any]:
     """The model's predict function (raw scikit-learn when possible, as the gateway)."""
-    import mlflow.pyfunc
+    from pilotdeck.adapters.registry.loader import load_model
 
-    model = mlflow.pyfunc.load_model(str(model_path))
+    model = load_model(model_path)
     flavor = model.metadata.flavors.get("python_function", {})
     if flavor.get("loader_module") == "mlflow.sklearn":
         raw = model.get_raw_model()

@@ -24,6 +24,7 @@ from typing import Any
 
 import yaml
 
+from pilotdeck.adapters.registry.loader import load_model
 from pilotdeck.domain.errors import FieldError, NotFound, ValidationFailed
 from pilotdeck.domain.ports.registry import RegisteredVersion
 
@@ -149,10 +150,8 @@ class MemoryRegistry:
         return model
 
     def load(self, pilot: str, version: int) -> Any:
-        """``mlflow.pyfunc.load_model`` of the directory, or the registered object."""
+        """The model in the directory (``loader.load_model``), or the registered object."""
         model = self._model(pilot, version)
         if not isinstance(model, Path):
             return model
-        import mlflow.pyfunc
-
-        return mlflow.pyfunc.load_model(str(model))
+        return load_model(model)

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from pilotdeck.adapters.registry.loader import TRUSTED_MODULES, load_model
 from pilotdeck.domain.errors import FieldError, NotFound, ValidationFailed
 from pilotdeck.domain.ports.registry import RegisteredVersion
 
@@ -172,10 +173,9 @@ class MlflowRegistry:
         return sig.to_dict() if sig is not None else None
 
     def load(self, pilot: str, version: int) -> Any:
-        """A loaded ``mlflow.pyfunc`` model (skops trusted types come from its MLmodel)."""
-        import mlflow.pyfunc
-
-        return mlflow.pyfunc.load_model(str(self.local_path(pilot, version)))
+        """The version ready to predict (``loader.load_model``: skops trusted types
+        come from its MLmodel, limited to scikit-learn, NumPy and SciPy)."""
+        return load_model(self.local_path(pilot, version))
 
     def discard(self, pilot: str, version: int) -> None:
         """Delete a version just registered (compensation when pilotdeck could not
@@ -232,7 +232,7 @@ def save_sklearn(model: Any, path: Path, input_example: Any, *,
     from mlflow.models import infer_signature
 
     untrusted = skops.io.get_untrusted_types(data=skops.io.dumps(model))
-    foreign = [t for t in untrusted if not t.startswith(("sklearn.", "numpy.", "scipy."))]
+    foreign = [t for t in untrusted if not t.startswith(TRUSTED_MODULES)]
     if foreign:
         raise _bad("model", f"refusing to trust non-scikit-learn types: {', '.join(foreign)}")
     signature = infer_signature(input_example, getattr(model, pyfunc_predict_fn)(input_example))
