@@ -84,6 +84,32 @@ def test_batcher_coalesces_while_busy_and_preserves_order() -> None:
     assert sizes[0] == 1 and max(sizes) == 8 and sum(sizes) == 13
 
 
+def test_by_default_requests_of_a_hundred_rows_share_a_model_call() -> None:
+    """The point of batching for bodies of many rows: their calls' fixed cost is
+    paid once per batch, not once per request."""
+    from pilotdeck.domain.serving import DeploymentSpec
+
+    sizes: list[int] = []
+    started = threading.Event()
+
+    def predict(rows: list[tuple[int]]) -> list[int]:
+        started.set()
+        time.sleep(0.05)
+        return [r[0] for r in rows]
+
+    async def run() -> None:
+        spec = DeploymentSpec.parse({"variants": [{"name": "champion", "version": 1,
+                                                   "weight": 100}]})
+        b = MicroBatcher(predict, ThreadPoolExecutor(1), spec.batching.max_batch,
+                         on_batch=sizes.append)
+        first = asyncio.create_task(b.submit([(0,)] * 100))
+        await asyncio.to_thread(started.wait)
+        await asyncio.gather(first, *(b.submit([(i,)] * 100) for i in range(1, 9)))
+
+    asyncio.run(run())
+    assert sizes == [100, 800]
+
+
 def test_a_caller_that_stops_waiting_keeps_the_model_busy_for_the_others() -> None:
     """The idle path: the first request goes straight to the model. If its caller
     times out, the model still counts as busy until the call returns, so the

@@ -52,8 +52,17 @@ class Fallback(_M):
 
 
 class Batching(_M):
+    """Requests that arrive while a version's model is busy go in one call, up to
+    ``maxBatch`` rows. The default is high because a tabular model's call has a
+    fixed cost that dominates up to thousands of rows (HistGradientBoosting with
+    100 trees: ~750 us a call + ~5 us a row), so merging 100-row requests is
+    what lets the gateway outrun a per-request handler (benchmarks/serving:
+    64 rows kept 100-row requests apart, 1,024 nearly doubled their
+    throughput). Lower it for a model whose time grows with rows, so one batch
+    stays well inside ``breaker.timeoutMs``."""
+
     enabled: bool = True
-    max_batch: int = Field(64, ge=1, le=10_000, alias="maxBatch")
+    max_batch: int = Field(1024, ge=1, le=10_000, alias="maxBatch")
 
 
 class DeploymentSpec(_M):
