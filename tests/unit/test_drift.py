@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy import stats
 from scipy.spatial import distance
 
@@ -91,6 +93,18 @@ def test_sorted_wasserstein_equals_scipy(n: int, m: int) -> None:
     u, v = RNG.gamma(2, 3, n), RNG.normal(5, 2, m).round(1)  # ties too
     assert wasserstein(np.sort(u), np.sort(v)) == pytest.approx(
         stats.wasserstein_distance(u, v), rel=1e-9)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.integers(-3, 3), min_size=1, max_size=40),
+       st.lists(st.integers(-3, 3), min_size=1, max_size=40), st.floats(0.01, 10))
+def test_sorted_wasserstein_equals_scipy_on_any_sizes_and_ties(
+        a: list[int], b: list[int], scale: float) -> None:
+    """Every size pair (sizes that divide each other put u's steps on piece
+    boundaries) and heavy ties."""
+    u, v = np.array(a) * scale, np.array(b) * scale / 3
+    assert wasserstein(np.sort(u), np.sort(v)) == pytest.approx(
+        stats.wasserstein_distance(u, v), rel=1e-9, abs=1e-12)
 
 
 def test_histogram_shares_match_numpy_on_many_distinct_values() -> None:

@@ -26,9 +26,15 @@ def schema_kinds(schema: pa.Schema) -> dict[str, str]:
 
 
 def values(col: pa.ChunkedArray | pa.Array) -> np.ndarray:
-    """Numeric non-null values; NaN and +-inf are dropped too (as Evidently does)."""
+    """Numeric non-null values; NaN and +-inf are dropped too (as Evidently does).
+    Always a new array the caller owns (one copy of the column, not two)."""
     arr = pc.drop_null(col).to_numpy().astype(np.float64, copy=False)
-    return arr[np.isfinite(arr)]
+    finite = np.isfinite(arr)
+    if not finite.all():
+        return arr[finite]
+    # A zero-copy view of Arrow's buffer is read-only; anything writable was
+    # made just now (chunks joined, integers converted).
+    return arr if arr.flags.writeable and arr.flags.owndata else arr.copy()
 
 
 def category_counts(col: pa.ChunkedArray | pa.Array) -> tuple[list[str], list[int]]:
@@ -44,5 +50,5 @@ def category_counts(col: pa.ChunkedArray | pa.Array) -> tuple[list[str], list[in
 
 def column_dist(col: pa.ChunkedArray, kind: str) -> Dist:
     if kind == "num":
-        return Dist.of_values("num", values(col))
+        return Dist.of_values("num", values(col), owned=True)
     return Dist.of_counts(*category_counts(col))

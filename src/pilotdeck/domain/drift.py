@@ -61,15 +61,17 @@ class Dist:
     max: float | None = None
 
     @classmethod
-    def of_values(cls, kind: str, values: np.ndarray) -> Dist:
-        """From raw non-null values (numbers already free of NaN and infinities)."""
+    def of_values(cls, kind: str, values: np.ndarray, *, owned: bool = False) -> Dist:
+        """From raw non-null values (numbers already free of NaN and infinities);
+        ``owned``: the array is the caller's to give away (sorted in place, not
+        copied: a million-row column is 8 MB less at the peak)."""
         if kind == "cat":
             keys, counts = np.unique(np.asarray(values).astype(str), return_counts=True)
             return cls("cat", int(counts.sum()), keys=keys.astype(object), counts=counts)
-        s = np.array(values, dtype=np.float64)  # our own copy, sorted in place
+        s = values if owned and values.dtype == np.float64 else np.array(values, np.float64)
         s.sort()
         nums, freq = distinct_counts(s)
-        return cls("num", len(s), s, nums, freq, float(np.std(s)) if len(s) else 0.0,
+        return cls("num", len(s), s, nums, freq, _std(s),
                    float(s[0]) if len(s) else None, float(s[-1]) if len(s) else None)
 
     @classmethod
@@ -85,10 +87,39 @@ class Dist:
         return len(self.keys) if self.keys is not None else DISTINCT_CAP + 1
 
 
+_CHUNK = 1 << 16  # elements per pass over a long column: temporaries stay in cache
+
+
+def _std(values: np.ndarray) -> float:
+    """``np.std`` (population) in chunks: the same two-pass result without a
+    temporary the size of the column."""
+    n = len(values)
+    if not n:
+        return 0.0
+    mean = float(values.sum()) / n  # pairwise summation, as np.std's mean
+    buf = np.empty(min(n, _CHUNK))
+    acc = 0.0
+    for s in range(0, n, _CHUNK):
+        part = buf[:min(_CHUNK, n - s)]
+        np.subtract(values[s:s + _CHUNK], mean, out=part)
+        np.multiply(part, part, out=part)  # not np.dot: BLAS would start threads
+        acc += float(part.sum())
+    return math.sqrt(acc / n)
+
+
 def distinct_counts(sorted_values: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None]:
-    """Exact (keys, counts) of a sorted array, or (None, None) past DISTINCT_CAP."""
+    """Exact (keys, counts) of a sorted array, or (None, None) past DISTINCT_CAP.
+
+    Counted a chunk at a time first, so a column of a million distinct values
+    stops after the first chunk instead of listing every change of value."""
     if not len(sorted_values):
         return np.empty(0), np.empty(0, np.int64)
+    seen = 0
+    for s in range(0, len(sorted_values) - 1, _CHUNK):
+        part = sorted_values[s:s + _CHUNK + 1]
+        seen += int(np.count_nonzero(part[1:] != part[:-1]))
+        if seen + 1 > DISTINCT_CAP:
+            return None, None
     starts = np.flatnonzero(np.diff(sorted_values)) + 1
     if len(starts) + 1 > DISTINCT_CAP:
         return None, None
@@ -187,11 +218,16 @@ def _shares(ref: Dist, cur: Dist, fill_zeros: bool) -> tuple[np.ndarray, np.ndar
 
 
 def wasserstein(u: np.ndarray, v: np.ndarray) -> float:
-    """First Wasserstein distance of two *sorted* samples: the area between their
-    empirical CDFs. Equal to ``scipy.stats.wasserstein_distance`` (tested), but
-    with no sorting: equal sizes pair the order statistics directly; otherwise
-    the smaller sample's places in the larger one are found by binary search
-    and both are merged in one linear pass. Several times faster than SciPy."""
+    """First Wasserstein distance of two *sorted* samples. Equal to
+    ``scipy.stats.wasserstein_distance`` (tested), without sorting or merging.
+
+    It is the area between the two quantile functions: with ``n <= m``, split
+    [0, 1] into the larger sample's m equal pieces; on piece j the larger
+    sample's quantile is ``v[j]`` and the smaller's is ``u[floor(j n / m)]``,
+    except on the (at most one) piece where the smaller sample's quantile
+    steps, at t = i / n, which is corrected afterwards. So: one pass over v
+    with u repeated to its length, then one over u's steps; several times
+    faster than merging the two samples, and no merged copy in memory."""
     if not len(u) or not len(v):
         return float("nan")
     if len(u) == len(v):
@@ -199,15 +235,23 @@ def wasserstein(u: np.ndarray, v: np.ndarray) -> float:
     if len(u) > len(v):
         u, v = v, u
     n, m = len(u), len(v)
-    pos = np.searchsorted(v, u, "right") + np.arange(n)  # u's slots in the merge
-    from_u = np.zeros(n + m, dtype=bool)
-    from_u[pos] = True
-    merged = np.empty(n + m)
-    merged[pos] = u
-    merged[~from_u] = v
-    below_u = np.cumsum(from_u)[:-1]  # how many of u are <= each merged point
-    below_v = np.arange(1, n + m) - below_u
-    return float(np.dot(np.abs(below_u / n - below_v / m), np.diff(merged)))
+    # Piece j (0-based) lies in [j/m, (j+1)/m): u's quantile at its start is
+    # u[floor(j n / m)], so u[i] covers pieces ceil(i m / n) .. ceil((i+1) m / n) - 1.
+    starts = -((-np.arange(n + 1, dtype=np.int64) * m) // n)  # ceil(i m / n)
+    spread = np.repeat(u, np.diff(starts))
+    spread -= v
+    np.abs(spread, out=spread)
+    total = float(spread.sum()) / m
+    # u steps from u[i-1] to u[i] at t = i/n, inside piece j = floor(i m / n)
+    # unless that is a piece boundary; above the step the piece is worth
+    # |u[i] - v[j]| instead of |u[i-1] - v[j]|, over a width (j + 1)/m - i/n.
+    i = np.arange(1, n, dtype=np.int64)
+    j = (i * m) // n
+    inside = (i * m) % n != 0
+    i, j = i[inside], j[inside]
+    width = (j + 1) / m - i / n
+    vj = v[j]
+    return total + float(((np.abs(u[i] - vj) - np.abs(u[i - 1] - vj)) * width).sum())
 
 
 def _z_test(ref: Dist, cur: Dist) -> float:

@@ -7,12 +7,14 @@ numeric table when small), each column stored sorted.
 
 from __future__ import annotations
 
+import gc
 import json
 import shutil
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import orjson
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -84,6 +86,15 @@ def save(target: Path, meta: dict[str, Any], sample: np.ndarray, numeric: list[s
 def load(target: Path, name: str) -> StoredProfile:
     if not (target / "profile.json").is_file():
         raise NotFound("profile", name)
-    meta = json.loads((target / "profile.json").read_text())
-    cols = {d["name"]: ColumnProfile.from_dict(d) for d in meta["columns"]}
+    # orjson, with the collector paused: a wide profile is ~10^5 small dicts and
+    # lists, and json.loads let the collector walk the whole heap several
+    # times while parsing it (50 ms against 15 ms for 200 columns; no cycles).
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        meta = orjson.loads((target / "profile.json").read_bytes())
+        cols = {d["name"]: ColumnProfile.from_dict(d) for d in meta["columns"]}
+    finally:
+        if paused:
+            gc.enable()
     return StoredProfile(name, meta["rows"], cols, target / "sample.parquet", meta)

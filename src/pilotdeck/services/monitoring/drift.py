@@ -43,7 +43,7 @@ def _check_overrides(names: set[str], methods: dict[str, str],
         raise ValidationFailed("invalid drift options", errors)
 
 
-READ_BUDGET_BYTES = 32 << 20  # raw column data read at once from a table
+READ_BUDGET_BYTES = 16 << 20  # raw column data read at once from a table
 
 
 @dataclass
@@ -189,6 +189,7 @@ def drift(lake: Lake, reference: str | Path | PinnedTable | None,
             group = compared[i:i + step]
             r, c = ref.dists(group, pool), cur.dists(group, pool)
             pairs += pool.map(one, group, [r[n] for n in group], [c[n] for n in group])
+            del r, c  # before the next group is read: one group in memory, not two
             if progress:
                 progress(len(pairs), len(compared))  # columns done, columns in all
     results = [d for d, _ in pairs]
