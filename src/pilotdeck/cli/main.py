@@ -180,6 +180,10 @@ def gateway(host: str | None = HOST, port: int | None = PORT,
     s = platform().settings
     h, p = host or s.gateway_host, port or s.gateway_port
     _check_port(h, p)
+    if workers == 1:  # (each worker of several imports its own)
+        from pilotdeck.platform.warm import warm_model_libraries
+
+        warm_model_libraries(platform())
     import uvicorn
 
     from pilotdeck.gateway.app import create_gateway

@@ -69,7 +69,25 @@ def load_model(path: Path) -> Any:
     return mlflow.pyfunc.load_model(str(path))
 
 
+def needs_skops(path: Path) -> bool:
+    """Would ``load_model`` load this directory with skops itself?"""
+    return _skops_plan(path) is not None
+
+
 def _skops_sklearn(path: Path) -> SklearnModel | None:
+    plan = _skops_plan(path)
+    if plan is None:
+        return None
+    file, trusted, flavors = plan
+    import skops.io
+
+    estimator = skops.io.load(file, trusted=trusted)
+    return SklearnModel(path, estimator, ModelMetadata(flavors))
+
+
+def _skops_plan(path: Path) -> tuple[Path, list[str], dict[str, Any]] | None:
+    """The skops file, trusted types and flavours of a plain scikit-learn model;
+    None for anything MLflow should load."""
     if os.environ.get("MLFLOW_ALLOW_PICKLE_DESERIALIZATION", "true").strip().lower() not in (
             "true", "1"):
         return None  # MLflow refuses it with its own message
@@ -93,10 +111,7 @@ def _skops_sklearn(path: Path) -> SklearnModel | None:
     file = (root / str(pyfunc.get("model_path", ""))).resolve()
     if not file.is_file() or not file.is_relative_to(root):
         return None
-    import skops.io
-
-    estimator = skops.io.load(file, trusted=trusted)
-    return SklearnModel(path, estimator, ModelMetadata(flavors))
+    return file, trusted, flavors
 
 
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
