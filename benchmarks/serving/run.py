@@ -28,6 +28,7 @@ import re
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -273,7 +274,9 @@ def start_and_memory(work: Path, X: pd.DataFrame, env: dict[str, str]) -> None:
     token = env["PILOTDECK_BENCH_TOKEN"]
     empty = work / "empty-home"
     rss = {}
-    for label, home in (("two versions loaded", work / "home"), ("nothing deployed", empty)):
+    starts: list[float] = []
+    runs = [("two versions loaded", work / "home")] * 5 + [("nothing deployed", empty)]
+    for label, home in runs:
         port = free_port()
         started = time.perf_counter()
         proc = start([str(BIN / "pilotdeck"), "gateway", "--port", str(port)],
@@ -296,11 +299,14 @@ def start_and_memory(work: Path, X: pd.DataFrame, env: dict[str, str]) -> None:
             time.sleep(1)
             rss[label] = _rss_mib(proc.pid)
             if label == "two versions loaded":
-                verdict = "ok" if ready is not None and ready <= 3 else "MISSED"
-                print(f"\n== start-up and memory ==\nstart to first prediction "
-                      f"{ready or float('nan'):.2f} s [<= 3 s] {verdict}")
+                starts.append(ready if ready is not None else float("nan"))
         finally:
             stop(proc)
+    # Five starts, the median: one start on a shared machine moves by +-0.3 s.
+    ready = statistics.median(starts)
+    verdict = "ok" if ready <= 3 else "MISSED"
+    print(f"\n== start-up and memory ==\nstart to first prediction {ready:.2f} s, median of "
+          f"{len(starts)} (range {min(starts):.2f}-{max(starts):.2f}) [<= 3 s] {verdict}")
     from stages import startup_breakdown
 
     steps = startup_breakdown(str(BIN / "python"), work / "home")
