@@ -87,9 +87,9 @@ class Frontier:
 
 def levels(leaves: list[Hash]) -> list[list[Hash]]:
     """Every perfect subtree over a block of leaves, level by level: ``out[L][j]``
-    covers leaves ``[j * 2**L, (j + 1) * 2**L)`` of the block. One list
-    comprehension per level, so a verifier hashes a block without a Python
-    call per node (a block that starts at a multiple of its own size has the
+    covers leaves ``[j * 2**L, (j + 1) * 2**L)`` of the block. One C-level
+    ``map`` pass per level, so a verifier hashes a block without a Python
+    frame per node (a block that starts at a multiple of its own size has the
     same nodes as the log's tree over those leaves)."""
     out = [leaves]
     while len(out[-1]) > 1:
