@@ -24,6 +24,12 @@ def leaf_hash(data: bytes) -> Hash:
     return _sha256(b"\x00" + data).digest()
 
 
+def leaf_hashes(datas: Iterable[bytes]) -> list[Hash]:
+    """``leaf_hash`` of each, as C-level ``map`` passes (no Python frame per leaf:
+    what lets verify hash a block of events at the speed of hashlib itself)."""
+    return list(map(_digest, map(_sha256, map(b"\x00".__add__, datas))))
+
+
 def node_hash(left: Hash, right: Hash) -> Hash:
     return _sha256(b"\x01" + left + right).digest()
 

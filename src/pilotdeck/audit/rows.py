@@ -4,7 +4,6 @@ time with C-level passes, row by row only where something differs."""
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
@@ -13,11 +12,9 @@ from typing import Any
 
 import orjson
 
+from pilotdeck.audit.merkle import leaf_hashes
 from pilotdeck.audit.report import VerifyReport
 from pilotdeck.domain.when import as_utc
-
-_sha256 = hashlib.sha256
-_digest = type(hashlib.sha256()).digest
 
 # Columns of a row: (seq, body, leaf_hash, at, actor, action, entity_type, entity_id)
 _SEQ, _BODY, _STORED = itemgetter(0), itemgetter(1), itemgetter(2)
@@ -104,7 +101,7 @@ class RowChecker:
         bodies = list(map(_BODY, block))
         if set(map(type, bodies)) != {bytes}:
             bodies = list(map(as_bytes, bodies))
-        leaves = list(map(_digest, map(_sha256, map(b"\x00".__add__, bodies))))
+        leaves = leaf_hashes(bodies)
         first = self.expected
         heads = list(map(bytes.__add__,
                          self._memo(self.heads, self._head, list(map(_HEAD, block))),
